@@ -1,0 +1,3 @@
+"""HotSwap: GitOps pipeline for live game configuration."""
+
+__version__ = "0.1.0"

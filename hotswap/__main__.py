@@ -1,0 +1,3 @@
+from hotswap.main import main
+
+raise SystemExit(main())

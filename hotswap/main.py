@@ -1,0 +1,56 @@
+"""The `hotswap` command: one entry point, one module per subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from hotswap import __version__
+from hotswap.errors import EXIT_USAGE, ExitCode, error_handler
+
+# name -> module under hotswap.commands; imported only when used, so `validate` never loads promoter code.
+COMMANDS = {
+    "validate": "Validate config files against schemas and semantic rules.",
+    "diff": "Semantic diff of configs between two git revisions.",
+    "plan": "Rollout plan for the change between two revisions.",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise ExitCode(EXIT_USAGE)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            print(message, file=sys.stderr, end="")
+        raise ExitCode(status)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hotswap", description="GitOps pipeline for live game configuration.")
+    parser.add_argument("--version", action="version", version=f"hotswap {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f"hotswap.commands.{name}")
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(command_parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    result: list[int] = []
+    with error_handler(result):
+        args = build_parser().parse_args(argv)
+        module = importlib.import_module(f"hotswap.commands.{args.command}")
+        result.append(module.run(args))
+    return result[-1] if result else EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""HotSwap CI side: load, validate, diff, plan and report game configs. Imports no promoter code."""

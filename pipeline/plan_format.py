@@ -1,0 +1,126 @@
+"""Text, JSON and markdown renderings of a Plan."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pipeline.durations import format_duration
+from pipeline.plan import GamePlan, Plan
+from pipeline.policy import Check
+
+FORMAT_VERSION = 1
+
+
+def _thresholds(check: Check) -> str:
+    parts = []
+    if check.critical:
+        parts.append(f"critical {check.critical.describe()}")
+    if check.warning:
+        parts.append(f"warning {check.warning.describe()}")
+    return ", ".join(parts)
+
+
+def _game_text(g: GamePlan) -> list[str]:
+    base = g.base[:12] if g.base else "(new game)"
+    lines = [f"{g.game}: {len(g.files)} file(s) changed since {base} ({g.base_label})"]
+    lines += [f"  {f}" for f in g.files]
+    if g.problem:
+        lines.append(f"  ! {g.problem}")
+    p = g.policy
+    if p is None:
+        return lines
+    lines.append(f"  strategy {p.strategy}, rings {'/'.join(map(str, p.rings))}")
+    for number, region in enumerate(p.regions, 1):
+        gate = ", approval required" if region.approval else ""
+        steps = " → ".join(f"{s}%" for s in region.steps)
+        lines.append(f"  {number}. {region.name}: {steps}, {format_duration(region.interval)} per step{gate}")
+    lines.append("  checks at every step:")
+    lines += [f"    - {c.name}: {_thresholds(c)}" for c in p.checks]
+    approvals = [r.name for r in p.regions if r.approval]
+    extra = f" plus approval for {', '.join(approvals)}" if approvals else ""
+    lines.append(f"  minimum time to 100% everywhere: {format_duration(p.minimum_duration)}{extra}")
+    return lines
+
+
+def to_text(plan: Plan) -> str:
+    if not plan.games:
+        return f"no game configs change at {plan.head[:12]}: nothing to roll out\n"
+    lines: list[str] = [f"rollout plan for {plan.head[:12]}: {len(plan.games)} game(s)"]
+    for g in plan.games:
+        lines += _game_text(g)
+    return "\n".join(lines) + "\n"
+
+
+def as_dict(plan: Plan) -> dict[str, Any]:
+    games = []
+    for g in plan.games:
+        p = g.policy
+        entry: dict[str, Any] = {
+            "game": g.game,
+            "base": g.base,
+            "baseLabel": g.base_label,
+            "files": list(g.files),
+            "problem": g.problem,
+            "strategy": None,
+            "stages": [],
+            "checks": [],
+            "minimumSeconds": None,
+        }
+        if p is not None:
+            entry.update(
+                strategy=p.strategy,
+                rings=list(p.rings),
+                stages=[
+                    {
+                        "region": r.name,
+                        "steps": list(r.steps),
+                        "intervalSeconds": r.interval.total_seconds(),
+                        "approval": r.approval,
+                    }
+                    for r in p.regions
+                ],
+                checks=[
+                    {
+                        "name": c.name,
+                        "baseline": c.baseline is not None,
+                        "critical": {"op": c.critical.op, "value": c.critical.value} if c.critical else None,
+                        "warning": {"op": c.warning.op, "value": c.warning.value} if c.warning else None,
+                    }
+                    for c in p.checks
+                ],
+                minimumSeconds=p.minimum_duration.total_seconds(),
+            )
+        games.append(entry)
+    return {"version": FORMAT_VERSION, "head": plan.head, "ok": plan.ok, "games": games}
+
+
+def to_json(plan: Plan) -> str:
+    return json.dumps(as_dict(plan), indent=2) + "\n"
+
+
+def to_markdown(plan: Plan) -> str:
+    lines = [f"### Rollout plan for `{plan.head[:12]}`", ""]
+    if not plan.games:
+        return "\n".join([*lines, "No game configs change: nothing to roll out.", ""])
+    for g in plan.games:
+        base = f"`{g.base[:12]}`" if g.base else "(new game)"
+        lines += [f"#### {g.game}", "", f"{len(g.files)} file(s) changed since {base} ({g.base_label}).", ""]
+        if g.problem:
+            lines += [f"> ⚠️ {g.problem}", ""]
+        p = g.policy
+        if p is None:
+            continue
+        lines += ["| # | Region | Steps | Interval | Approval |", "| --- | --- | --- | --- | --- |"]
+        for number, r in enumerate(p.regions, 1):
+            steps = " → ".join(f"{s}%" for s in r.steps)
+            lines.append(
+                f"| {number} | {r.name} | {steps} | {format_duration(r.interval)} | {'required' if r.approval else '—'} |"
+            )
+        lines += ["", "Checks: " + "; ".join(f"**{c.name}** {_thresholds(c)}" for c in p.checks), ""]
+        lines += [f"Minimum time to 100% everywhere: **{format_duration(p.minimum_duration)}**", ""]
+    return "\n".join(lines)
+
+
+FORMATS: dict[str, Callable[[Plan], str]] = {"text": to_text, "json": to_json, "markdown": to_markdown}

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from pipeline.findings import Finding
+from pipeline.game import GameView
+
+
+def _when(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def event_window(game: GameView) -> Iterator[Finding]:
+    """An event's start and end are real UTC times and it ends after it starts."""
+    for doc in game.of_kind("LiveEvent"):
+        start, end = _when(doc.spec["start"]), _when(doc.spec["end"])
+        for key, value in (("start", start), ("end", end)):
+            if value is None:
+                yield doc.spec_finding((key,), "event-window", f"{key} {doc.spec[key]!r} is not a valid date and time")
+        if start is not None and end is not None and end <= start:
+            yield doc.spec_finding(
+                ("end",),
+                "event-window",
+                f"event ends ({doc.spec['end']}) before or when it starts ({doc.spec['start']})",
+            )
+
+
+def event_regions(game: GameView) -> Iterator[Finding]:
+    """An event runs only in regions the game's RolloutPolicy knows."""
+    policy = game.policy()
+    if policy is None:
+        return
+    known = [r["name"] for r in policy.spec["regions"]]
+    for doc in game.of_kind("LiveEvent"):
+        for i, region in enumerate(doc.spec["regions"]):
+            if region not in known:
+                yield doc.spec_finding(
+                    ("regions", i),
+                    "event-regions",
+                    f"region {region!r} is not in the RolloutPolicy ({', '.join(known)})",
+                )

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pipeline.findings import Finding
+from pipeline.game import GameView
+
+POLICY_VARIABLES = frozenset({"game", "region", "revision", "baseline", "interval"})
+EXPERIMENT_VARIABLES = frozenset({"game", "region", "revision", "variant", "interval"})
+VARIABLE_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+
+
+def template_problems(template: str, allowed: frozenset[str]) -> list[str]:
+    problems = [
+        f"unknown variable {{{{{name}}}}} (known: {', '.join(sorted(allowed))})"
+        for name in VARIABLE_RE.findall(template)
+        if name not in allowed
+    ]
+    rest = VARIABLE_RE.sub("", template)
+    if "{{" in rest or "}}" in rest:
+        problems.append("unbalanced {{ or }}")
+    return problems
+
+
+def query_variables(game: GameView) -> Iterator[Finding]:
+    """Query templates use only the variables the promoter fills in."""
+    for doc in game.of_kind("RolloutPolicy"):
+        for i, check in enumerate(doc.spec["analysis"]["checks"]):
+            for key in ("query", "baseline"):
+                if key in check:
+                    for problem in template_problems(check[key], POLICY_VARIABLES):
+                        yield doc.spec_finding(
+                            ("analysis", "checks", i, key),
+                            "query-variables",
+                            f"check {check['name']!r} {key}: {problem}",
+                        )
+    for doc in game.of_kind("Experiment"):
+        for problem in template_problems(doc.spec["metric"]["query"], EXPERIMENT_VARIABLES):
+            yield doc.spec_finding(("metric", "query"), "query-variables", f"metric query: {problem}")

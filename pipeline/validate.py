@@ -1,0 +1,103 @@
+"""Validation of a set of config files: load, envelope, schema, semantic rules. Pure over SourceFiles."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from pipeline import references
+from pipeline.documents import ENVELOPE_PATHS, Document, SourceFile, load
+from pipeline.findings import Finding, sort_findings
+from pipeline.game import GameView
+from pipeline.rules import Rule, run_rules
+from pipeline.schemas import SchemaSet
+from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What `--changed-since` knows: the changed paths and the symbols their old versions defined."""
+
+    paths: frozenset[str]
+    old_symbols: frozenset[references.Symbol] = frozenset()
+    # Also report on the files whose references point into the changed ones.
+    follow_references: bool = True
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    files: tuple[str, ...]
+    documents: int
+    games: tuple[str, ...]
+    findings: tuple[Finding, ...] = field(default=())
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+    @property
+    def failed_files(self) -> int:
+        return len({f.file for f in self.findings if f.severity == "error"})
+
+
+def validate(
+    sources: Sequence[SourceFile],
+    schemas: SchemaSet,
+    limits: LoadLimits = DEFAULT_LIMITS,
+    changed: ChangeSet | None = None,
+    rules: dict[str, Rule] | None = None,
+) -> ValidationResult:
+    """Check every source; with `changed`, report only on changed files and the files that depend on them."""
+    findings: list[Finding] = []
+    parsed: dict[str, list[Document]] = {}
+    valid: dict[str, list[Document]] = {}
+    for source in sources:
+        loaded = load(source, limits)
+        findings.extend(loaded.findings)
+        doc = loaded.document
+        if doc is None:
+            continue
+        parsed.setdefault(doc.game, []).append(doc)
+        reported = {f.path for f in loaded.findings}
+        schema_findings = [f for f in schemas.check(doc) if not (f.path in ENVELOPE_PATHS and f.path in reported)]
+        findings.extend(schema_findings)
+        if not loaded.findings and not schema_findings:
+            valid.setdefault(doc.game, []).append(doc)
+    for game, docs in sorted(parsed.items()):
+        findings.extend(run_rules(GameView(game, tuple(valid.get(game, ())), tuple(docs)), rules))
+
+    files = [s.path for s in sources]
+    if changed is not None:
+        report = _affected(changed, parsed)
+        files = [f for f in files if f in report]
+        findings = [f for f in findings if f.file in report]
+    all_docs = [d for docs in parsed.values() for d in docs]
+    return ValidationResult(
+        files=tuple(sorted(files)),
+        documents=sum(1 for d in all_docs if d.file in files),
+        games=tuple(sorted({d.game for d in all_docs if d.file in files})),
+        findings=tuple(sort_findings(findings)),
+    )
+
+
+def _affected(changed: ChangeSet, parsed: dict[str, list[Document]]) -> Collection[str]:
+    docs = [d for game_docs in parsed.values() for d in game_docs]
+    symbols = set(changed.old_symbols)
+    for doc in docs:
+        if doc.file in changed.paths:
+            symbols.update(symbol for _, symbol in references.definitions(doc))
+    report = set(changed.paths)
+    if not changed.follow_references:
+        return report
+    for doc in docs:
+        if any(symbol in symbols for _, symbol in references.references(doc)):
+            report.add(doc.file)
+    return report
