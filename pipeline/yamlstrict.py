@@ -133,7 +133,8 @@ def _resolve_plain(text: str) -> tuple[str, Any]:
         if _INT_RE.fullmatch(text):
             return _INT, _to_int(text)
         if _FLOAT_RE.fullmatch(text):
-            return _FLOAT, float(text.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf"))
+            special = text.lstrip("+-").lower() in (".inf", ".nan")
+            return _FLOAT, float(text.replace(".", "", 1) if special else text)
     return _STR, text
 
 

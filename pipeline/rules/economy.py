@@ -54,7 +54,7 @@ def loot_tables(game: GameView) -> Iterator[Finding]:
                         )
                 if not math.isclose(total, 1.0, abs_tol=PROBABILITY_TOLERANCE):
                     yield doc.spec_finding(
-                        (*base, "drops"),
+                        base,
                         "loot-table",
                         f"loot table {table_id!r}: drop probabilities sum to {total:.6g}, not 1",
                     )

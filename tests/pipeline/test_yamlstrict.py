@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import pytest
+
+from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
+
+
+def error_of(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> YamlError:
+    with pytest.raises(YamlError) as info:
+        parse(text, limits)
+    return info.value
+
+
+def test_core_schema_keeps_yaml11_booleans_and_dates_as_strings() -> None:
+    value = parse("a: [yes, no, on, off, 2024-01-01, 0o17, 0x1f, 1e3, ~, true, '5']\n").value
+    assert value == {"a": ["yes", "no", "on", "off", "2024-01-01", 15, 31, 1000.0, None, True, "5"]}
+
+
+def test_positions_point_at_the_key_of_each_value() -> None:
+    parsed = parse("spec:\n  weapons:\n    rifle:\n      damage: 45\n  list:\n    - a\n    - b\n")
+    assert parsed.locate(("spec", "weapons", "rifle", "damage")) == (4, 7)
+    assert parsed.locate(("spec", "list", 1)) == (7, 7)
+    # a missing key points at its parent
+    assert parsed.locate(("spec", "weapons", "missing")) == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "line"),
+    [
+        ("a: 1\nb: 2\na: 3\n", "duplicate-key", 3),
+        ("a: !!python/object/apply:os.system ['id']\n", "yaml-tag", 1),
+        ("a: !custom x\n", "yaml-tag", 1),
+        ("a: !!binary aGVsbG8=\n", "yaml-tag", 1),
+        ("a: !!int twelve\n", "yaml-tag", 1),
+        ("a: 1\n---\nb: 2\n", "multiple-documents", 2),
+        ("", "empty-document", 1),
+        ("# only a comment\n", "empty-document", 1),
+        ("<<: {a: 1}\nb: 2\n", "merge-key", 1),
+        ("a: .nan\n", "non-finite-number", 1),
+        ("a: -.inf\n", "non-finite-number", 1),
+        ("1: x\n", "non-string-key", 1),
+        ("? [a]\n: x\n", "non-string-key", 1),
+        ("a: &x [*x]\n", "yaml-alias", 1),
+        ("a: *nothing\n", "yaml-alias", 1),
+        ("a:\n  b: 1\n c: 2\n", "yaml-syntax", 3),
+        ("a: [1, 2\n", "yaml-syntax", 2),
+    ],
+)
+def test_rejections_name_rule_and_line(text: str, rule: str, line: int) -> None:
+    error = error_of(text)
+    assert (error.rule, error.line) == (rule, line)
+
+
+def billion_laughs(levels: int = 9) -> str:
+    lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, levels + 1):
+        refs = ",".join([f"*l{i - 1}"] * 10)
+        lines.append(f"l{i}: &l{i} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_billion_laughs_stops_at_the_alias_bound() -> None:
+    error = error_of(billion_laughs(), LoadLimits(max_alias_nodes=1000))
+    assert error.rule == "alias-bound"
+    assert error.line <= 4  # stopped within the first levels, long before expansion
+
+
+def test_small_aliases_within_the_bound_are_expanded() -> None:
+    assert parse("a: &x {k: 1}\nb: *x\n").value == {"a": {"k": 1}, "b": {"k": 1}}
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, "- " * 100_000 + "x", "{a: " * 50_000])
+def test_deep_nesting_is_an_error_not_a_crash(text: str) -> None:
+    assert error_of(text).rule == "nesting-depth"
+
+
+def test_json_parses_with_positions() -> None:
+    parsed = parse('{\n  "a": 1,\n  "b": [true, null]\n}\n')
+    assert parsed.value == {"a": 1, "b": [True, None]}
+    assert parsed.locate(("b",)) == (3, 3)
+
+
+def test_decode_rejects_size_binary_and_bad_utf8() -> None:
+    limits = LoadLimits(max_bytes=10)
+    with pytest.raises(YamlError) as big:
+        decode(b"x" * 11, limits)
+    assert big.value.rule == "file-too-large"
+    with pytest.raises(YamlError) as nul:
+        decode(b"a: 1\nb: \x00\n", LoadLimits())
+    assert (nul.value.rule, nul.value.line, nul.value.column) == ("encoding", 2, 4)
+    with pytest.raises(YamlError) as bad:
+        decode(b"a: 1\nb: caf\xe9\n", LoadLimits())
+    assert (bad.value.rule, bad.value.line, bad.value.column) == ("encoding", 2, 7)
+    assert decode(b"\xef\xbb\xbfa: 1\n", LoadLimits()) == "a: 1\n"
