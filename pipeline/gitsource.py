@@ -116,10 +116,18 @@ def changes_between(repo: pygit2.Repository, base: pygit2.Commit, head: pygit2.C
     return _changes(base.tree.diff_to_tree(head.tree))
 
 
-def changes_to_workdir(repo: pygit2.Repository, base: pygit2.Commit) -> list[Change]:
-    """Changes from `base` to the work tree, new untracked files included."""
+def paths_changed_since(repo: pygit2.Repository, base: pygit2.Commit) -> set[str]:
+    """Paths that differ between `base` and the work tree, new untracked files included.
+
+    Goes through the index (base -> index -> work tree) like `git diff base`: the index's stat
+    cache spares hashing every file, which a direct tree-to-workdir diff would do.
+    """
     flags = DiffOption.INCLUDE_UNTRACKED | DiffOption.RECURSE_UNTRACKED_DIRS
-    return _changes(base.tree.diff_to_workdir(flags))
+    paths: set[str] = set()
+    for diff in (base.tree.diff_to_index(repo.index), repo.index.diff_to_workdir(flags)):
+        for delta in diff.deltas:
+            paths.update(p for p in (delta.old_file.path, delta.new_file.path) if p)
+    return paths
 
 
 def schemas_at(

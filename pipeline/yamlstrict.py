@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 try:  # libyaml makes parsing several times faster; the pure-Python parser is also iterative
-    from yaml import CParser as _Parser  # type: ignore[attr-defined]
+    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml.parser import Parser as _BaseParser
     from yaml.reader import Reader

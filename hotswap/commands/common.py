@@ -45,11 +45,11 @@ def root_from(args: argparse.Namespace) -> Path:
         raise UsageError(str(exc)) from None
 
 
-def schemas_from(args: argparse.Namespace, root: Path | None) -> SchemaSet:
+def schemas_from(args: argparse.Namespace, root: Path | None, check: bool = True) -> SchemaSet:
     directory = args.schemas
     if directory is None:
         directory = root / "schemas" if root is not None and (root / "schemas").is_dir() else PACKAGED_SCHEMAS
     try:
-        return SchemaSet.from_dir(directory)
+        return SchemaSet.from_dir(directory, check)
     except SchemaLoadError as exc:
         raise EnvironmentProblem(str(exc)) from None

@@ -11,6 +11,7 @@ from hotswap.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from pipeline import gitsource, references
 from pipeline.documents import game_of, is_config_path, load
 from pipeline.reporters import REPORTERS
+from pipeline.schemas import SCHEMA_DIR
 from pipeline.sources import SourceError, discover, read_worktree
 from pipeline.validate import ChangeSet, validate
 from pipeline.yamlstrict import LoadLimits
@@ -29,39 +30,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_load_options(parser)
 
 
-def _change_set(root: Path, rev: str, limits: LoadLimits) -> tuple[ChangeSet, list[str]]:
+def _change_set(root: Path, rev: str, limits: LoadLimits) -> tuple[ChangeSet, list[str], bool]:
+    """The changed config paths, the symbols their old versions defined, their games, and
+    whether any schema changed (then every document is affected)."""
     try:
         repo = gitsource.open_repo(root)
         base = gitsource.resolve(repo, rev)
-        changes = gitsource.changes_to_workdir(repo, base)
+        changed = gitsource.paths_changed_since(repo, base)
     except gitsource.GitSourceError as exc:
         raise UsageError(str(exc)) from None
-    paths: set[str] = set()
+    # git paths are relative to the work tree; config paths to the root holding configs/
+    sub = root.relative_to(Path(repo.workdir).resolve()).as_posix() if repo.workdir else "."
+    rels = {p if sub == "." else p.removeprefix(sub + "/") for p in changed if sub == "." or p.startswith(sub + "/")}
+    schemas_changed = any(r.startswith(SCHEMA_DIR + "/") for r in rels)
+    paths = {r for r in rels if is_config_path(r)}
     old_symbols: set[references.Symbol] = set()
-    for change in changes:
-        for path in (change.old_path, change.new_path):
-            if path and is_config_path(path):
-                paths.add(path)
-        if change.old_path and is_config_path(change.old_path) and change.status in ("removed", "renamed", "modified"):
-            old = gitsource.source_at(repo, base, change.old_path, limits)
-            doc = load(old, limits).document if old else None
-            if doc is not None:
-                old_symbols.update(symbol for _, symbol in references.definitions(doc))
+    for path in paths:
+        old = gitsource.source_at(repo, base, path, limits)
+        doc = load(old, limits).document if old else None
+        if doc is not None:
+            old_symbols.update(symbol for _, symbol in references.definitions(doc))
     games = sorted({g for p in paths if (g := game_of(p))})
-    return ChangeSet(frozenset(paths), frozenset(old_symbols)), games
+    return ChangeSet(frozenset(paths), frozenset(old_symbols)), games, schemas_changed
 
 
 def run(args: argparse.Namespace) -> int:
     limits = limits_from(args)
     root = root_from(args)
-    schemas = schemas_from(args, root)
     changed = None
+    check_schemas = True
     try:
+        if args.changed_since and args.paths:
+            raise UsageError("give either PATHS or --changed-since, not both")
         if args.changed_since:
-            if args.paths:
-                raise UsageError("give either PATHS or --changed-since, not both")
-            changed, games = _change_set(root, args.changed_since, limits)
-            rels = discover(root, games=games)
+            changed, games, schemas_changed = _change_set(root, args.changed_since, limits)
+            if schemas_changed:  # a changed schema can affect every document: check them all
+                changed, rels = None, discover(root)
+            else:
+                rels = discover(root, games=games)
+                check_schemas = False  # unchanged since REV, where they were checked
         else:
             rels = discover(root, args.paths)
             if args.paths:
@@ -72,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
                 rels = sorted(set(rels) | wanted)
     except SourceError as exc:
         raise UsageError(str(exc)) from None
+    schemas = schemas_from(args, root, check_schemas)
     result = validate(read_worktree(root, rels, limits), schemas, limits, changed)
     REPORTERS[args.format](result, sys.stdout)
     return EXIT_OK if result.ok else EXIT_FINDINGS

@@ -41,3 +41,19 @@ def test_a_deleted_file_reports_the_files_that_referenced_it(git_repo: Path, run
 def test_no_change_means_nothing_to_check(git_repo: Path, run_cli: RunCli) -> None:
     report = _report(run_cli, git_repo)
     assert report["code"] == 0 and report["findings"] == []
+
+
+def test_a_changed_schema_checks_every_document(git_repo: Path, run_cli: RunCli) -> None:
+    schema = git_repo / "schemas/Performance.schema.json"
+    schema.write_text(schema.read_text().replace('"maximum": 128', '"maximum": 20', 1))
+    report = _report(run_cli, git_repo)
+    files = {f["file"] for f in report["findings"]}  # type: ignore[union-attr]
+    # nothing under configs/ changed, yet both games' performance configs now break the schema
+    assert files == {"configs/battle-royale/performance.yaml", "configs/kart-racer/performance.yaml"}
+
+
+def test_a_broken_schema_is_an_environment_error(git_repo: Path, run_cli: RunCli) -> None:
+    schema = git_repo / "schemas/Performance.schema.json"
+    schema.write_text(schema.read_text().replace('"type": "object"', '"type": 5', 1))
+    code, _, err = run_cli(["validate", "--root", str(git_repo), "--changed-since", "HEAD"])
+    assert code == 2 and "Performance.schema.json: not a valid JSON Schema" in err
