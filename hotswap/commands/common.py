@@ -18,6 +18,10 @@ def add_load_options(parser: argparse.ArgumentParser) -> None:
         help="repository root holding configs/ (default: found from the current directory)",
     )
     parser.add_argument("--schemas", type=Path, help="schema directory (default: <root>/schemas)")
+    add_limit_options(parser)
+
+
+def add_limit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-bytes",
         type=int,

@@ -6,12 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from hotswap.commands.common import limits_from
+from hotswap.commands.common import add_limit_options, limits_from
 from hotswap.errors import EXIT_OK, UsageError
 from pipeline import gitsource
 from pipeline.diff import diff_revisions
 from pipeline.diff_format import FORMATS
-from pipeline.yamlstrict import LoadLimits
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,8 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("head", help="head revision")
     parser.add_argument("--format", choices=sorted(FORMATS), default="text")
     parser.add_argument("--repo", type=Path, default=Path("."), help="git repository, bare or not (default: .)")
-    parser.add_argument("--max-bytes", type=int, default=LoadLimits.max_bytes)
-    parser.add_argument("--max-alias-nodes", type=int, default=LoadLimits.max_alias_nodes)
+    add_limit_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pygit2
 
-from hotswap.commands.common import limits_from, schemas_from
+from hotswap.commands.common import add_limit_options, limits_from, schemas_from
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem, UsageError
 from pipeline import gitsource
 from pipeline.plan import plan_revisions
 from pipeline.plan_format import FORMATS
 from pipeline.schemas import SchemaLoadError, SchemaSet
-from pipeline.yamlstrict import LoadLimits
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,8 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=sorted(FORMATS), default="text")
     parser.add_argument("--repo", type=Path, default=Path("."), help="git repository, bare or not (default: .)")
     parser.add_argument("--schemas", type=Path, help="schema directory (default: <repo>/schemas)")
-    parser.add_argument("--max-bytes", type=int, default=LoadLimits.max_bytes)
-    parser.add_argument("--max-alias-nodes", type=int, default=LoadLimits.max_alias_nodes)
+    add_limit_options(parser)
 
 
 def _schemas(args: argparse.Namespace, repo: pygit2.Repository, head: pygit2.Commit) -> SchemaSet:

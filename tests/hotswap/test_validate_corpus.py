@@ -395,3 +395,25 @@ def test_usage_errors_exit_2_with_one_line(
     assert code == 2
     assert message in err and "Traceback" not in err
     assert out == ""
+
+
+def test_hostile_files_in_a_real_process(config_repo: Path, tmp_path: Path) -> None:
+    """A YAML bomb, a code-execution tag and deep nesting together: exit 1, findings, no traceback."""
+    import subprocess
+    import sys
+
+    marker = tmp_path / "pwned"
+    (config_repo / f"{BR}/bomb.yaml").write_text(billion_laughs())
+    (config_repo / f"{BR}/evil.yaml").write_text(f"a: !!python/object/apply:os.system ['touch {marker}']\n")
+    (config_repo / f"{BR}/deep.yaml").write_text("a: " + "[" * 200_000 + "\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "hotswap", "validate", "--root", str(config_repo)],
+        capture_output=True,
+        text=True,
+        timeout=60,  # a hang guard, not a timing assertion
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "[alias-bound]" in result.stdout and "[yaml-tag]" in result.stdout and "[nesting-depth]" in result.stdout
+    assert not marker.exists()
