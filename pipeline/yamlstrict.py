@@ -274,7 +274,9 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{exc.problem} ({exc.context})"
-        raise YamlError("yaml-syntax", problem, line, col) from None
+        # Newer libyaml builds bound nesting in the scanner itself, before our own bound sees events.
+        rule = "nesting-depth" if "nesting depth" in problem else "yaml-syntax"
+        raise YamlError(rule, problem, line, col) from None
     except yaml.YAMLError as exc:
         raise YamlError("yaml-syntax", str(exc)) from None
     finally:
