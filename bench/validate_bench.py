@@ -58,9 +58,7 @@ def generate(root: Path, total: int) -> dict[str, list[Path]]:
         game = f"game-{g:03d}"
         folder = root / "configs" / game
         folder.mkdir(parents=True)
-        per_game = min(FILES_PER_GAME, total - written) if g == games - 1 else FILES_PER_GAME
-        if g == games - 1:
-            per_game = total - written
+        per_game = total - written if g == games - 1 else FILES_PER_GAME  # the last game takes the rest
         docs = []
         for doc in base_docs:
             docs.append(dict(doc, metadata=dict(doc["metadata"], game=game)))

@@ -79,11 +79,12 @@ def validate(
         report = _affected(changed, parsed)
         files = [f for f in files if f in report]
         findings = [f for f in findings if f.file in report]
-    all_docs = [d for docs in parsed.values() for d in docs]
+    file_set = set(files)
+    docs = [d for game_docs in parsed.values() for d in game_docs if d.file in file_set]
     return ValidationResult(
         files=tuple(sorted(files)),
-        documents=sum(1 for d in all_docs if d.file in files),
-        games=tuple(sorted({d.game for d in all_docs if d.file in files})),
+        documents=len(docs),
+        games=tuple(sorted({d.game for d in docs})),
         findings=tuple(sort_findings(findings)),
     )
 
