@@ -90,7 +90,6 @@ class Change:
 
 _STATUS = {
     pygit2.GIT_DELTA_ADDED: "added",
-    pygit2.GIT_DELTA_UNTRACKED: "added",
     pygit2.GIT_DELTA_DELETED: "removed",
     pygit2.GIT_DELTA_MODIFIED: "modified",
     pygit2.GIT_DELTA_RENAMED: "renamed",
@@ -100,7 +99,7 @@ _STATUS = {
 
 
 def _changes(diff: pygit2.Diff) -> list[Change]:
-    diff.find_similar(flags=DiffFind.FIND_RENAMES | DiffFind.FIND_FOR_UNTRACKED)
+    diff.find_similar(flags=DiffFind.FIND_RENAMES)
     out = []
     for delta in diff.deltas:
         status = _STATUS.get(delta.status)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pygit2
 
 from pipeline import gitsource
-from pipeline.documents import CONFIG_ROOT, load
+from pipeline.documents import CONFIG_ROOT
 from pipeline.policy import RolloutPolicy, policy_from_spec
 from pipeline.schemas import SchemaSet
 from pipeline.validate import validate
@@ -119,11 +119,7 @@ def _game_plan(
     if not sources:
         return GamePlan(game, base_id, label, files, None, "the game was removed; nothing to roll out")
     result = validate(sources, schemas, limits)
-    policies = []
-    for source in sources:
-        doc = load(source, limits).document
-        if doc is not None and doc.kind == "RolloutPolicy":
-            policies.append(doc)
+    policies = [doc for doc in result.parsed if doc.kind == "RolloutPolicy"]
     if len(policies) != 1:
         return GamePlan(game, base_id, label, files, None, f"expected one RolloutPolicy, found {len(policies)}")
     policy_doc = policies[0]

@@ -30,6 +30,8 @@ class ValidationResult:
     documents: int
     games: tuple[str, ...]
     findings: tuple[Finding, ...] = field(default=())
+    # Every document that parsed, in or out of the report: callers need not load the files again.
+    parsed: tuple[Document, ...] = field(default=(), repr=False)
 
     @property
     def errors(self) -> int:
@@ -86,6 +88,7 @@ def validate(
         documents=len(docs),
         games=tuple(sorted({d.game for d in docs})),
         findings=tuple(sort_findings(findings)),
+        parsed=tuple(d for game_docs in parsed.values() for d in game_docs),
     )
 
 

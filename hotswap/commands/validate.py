@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
                 changed, rels = None, discover(root)
             else:
                 rels = discover(root, games=games)
-                check_schemas = False  # unchanged since REV, where they were checked
+                # the repository's schemas are unchanged since REV, where they were checked
+                check_schemas = args.schemas is not None
         else:
             rels = discover(root, args.paths)
             if args.paths:
