@@ -11,11 +11,15 @@ from typing import NoReturn
 from hotswap import __version__
 from hotswap.errors import EXIT_USAGE, ExitCode, error_handler
 
-# name -> module under hotswap.commands; imported only when used, so `validate` never loads promoter code.
+# name -> module under hotswap.commands (parsers are built from each module's add_arguments).
 COMMANDS = {
     "validate": "Validate config files against schemas and semantic rules.",
     "diff": "Semantic diff of configs between two git revisions.",
     "plan": "Rollout plan for the change between two revisions.",
+    "reconcile": "Promote releases ring by ring and region by region, judged on Prometheus.",
+    "status": "Where every game's rollout stands.",
+    "rollback": "Roll back a game's release on every ring, quarantine it, revert it on main.",
+    "approve": "Approve a region gate or a paused step.",
 }
 
 

@@ -55,6 +55,8 @@ class RolloutPolicy:
     checks: tuple[Check, ...]
     inconclusive_limit: int = 3
     error_limit: int = 3
+    exposure_query: str | None = None  # the candidate cohort's size; below the minimum, checks are inconclusive
+    exposure_minimum: float = 0.0
 
     @property
     def minimum_duration(self) -> timedelta:
@@ -100,4 +102,6 @@ def policy_from_spec(game: str, spec: dict[str, Any]) -> RolloutPolicy:
         ),
         inconclusive_limit=analysis.get("inconclusiveLimit", 3),
         error_limit=analysis.get("errorLimit", 3),
+        exposure_query=analysis.get("exposure", {}).get("query"),
+        exposure_minimum=float(analysis.get("exposure", {}).get("minimum", 0)),
     )

@@ -35,6 +35,12 @@ def query_variables(game: GameView) -> Iterator[Finding]:
                             "query-variables",
                             f"check {check['name']!r} {key}: {problem}",
                         )
+        exposure = doc.spec["analysis"].get("exposure")
+        if exposure is not None:
+            for problem in template_problems(exposure["query"], POLICY_VARIABLES):
+                yield doc.spec_finding(
+                    ("analysis", "exposure", "query"), "query-variables", f"exposure query: {problem}"
+                )
     for doc in game.of_kind("Experiment"):
         for problem in template_problems(doc.spec["metric"]["query"], EXPERIMENT_VARIABLES):
             yield doc.spec_finding(("metric", "query"), "query-variables", f"metric query: {problem}")

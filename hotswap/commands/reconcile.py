@@ -1,0 +1,58 @@
+"""hotswap reconcile --remote URL --prometheus URL [--once] [--interval SECONDS]"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from hotswap.commands.promoter_options import ENV_PROMETHEUS, add_remote_options, remote_from
+from hotswap.errors import EXIT_OK, EXIT_USAGE, UsageError
+from promoter.gitio import GitProblem
+from promoter.metrics import PrometheusSource
+from promoter.reconcile import Outcome, Reconciler
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_remote_options(parser)
+    parser.add_argument("--prometheus", help=f"Prometheus base URL (env {ENV_PROMETHEUS})")
+    parser.add_argument("--once", action="store_true", help="one pass, then exit")
+    parser.add_argument("--interval", type=float, default=30.0, help="seconds between passes (default 30)")
+    parser.add_argument("--game", action="append", help="only these games (repeatable)")
+    parser.add_argument(
+        "--no-revert-main",
+        action="store_true",
+        help="never write main; record that a revert is needed (env HOTSWAP_REVERT_MAIN=0)",
+    )
+
+
+def print_outcome(outcome: Outcome) -> None:
+    marker = "!" if outcome.error else ("*" if outcome.wrote else "-")
+    print(f"{marker} {outcome.game}: {outcome.summary}")
+    for check in outcome.checks:
+        print(f"    {check.name}: {check.verdict} — {check.message}")
+    sys.stdout.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    url = args.prometheus or os.environ.get(ENV_PROMETHEUS)
+    if not url:
+        raise UsageError(f"no Prometheus: give --prometheus URL or set {ENV_PROMETHEUS}")
+    if args.interval <= 0:
+        raise UsageError("--interval must be positive")
+    revert_main = not args.no_revert_main and os.environ.get("HOTSWAP_REVERT_MAIN", "1") != "0"
+    reconciler = Reconciler(remote_from(args), PrometheusSource(url), revert_main=revert_main)
+    while True:
+        try:
+            outcomes = reconciler.run_once(args.game)
+        except GitProblem as exc:
+            if args.once:
+                raise
+            print(f"! git: {exc}; retrying", file=sys.stderr)
+            outcomes = []
+        for outcome in outcomes:
+            print_outcome(outcome)
+        if args.once:
+            return EXIT_USAGE if any(o.error for o in outcomes) else EXIT_OK
+        time.sleep(args.interval)

@@ -1,0 +1,445 @@
+"""The promoter's decisions: pure functions from a game's snapshot, check results and `now`.
+
+Where a rollout stands is never stored: it is read off the ring branches (which step carries the
+release) and the rollout's record in the ledger (evaluations, pauses, approvals).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from pipeline.durations import format_duration
+from pipeline.policy import Region, RolloutPolicy
+from promoter.analysis import worst
+from promoter.model import (
+    Action,
+    AppendEvents,
+    CheckResult,
+    Decision,
+    EvaluationRequest,
+    Event,
+    GameSnapshot,
+    Quarantine,
+    QuarantineRecord,
+    RevertMain,
+    RevertRing,
+    RevertRings,
+    RolloutRecord,
+    TagRelease,
+    WriteRings,
+)
+
+
+class DecisionError(Exception):
+    """A command asked for something the state does not allow (approve with nothing waiting, ...)."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """The last step written for a release: region index, step index, and when it landed."""
+
+    region: int
+    step: int
+    landed: datetime
+
+
+def step_rings(policy: RolloutPolicy, region: Region, step: int) -> list[tuple[str, int]]:
+    """At step p the rings up to p carry the release (servers with bucket < p)."""
+    return [(region.name, ring) for ring in policy.rings if ring <= step]
+
+
+def position(snap: GameSnapshot, policy: RolloutPolicy, release: str) -> Position | None:
+    last: Position | None = None
+    for i, region in enumerate(policy.regions):
+        for j, step in enumerate(region.steps):
+            tips = [snap.rings.get(ring) for ring in step_rings(policy, region, step)]
+            if not tips or any(t is None or t.release != release or t.rollback_of for t in tips):
+                return last
+            last = Position(i, j, max(t.time for t in tips if t is not None))
+    return last
+
+
+def _next(policy: RolloutPolicy, pos: Position | None) -> tuple[int, int] | None:
+    if pos is None:
+        return (0, 0)
+    if pos.step + 1 < len(policy.regions[pos.region].steps):
+        return (pos.region, pos.step + 1)
+    if pos.region + 1 < len(policy.regions):
+        return (pos.region + 1, 0)
+    return None
+
+
+def _gate_open(record: RolloutRecord | None, region: Region) -> bool:
+    if not region.approval:
+        return True
+    return record is not None and any(e.type == "approve" and e.region == region.name for e in record.events)
+
+
+def _step_events(record: RolloutRecord, region: str, step: int) -> list[Event]:
+    return [e for e in record.events if e.region == region and e.step == step]
+
+
+def _record(snap: GameSnapshot, release: str, tree: str) -> RolloutRecord:
+    return snap.records.get(release) or RolloutRecord(snap.game, release, tree)
+
+
+def _events(snap: GameSnapshot, release: str, tree: str, *events: Event) -> AppendEvents:
+    return AppendEvents(snap.game, release, tree, events)
+
+
+def decide(snap: GameSnapshot, now: datetime, evaluation: tuple[CheckResult, ...] | None = None) -> Decision:
+    """What to do for one game now. Asks for an evaluation (Decision.evaluate) when one is due."""
+    decision = _decide(snap, now, evaluation)
+    # A rolled-back release whose revert on main is not yet recorded: (re)try it with this pass.
+    pending = tuple(
+        RevertMain(snap.game, r.release, r.ended.reason)
+        for r in snap.records.values()
+        if r.ended is not None and r.ended.type == "rollback" and r.release not in snap.main_reverted
+    )
+    if pending and decision.evaluate is None:
+        return replace(decision, actions=decision.actions + pending)
+    return decision
+
+
+def _decide(snap: GameSnapshot, now: datetime, evaluation: tuple[CheckResult, ...] | None) -> Decision:
+    game = snap.game
+    in_flight = [r for r in snap.records.values() if r.ended is None]
+    if in_flight:
+        record = min(in_flight, key=lambda r: r.events[0].at if r.events else now)
+        return _advance(snap, record, now, evaluation)
+
+    candidate = snap.candidate
+    if candidate is None:
+        return Decision(game, "no configs for this game on main")
+    info = snap.releases.get(candidate.commit)
+    policy = info.policy if info else None
+    if info is not None and info.policy_problem:
+        return Decision(game, f"release {_short(candidate.commit)}: {info.policy_problem}", error=info.policy_problem)
+    if not snap.rings:
+        return _bootstrap(snap, now)
+    served = {tip.tree for (_, ring), tip in snap.rings.items() if ring == 100}
+    if served == {candidate.tree}:
+        return Decision(game, f"up to date: every region serves {_short(_serving_release(snap))}")
+    done = snap.records.get(candidate.commit)
+    if done is not None and done.ended is not None:
+        return Decision(game, f"release {_short(candidate.commit)} ended ({done.ended.type}); waiting for a new commit")
+    quarantined = next((q for q in snap.quarantine.values() if q.tree == candidate.tree), None)
+    if quarantined is not None:
+        return Decision(
+            game,
+            f"main still holds the config of quarantined release {_short(quarantined.release)}; "
+            "waiting for it to be reverted",
+        )
+    if info is None or policy is None or info.problems:
+        problems = info.problems if info else ("the release could not be read",)
+        return Decision(
+            game,
+            f"release {_short(candidate.commit)} rejected: {problems[0]}",
+            (_events(snap, candidate.commit, candidate.tree, Event(now, "reject", reason="; ".join(problems))),),
+        )
+    return _advance(snap, _record(snap, candidate.commit, candidate.tree), now, evaluation)
+
+
+def _bootstrap(snap: GameSnapshot, now: datetime) -> Decision:
+    """No ring branch exists yet: the game's current config goes to every ring at once (there is
+    no baseline to canary against). Recorded, and tagged as a release that reached 100%."""
+    candidate = snap.candidate
+    assert candidate is not None
+    info = snap.releases.get(candidate.commit)
+    if info is None or info.policy is None or info.problems:
+        problems = info.problems if info else ("the release could not be read",)
+        return Decision(
+            snap.game,
+            f"cannot bootstrap {_short(candidate.commit)}: {problems[0]}",
+            (_events(snap, candidate.commit, candidate.tree, Event(now, "reject", reason="; ".join(problems))),),
+        )
+    policy = info.policy
+    rings = tuple((region.name, ring) for region in policy.regions for ring in policy.rings)
+    return Decision(
+        snap.game,
+        f"bootstrap: {_short(candidate.commit)} to all {len(rings)} rings",
+        (
+            WriteRings(snap.game, candidate.commit, candidate.tree, "bootstrap/100", rings),
+            _events(
+                snap, candidate.commit, candidate.tree, Event(now, "bootstrap", reason="first release of the game")
+            ),
+            TagRelease(snap.game, candidate.commit),
+        ),
+    )
+
+
+def _advance(
+    snap: GameSnapshot, record: RolloutRecord, now: datetime, evaluation: tuple[CheckResult, ...] | None
+) -> Decision:
+    game, release = snap.game, record.release
+    info = snap.releases.get(release)
+    if info is None or info.policy is None:
+        why = (info.policy_problem if info else None) or "its RolloutPolicy cannot be read"
+        return Decision(game, f"release {_short(release)}: {why}; nothing moves", error=why)
+    policy = info.policy
+    pos = position(snap, policy, release)
+    if pos is None:  # approved or recorded before its first deploy
+        if info.problems:
+            return Decision(
+                game,
+                f"release {_short(release)} rejected: {info.problems[0]}",
+                (_events(snap, release, record.tree, Event(now, "reject", reason="; ".join(info.problems))),),
+            )
+        return _step_to(snap, record, policy, (0, 0), now, ())
+
+    region = policy.regions[pos.region]
+    step = region.steps[pos.step]
+    events = _step_events(record, region.name, step)
+    last_pause = _last(events, "pause")
+    last_approve = _last(events, "approve")
+    paused = last_pause is not None and (last_approve is None or last_approve.at < last_pause.at)
+    if paused:
+        assert last_pause is not None
+        return Decision(
+            game,
+            f"paused at {region.name}/{step}%: {last_pause.reason}; `hotswap approve --game {game} --region {region.name}` continues",
+        )
+    if last_pause is not None and last_pause.outcome == "warning":
+        # The warning was approved: a person accepted these numbers, go on.
+        return _step_to(
+            snap, record, policy, _next(policy, pos), now, (), f"warning approved by {last_approve and last_approve.by}"
+        )
+    last_eval = _last(events, "evaluate")
+    if last_eval is not None and last_eval.outcome == "pass":
+        return _step_to(snap, record, policy, _next(policy, pos), now, ())
+
+    approved_since_eval = last_approve is not None and (last_eval is None or last_approve.at > last_eval.at)
+    base = pos.landed if last_eval is None else last_eval.at
+    due = now if approved_since_eval else base + region.interval
+    if now < due:
+        return Decision(
+            game,
+            f"{_short(release)} at {region.name}/{step}%: next evaluation in {format_duration(due - now)}",
+        )
+    if evaluation is None:
+        baseline = snap.rings.get((region.name, 100))
+        return Decision(
+            game,
+            f"evaluating {_short(release)} at {region.name}/{step}%",
+            evaluate=EvaluationRequest(
+                game,
+                region.name,
+                step,
+                release[:12],
+                # The baseline cohort is what ring-100 still serves; once the region is all on the
+                # candidate there is none, and only absolute thresholds can judge.
+                baseline.release[:12] if baseline and baseline.release and baseline.release != release else None,
+                policy,
+            ),
+        )
+    return _judge(snap, record, policy, pos, events, now, evaluation)
+
+
+def _judge(
+    snap: GameSnapshot,
+    record: RolloutRecord,
+    policy: RolloutPolicy,
+    pos: Position,
+    events: Sequence[Event],
+    now: datetime,
+    results: tuple[CheckResult, ...],
+) -> Decision:
+    game, release = snap.game, record.release
+    region = policy.regions[pos.region]
+    step = region.steps[pos.step]
+    verdict = worst(results)
+    numbers = "; ".join(f"{r.name}: {r.message}" for r in results)
+    evaluated = Event(now, "evaluate", region.name, step, verdict, numbers, results)
+    where = f"{region.name}/{step}%"
+
+    if verdict == "critical":
+        bad = [r for r in results if r.verdict == "critical"]
+        reason = f"critical at {where}: " + "; ".join(f"{r.name} {r.message}" for r in bad)
+        return rollback(snap, record, now, reason, evaluated, results)
+    if verdict == "warning":
+        warned = "; ".join(f"{r.name} {r.message}" for r in results if r.verdict == "warning")
+        pause = Event(now, "pause", region.name, step, "warning", f"warning at {where}: {warned}")
+        return Decision(
+            game, f"paused {_short(release)}: {pause.reason}", (_events(snap, release, record.tree, evaluated, pause),)
+        )
+    if verdict in ("error", "inconclusive"):
+        limit = policy.error_limit if verdict == "error" else policy.inconclusive_limit
+        streak = 1 + _streak(events, verdict)
+        what = "query errors" if verdict == "error" else "no data"
+        appended: tuple[Event, ...] = (evaluated,)
+        summary = f"{_short(release)} at {where}: {verdict} ({what}, {streak} of {limit}); not promoting"
+        if streak >= limit:
+            pause = Event(
+                now, "pause", region.name, step, verdict, f"{streak} evaluations in a row with {what} at {where}"
+            )
+            appended += (pause,)
+            summary = f"paused {_short(release)}: {pause.reason}"
+        return Decision(game, summary, (_events(snap, release, record.tree, *appended),))
+    return _step_to(snap, record, policy, _next(policy, pos), now, (evaluated,), numbers)
+
+
+def _streak(events: Sequence[Event], verdict: str) -> int:
+    """Evaluations in a row with this verdict at the step, since its last approval."""
+    count = 0
+    for event in reversed(events):
+        if event.type == "approve":
+            break
+        if event.type == "evaluate":
+            if event.outcome != verdict:
+                break
+            count += 1
+    return count
+
+
+def _step_to(
+    snap: GameSnapshot,
+    record: RolloutRecord,
+    policy: RolloutPolicy,
+    target: tuple[int, int] | None,
+    now: datetime,
+    before: tuple[Event, ...],
+    why: str = "",
+) -> Decision:
+    game, release = snap.game, record.release
+    if target is None:
+        done = Event(now, "complete", reason="every region at 100%")
+        return Decision(
+            game,
+            f"{_short(release)} reached 100% in every region: tagged",
+            (_events(snap, release, record.tree, *before, done), TagRelease(game, release)),
+        )
+    region = policy.regions[target[0]]
+    step = region.steps[target[1]]
+    if not _gate_open(record, region):
+        summary = f"{_short(release)} awaits approval for {region.name}: `hotswap approve --game {game} --region {region.name}`"
+        return Decision(game, summary, (_events(snap, release, record.tree, *before),) if before else ())
+    rings = tuple(ring for ring in step_rings(policy, region, step) if _carries(snap, ring, release) is False)
+    deployed = Event(now, "deploy", region.name, step, reason=why)
+    return Decision(
+        game,
+        f"{_short(release)} → {region.name}/{step}% ({len(rings)} ring(s))" + (f": {why}" if why else ""),
+        (
+            WriteRings(game, release, record.tree, f"{region.name}/{step}", rings),
+            _events(snap, release, record.tree, *before, deployed),
+        ),
+    )
+
+
+def _carries(snap: GameSnapshot, ring: tuple[str, int], release: str) -> bool:
+    tip = snap.rings.get(ring)
+    return tip is not None and tip.release == release and not tip.rollback_of
+
+
+def rollback(
+    snap: GameSnapshot,
+    record: RolloutRecord,
+    now: datetime,
+    reason: str,
+    evaluated: Event | None = None,
+    results: tuple[CheckResult, ...] = (),
+    by: str | None = None,
+) -> Decision:
+    """Revert every ring that carries the release, quarantine it, and ask for the revert on main."""
+    game, release = snap.game, record.release
+    reverts = tuple(
+        RevertRing(region, ring, tip.previous_tree, tip.previous_release)
+        for (region, ring), tip in sorted(snap.rings.items())
+        if tip.release == release and not tip.rollback_of and tip.previous_tree is not None
+    )
+    events = (*((evaluated,) if evaluated else ()), Event(now, "rollback", reason=reason, checks=results, by=by))
+    actions: list[Action] = [
+        RevertRings(game, release, reason, reverts),
+        _events(snap, release, record.tree, *events),
+        Quarantine(QuarantineRecord(game, release, record.tree, now, reason, results)),
+    ]
+    if release not in snap.main_reverted:
+        actions.append(RevertMain(game, release, reason))
+    return Decision(game, f"rollback of {_short(release)} on {len(reverts)} ring(s): {reason}", tuple(actions))
+
+
+def decide_rollback(snap: GameSnapshot, now: datetime, reason: str, by: str) -> Decision:
+    """A person's rollback: the same path as the automatic one, for the release rings carry now."""
+    carried = {tip.release for tip in snap.rings.values() if tip.release and not tip.rollback_of and tip.previous_tree}
+    candidates = [
+        r for r in snap.records.values() if r.release in carried and (r.ended is None or r.ended.type == "complete")
+    ]
+    if not candidates:
+        raise DecisionError(f"{snap.game}: no release on the rings can be rolled back")
+    record = max(candidates, key=lambda r: r.events[-1].at if r.events else now)
+    return rollback(snap, record, now, f"manual rollback by {by}: {reason}", by=by)
+
+
+def decide_approve(snap: GameSnapshot, now: datetime, region_name: str, by: str) -> Decision:
+    """Approve what the game's rollout waits for in a region: a paused step, or the region's gate."""
+    in_flight = [r for r in snap.records.values() if r.ended is None]
+    candidate = snap.candidate
+    if in_flight:
+        record = in_flight[0]
+    elif candidate is not None and (candidate.commit not in snap.records) and snap.rings:
+        record = _record(snap, candidate.commit, candidate.tree)
+    else:
+        raise DecisionError(f"{snap.game}: no rollout in flight")
+    info = snap.releases.get(record.release)
+    policy = info.policy if info else None
+    if policy is None or policy.region(region_name) is None:
+        raise DecisionError(f"{snap.game}: region {region_name} is not in the RolloutPolicy")
+    region = policy.region(region_name)
+    assert region is not None
+    pos = position(snap, policy, record.release)
+    if pos is not None and policy.regions[pos.region].name == region_name:
+        step = region.steps[pos.step]
+        events = _step_events(record, region_name, step)
+        last_pause, last_approve = _last(events, "pause"), _last(events, "approve")
+        if last_pause is not None and (last_approve is None or last_approve.at < last_pause.at):
+            approve = Event(now, "approve", region_name, step, reason=f"resumes: {last_pause.reason}", by=by)
+            return Decision(
+                snap.game,
+                f"approved {region_name}/{step}% by {by}",
+                (_events(snap, record.release, record.tree, approve),),
+            )
+    if region.approval and not _gate_open(record, region):
+        approve = Event(now, "approve", region_name, reason="region gate", by=by)
+        return Decision(
+            snap.game, f"approved region {region_name} by {by}", (_events(snap, record.release, record.tree, approve),)
+        )
+    raise DecisionError(f"{snap.game}: nothing in {region_name} waits for an approval")
+
+
+def _last(events: Sequence[Event], kind: str) -> Event | None:
+    return next((e for e in reversed(events) if e.type == kind), None)
+
+
+def _short(sha: str | None) -> str:
+    return sha[:12] if sha else "nothing"
+
+
+def _serving_release(snap: GameSnapshot) -> str | None:
+    tip = next((t for (_, ring), t in sorted(snap.rings.items()) if ring == 100), None)
+    return tip.release if tip else None
+
+
+def next_evaluation(snap: GameSnapshot, now: datetime) -> timedelta | None:
+    """How long until the in-flight step is judged (for `status`); None when nothing waits on time."""
+    decision = decide(snap, now)
+    if decision.evaluate is not None:
+        return timedelta(0)
+    marker = "next evaluation in "
+    if marker not in decision.summary:
+        return None
+    in_flight = [r for r in snap.records.values() if r.ended is None]
+    record = in_flight[0] if in_flight else None
+    if record is None:
+        return None
+    info = snap.releases.get(record.release)
+    if info is None or info.policy is None:
+        return None
+    pos = position(snap, info.policy, record.release)
+    if pos is None:
+        return None
+    region = info.policy.regions[pos.region]
+    events = _step_events(record, region.name, region.steps[pos.step])
+    last_eval = _last(events, "evaluate")
+    base = last_eval.at if last_eval else pos.landed
+    return max(timedelta(0), base + region.interval - now)

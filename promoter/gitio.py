@@ -1,0 +1,442 @@
+"""The promoter's git adapter: the only promoter module that touches git.
+
+Reads go to a local bare cache of the remote, fetched on every pass. Writes are built as objects
+in the cache with pygit2 (no work tree), then sent in ONE `git push --atomic --porcelain
+--force-with-lease=<ref>:<expected> ...`: every ref of a decision moves, or none does, and only if
+no one else moved it since we read it. pygit2's own push is neither atomic nor checked against
+concurrent writers, so it is never used for writes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pygit2
+from pygit2.enums import FileMode
+
+from pipeline import gitsource
+from pipeline.documents import CONFIG_ROOT
+from pipeline.policy import policy_from_spec
+from pipeline.schemas import PACKAGED_SCHEMAS, SchemaLoadError, SchemaSet
+from pipeline.validate import validate
+from pipeline.yamlstrict import DEFAULT_LIMITS
+from promoter.model import (
+    DEPLOY_PREFIX,
+    LEDGER_REF,
+    MAIN_REF,
+    Action,
+    AppendEvents,
+    Candidate,
+    DeployInfo,
+    Event,
+    GameSnapshot,
+    Quarantine,
+    QuarantineRecord,
+    ReleaseInfo,
+    RevertMain,
+    RevertRings,
+    RolloutRecord,
+    TagRelease,
+    WriteRings,
+    release_tag,
+    ring_ref,
+    rollout_id,
+)
+
+GIT_TIMEOUT = 120
+HISTORY_BOUND = 2000  # first-parent commits walked to find a game's newest change
+_RING_RE = re.compile(r"^refs/heads/deploy/([^/]+)/([^/]+)/ring-(\d+)$")
+_SECRET_RE = re.compile(r"(://)[^/@\s]+@")
+
+
+class GitProblem(Exception):
+    """git could not be run or the remote could not be reached (environment error, exit 2)."""
+
+
+class PushRejected(Exception):
+    """The remote refused the push for a reason other than a lost race (a hook, permissions)."""
+
+
+def redact(text: str) -> str:
+    """Never print credentials that ride inside a remote URL."""
+    return _SECRET_RE.sub(r"\1***@", text)
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    ref: str
+    new: str
+    expected: str | None  # None: the ref must not exist yet
+
+
+@dataclass(frozen=True)
+class PushResult:
+    ok: bool
+    race: bool = False
+    detail: str = ""
+
+
+def utc(timestamp: int) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+class Remote:
+    """A remote repository, seen through a local bare cache."""
+
+    def __init__(self, url: str, cache_root: Path) -> None:
+        self.url = url
+        key = hashlib.sha256(url.encode()).hexdigest()[:16]
+        self.path = cache_root / f"{key}.git"
+        if not self.path.exists():
+            cache_root.mkdir(parents=True, exist_ok=True)
+            pygit2.init_repository(str(self.path), bare=True)
+        self.repo = pygit2.Repository(str(self.path))
+        self._release_memo: dict[tuple[str, str], ReleaseInfo] = {}
+
+    # --- git CLI --------------------------------------------------------------------------------
+
+    def _git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        config: list[str] = []
+        token = os.environ.get("HOTSWAP_GIT_TOKEN")
+        if token and self.url.startswith("https://"):
+            basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+            config = ["-c", f"http.extraHeader=Authorization: Basic {basic}"]
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        try:
+            result = subprocess.run(
+                ["git", *config, "--git-dir", str(self.path), *args],
+                capture_output=True,
+                text=True,
+                timeout=GIT_TIMEOUT,
+                env=env,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise GitProblem(redact(f"git {args[0]}: {exc}")) from None
+        if check and result.returncode != 0:
+            raise GitProblem(redact(f"git {args[0]} {self.url}: {result.stderr.strip().splitlines()[-1:]}"))
+        return result
+
+    def fetch(self) -> None:
+        self._git(
+            "fetch", "--quiet", "--prune", "--force", self.url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"
+        )
+
+    def push(self, updates: Sequence[RefUpdate]) -> PushResult:
+        if not updates:
+            return PushResult(True)
+        args = ["push", "--atomic", "--porcelain"]
+        args += [f"--force-with-lease={u.ref}:{u.expected or ''}" for u in updates]
+        args += [self.url, *(f"{u.new}:{u.ref}" for u in updates)]
+        result = self._git(*args, check=False)
+        rows = [line.split("\t") for line in result.stdout.splitlines() if line[:1] in " +-*!=" and "\t" in line]
+        rejected = [row for row in rows if row[0] == "!"]
+        if result.returncode == 0 and not rejected:
+            return PushResult(True)
+        reasons = " ".join(row[2] for row in rejected if len(row) > 2)
+        if "stale info" in reasons or "fetch first" in reasons or "non-fast-forward" in reasons:
+            return PushResult(False, race=True, detail="another writer moved a ref first")
+        remote_lines = [
+            ln.removeprefix("remote: ").strip() for ln in result.stderr.splitlines() if ln.startswith("remote:")
+        ]
+        detail = "; ".join(x for x in (reasons, *remote_lines) if x) or result.stderr.strip()
+        if not rows and result.returncode != 0:
+            raise GitProblem(redact(f"git push {self.url}: {result.stderr.strip()}"))
+        raise PushRejected(redact(detail))
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def ref(self, name: str) -> str | None:
+        try:
+            return str(self.repo.references[name].target)
+        except KeyError:
+            return None
+
+    def refs(self, prefix: str) -> dict[str, str]:
+        return {
+            name: str(self.repo.references[name].target) for name in self.repo.references if name.startswith(prefix)
+        }
+
+    def commit(self, sha: str) -> pygit2.Commit:
+        return self.repo[sha].peel(pygit2.Commit)
+
+    def games(self) -> list[str]:
+        names: set[str] = set()
+        main = self.ref(MAIN_REF)
+        if main is not None:
+            try:
+                configs = self.commit(main).tree[CONFIG_ROOT].peel(pygit2.Tree)
+                names.update(e.name for e in configs if e.type == pygit2.GIT_OBJECT_TREE and e.name)
+            except KeyError:
+                pass
+        for name in self.refs(DEPLOY_PREFIX):
+            match = _RING_RE.match(name)
+            if match:
+                names.add(match.group(1))
+        return sorted(names)
+
+    def snapshot(self, game: str) -> GameSnapshot:
+        records, quarantine = self._ledger(game)
+        candidate = self._candidate(game)
+        rings = self._rings(game)
+        wanted = {r.release for r in records.values() if r.ended is None}
+        if candidate is not None:
+            wanted.add(candidate.commit)
+        releases = {sha: self.release_info(game, sha) for sha in wanted}
+        reverted = frozenset(r.release for r in records.values() if any(e.type == "main-revert" for e in r.events))
+        return GameSnapshot(game, candidate, rings, records, quarantine, releases, reverted)
+
+    def _game_tree(self, commit: pygit2.Commit, game: str) -> str | None:
+        try:
+            return str(commit.tree[f"{CONFIG_ROOT}/{game}"].id)
+        except KeyError:
+            return None
+
+    def _candidate(self, game: str) -> Candidate | None:
+        main = self.ref(MAIN_REF)
+        if main is None:
+            return None
+        commit = self.commit(main)
+        tree = self._game_tree(commit, game)
+        if tree is None:
+            return None
+        for _ in range(HISTORY_BOUND):
+            if not commit.parents:
+                break
+            parent = commit.parents[0]
+            if self._game_tree(parent, game) != tree:
+                break
+            commit = parent
+        return Candidate(str(commit.id), tree, commit.message.splitlines()[0] if commit.message else "")
+
+    def _rings(self, game: str) -> dict[tuple[str, int], DeployInfo]:
+        rings: dict[tuple[str, int], DeployInfo] = {}
+        for name, sha in self.refs(f"{DEPLOY_PREFIX}{game}/").items():
+            match = _RING_RE.match(name)
+            if not match:
+                continue
+            tip = self.commit(sha)
+            trailers = _trailers(tip)
+            release = trailers.get("Hotswap-Release")
+            previous_tree = previous_release = None
+            walker = tip
+            for _ in range(HISTORY_BOUND):
+                if not walker.parents:
+                    break
+                walker = walker.parents[0]
+                parent_trailers = _trailers(walker)
+                if parent_trailers.get("Hotswap-Release") != release or parent_trailers.get("Hotswap-Rollback-Of"):
+                    previous_tree = str(walker.tree_id)
+                    previous_release = parent_trailers.get("Hotswap-Release")
+                    break
+            rings[(match.group(2), int(match.group(3)))] = DeployInfo(
+                commit=sha,
+                tree=str(tip.tree_id),
+                release=release,
+                time=utc(tip.commit_time),
+                rollback_of=trailers.get("Hotswap-Rollback-Of"),
+                previous_tree=previous_tree,
+                previous_release=previous_release,
+            )
+        return rings
+
+    def _ledger(self, game: str) -> tuple[dict[str, RolloutRecord], dict[str, QuarantineRecord]]:
+        records: dict[str, RolloutRecord] = {}
+        quarantine: dict[str, QuarantineRecord] = {}
+        tip = self.ref(LEDGER_REF)
+        if tip is None:
+            return records, quarantine
+        tree = self.commit(tip).tree
+        for data in _json_files(tree, f"rollouts/{game}"):
+            record = RolloutRecord.from_json(data)
+            records[record.release] = record
+        for data in _json_files(tree, f"quarantine/{game}"):
+            entry = QuarantineRecord.from_json(data)
+            quarantine[entry.release] = entry
+        return records, quarantine
+
+    def release_info(self, game: str, sha: str) -> ReleaseInfo:
+        """The release's policy and validity, judged by its own schemas. Memoized: commits are immutable."""
+        key = (game, sha)
+        if key not in self._release_memo:
+            self._release_memo[key] = self._read_release(game, sha)
+        return self._release_memo[key]
+
+    def _read_release(self, game: str, sha: str) -> ReleaseInfo:
+        commit = self.commit(sha)
+        try:
+            in_tree = gitsource.schemas_at(self.repo, commit)
+            schemas = SchemaSet.from_mapping(in_tree) if in_tree else SchemaSet.from_dir(PACKAGED_SCHEMAS)
+        except (gitsource.GitSourceError, SchemaLoadError) as exc:
+            return ReleaseInfo(None, (f"schemas: {exc}",), f"schemas: {exc}")
+        sources = gitsource.tree_sources(self.repo, commit, DEFAULT_LIMITS, f"{CONFIG_ROOT}/{game}")
+        result = validate(sources, schemas, DEFAULT_LIMITS)
+        problems = tuple(
+            f"{f.file}:{f.line}:{f.column}: {f.message} [{f.rule}]" for f in result.findings if f.severity == "error"
+        )
+        policies = [d for d in result.parsed if d.kind == "RolloutPolicy"]
+        if len(policies) != 1:
+            return ReleaseInfo(None, problems, f"configs/{game}/ has {len(policies)} RolloutPolicy documents, not one")
+        policy_doc = policies[0]
+        policy_problems = [p for p in problems if p.startswith(policy_doc.file + ":")]
+        if policy_problems:
+            return ReleaseInfo(None, problems, f"RolloutPolicy invalid: {policy_problems[0]}")
+        return ReleaseInfo(policy_from_spec(game, policy_doc.spec), problems)
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def _signature(self, now: datetime) -> pygit2.Signature:
+        name = os.environ.get("HOTSWAP_GIT_NAME", "HotSwap promoter")
+        email = os.environ.get("HOTSWAP_GIT_EMAIL", "hotswap@localhost")
+        return pygit2.Signature(name, email, int(now.timestamp()), 0)
+
+    def _commit(self, tree: str, parents: Iterable[str], message: str, now: datetime) -> str:
+        sig = self._signature(now)
+        oid = self.repo.create_commit(
+            None, sig, sig, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
+        )
+        return str(oid)
+
+    def _write_ledger(self, files: Mapping[str, bytes], message: str, now: datetime) -> tuple[str, str | None]:
+        tip = self.ref(LEDGER_REF)
+        index = pygit2.Index()
+        if tip is not None:
+            index.read_tree(self.commit(tip).tree)
+        for path, data in files.items():
+            blob = self.repo.create_blob(data)
+            index.add(pygit2.IndexEntry(path, blob, FileMode.BLOB))
+        tree = index.write_tree(self.repo)
+        return self._commit(str(tree), [tip] if tip else [], message, now), tip
+
+    def _tag(self, game: str, release: str, now: datetime) -> str:
+        sig = self._signature(now)
+        name = release_tag(game, release).removeprefix("refs/tags/")
+        body = (
+            f"object {release}\ntype commit\ntag {name}\n"
+            f"tagger {sig.name} <{sig.email}> {sig.time} +0000\n\n"
+            f"{game}: release {release[:12]} reached 100% of every region\n"
+        )
+        return str(self.repo.odb.write(pygit2.GIT_OBJECT_TAG, body.encode()))
+
+    def apply(self, snap: GameSnapshot, actions: Sequence[Action], now: datetime) -> PushResult:
+        """Every write of one decision (deploys or reverts, ledger, tag) in one atomic push."""
+        updates: list[RefUpdate] = []
+        ledger_files: dict[str, bytes] = {}
+        records = dict(snap.records)
+        for action in actions:
+            if isinstance(action, WriteRings):
+                for region, percent in action.rings:
+                    tip = snap.rings.get((region, percent))
+                    message = (
+                        f"hotswap: {action.game} {action.release[:12]} to {region} ring-{percent}\n\n"
+                        f"Hotswap-Release: {action.release}\n"
+                        f"Hotswap-Stage: {action.stage}\n"
+                        f"Hotswap-Rollout: {rollout_id(action.game, action.release)}\n"
+                    )
+                    new = self._commit(action.tree, [tip.commit] if tip else [], message, now)
+                    updates.append(RefUpdate(ring_ref(action.game, region, percent), new, tip.commit if tip else None))
+            elif isinstance(action, RevertRings):
+                reason = " ".join(action.reason.split())
+                for ring in action.rings:
+                    tip = snap.rings[(ring.region, ring.percent)]
+                    message = (
+                        f"hotswap: roll back {action.game} {action.bad_release[:12]} on {ring.region} ring-{ring.percent}\n\n"
+                        f"Hotswap-Release: {ring.release or ''}\n"
+                        f"Hotswap-Stage: {ring.region}/{ring.percent}\n"
+                        f"Hotswap-Rollout: {rollout_id(action.game, action.bad_release)}\n"
+                        f"Hotswap-Rollback-Of: {action.bad_release}\n"
+                        f"Hotswap-Reason: {reason}\n"
+                    )
+                    new = self._commit(ring.tree, [tip.commit], message, now)
+                    updates.append(RefUpdate(ring_ref(action.game, ring.region, ring.percent), new, tip.commit))
+            elif isinstance(action, AppendEvents):
+                record = records.get(action.release) or RolloutRecord(action.game, action.release, action.tree)
+                record = record.appended(*action.events)
+                records[action.release] = record
+                ledger_files[f"rollouts/{action.game}/{action.release}.json"] = _json(record.as_json())
+            elif isinstance(action, Quarantine):
+                q = action.record
+                ledger_files[f"quarantine/{q.game}/{q.release}.json"] = _json(q.as_json())
+            elif isinstance(action, TagRelease):
+                updates.append(
+                    RefUpdate(
+                        release_tag(action.game, action.release), self._tag(action.game, action.release, now), None
+                    )
+                )
+            elif isinstance(action, RevertMain):
+                continue  # a separate, later write: see revert_main
+        if ledger_files:
+            summary = ", ".join(sorted({p.split("/")[0] for p in ledger_files}))
+            new, ledger_tip = self._write_ledger(ledger_files, f"hotswap: {snap.game} ({summary})", now)
+            updates.append(RefUpdate(LEDGER_REF, new, ledger_tip))
+        return self.push(updates)
+
+    def revert_main(self, release: str, reason: str, now: datetime) -> tuple[str, str]:
+        """Revert the release commit on main. Returns (outcome, detail); never forces."""
+        main = self.ref(MAIN_REF)
+        if main is None:
+            return "failed", "the remote has no main branch"
+        bad, ours = self.commit(release), self.commit(main)
+        if len(bad.parents) != 1:
+            return "conflict", "the release is a merge commit; revert it by hand"
+        index = self.repo.revert_commit(bad, ours)
+        if index.conflicts is not None:
+            paths = sorted(
+                {
+                    (entry.our or entry.their or entry.ancestor).path
+                    for entry in (c[1] or c[2] or c[0] for c in index.conflicts)
+                    if entry
+                }
+            )
+            return "conflict", f"reverting {release[:12]} conflicts with later commits on main ({', '.join(paths)})"
+        tree = index.write_tree(self.repo)
+        subject = bad.message.splitlines()[0] if bad.message else release[:12]
+        message = (
+            f'Revert "{subject}"\n\nThis reverts commit {release}.\n\n'
+            f"Hotswap-Rollback-Of: {release}\nHotswap-Reason: {' '.join(reason.split())}\n"
+        )
+        new = self._commit(str(tree), [main], message, now)
+        result = self.push([RefUpdate(MAIN_REF, new, main)])
+        if result.race:
+            return "pending", "main moved while reverting; retried on the next pass"
+        return "done", new
+
+
+def _json_files(tree: pygit2.Tree, folder: str) -> Iterable[Any]:
+    try:
+        entries = tree[folder].peel(pygit2.Tree)
+    except KeyError:
+        return
+    for entry in entries:
+        yield json.loads(entry.peel(pygit2.Blob).data)
+
+
+def _trailers(commit: pygit2.Commit) -> dict[str, str]:
+    try:
+        return {k: v for k, v in commit.message_trailers.items()}
+    except (pygit2.GitError, AttributeError):
+        return {}
+
+
+def _json(data: object) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+
+
+def record_main_revert(
+    remote: Remote, snap: GameSnapshot, release: str, outcome: str, detail: str, now: datetime
+) -> PushResult:
+    """Note the outcome of the revert on main in the rollout's record (a ledger-only push)."""
+    record = snap.records.get(release)
+    tree = record.tree if record else ""
+    event = Event(now, "main-revert", outcome=outcome, reason=detail)
+    return remote.apply(snap, (AppendEvents(snap.game, release, tree, (event,)),), now)

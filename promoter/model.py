@@ -1,0 +1,293 @@
+"""Plain values the promoter decides over and decides into. No I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pipeline.policy import RolloutPolicy
+
+DEPLOY_PREFIX = "refs/heads/deploy/"
+RELEASE_TAG_PREFIX = "refs/tags/release/"
+LEDGER_REF = "refs/heads/hotswap/ledger"
+MAIN_REF = "refs/heads/main"
+
+Verdict = Literal["pass", "warning", "critical", "inconclusive", "error"]
+# Worst first: a rollout is judged by its worst check.
+VERDICT_ORDER: tuple[Verdict, ...] = ("critical", "warning", "error", "inconclusive", "pass")
+
+
+def ring_ref(game: str, region: str, percent: int) -> str:
+    return f"{DEPLOY_PREFIX}{game}/{region}/ring-{percent}"
+
+
+def release_tag(game: str, release: str) -> str:
+    return f"{RELEASE_TAG_PREFIX}{game}/{release[:12]}"
+
+
+def rollout_id(game: str, release: str) -> str:
+    return f"{game}-{release[:12]}"
+
+
+@dataclass(frozen=True)
+class DeployInfo:
+    """The tip of one ring branch, and what the ring served before the release it now carries."""
+
+    commit: str
+    tree: str
+    release: str | None
+    time: datetime
+    rollback_of: str | None = None
+    previous_tree: str | None = None  # the tree before `release` first reached this ring
+    previous_release: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    verdict: Verdict
+    candidate: float | None = None
+    baseline: float | None = None
+    message: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "verdict": self.verdict,
+            "candidate": self.candidate,
+            "baseline": self.baseline,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CheckResult:
+        return cls(data["name"], data["verdict"], data.get("candidate"), data.get("baseline"), data.get("message", ""))
+
+
+EventType = Literal[
+    "bootstrap", "deploy", "evaluate", "pause", "approve", "rollback", "complete", "reject", "main-revert"
+]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One decision in a rollout's record in the ledger, with the numbers behind it."""
+
+    at: datetime
+    type: EventType
+    region: str | None = None
+    step: int | None = None
+    outcome: str | None = None  # evaluate: worst verdict; pause: why; main-revert: done|pending|conflict|failed
+    reason: str = ""
+    checks: tuple[CheckResult, ...] = ()
+    by: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"at": self.at.isoformat(), "type": self.type}
+        for key in ("region", "step", "outcome", "by"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        if self.reason:
+            data["reason"] = self.reason
+        if self.checks:
+            data["checks"] = [c.as_json() for c in self.checks]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Event:
+        return cls(
+            at=datetime.fromisoformat(data["at"]),
+            type=data["type"],
+            region=data.get("region"),
+            step=data.get("step"),
+            outcome=data.get("outcome"),
+            reason=data.get("reason", ""),
+            checks=tuple(CheckResult.from_json(c) for c in data.get("checks", ())),
+            by=data.get("by"),
+        )
+
+
+TERMINAL: frozenset[str] = frozenset({"complete", "rollback", "reject", "bootstrap"})
+
+
+@dataclass(frozen=True)
+class RolloutRecord:
+    """A rollout as the ledger keeps it: `rollouts/<game>/<release>.json`."""
+
+    game: str
+    release: str
+    tree: str
+    events: tuple[Event, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return rollout_id(self.game, self.release)
+
+    @property
+    def ended(self) -> Event | None:
+        return next((e for e in self.events if e.type in TERMINAL), None)
+
+    def appended(self, *events: Event) -> RolloutRecord:
+        return RolloutRecord(self.game, self.release, self.tree, self.events + events)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "game": self.game,
+            "release": self.release,
+            "tree": self.tree,
+            "events": [e.as_json() for e in self.events],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RolloutRecord:
+        return cls(data["game"], data["release"], data["tree"], tuple(Event.from_json(e) for e in data["events"]))
+
+
+@dataclass(frozen=True)
+class QuarantineRecord:
+    """A release that must never be promoted again: `quarantine/<game>/<release>.json`."""
+
+    game: str
+    release: str
+    tree: str
+    at: datetime
+    reason: str
+    checks: tuple[CheckResult, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "game": self.game,
+            "release": self.release,
+            "tree": self.tree,
+            "at": self.at.isoformat(),
+            "reason": self.reason,
+            "checks": [c.as_json() for c in self.checks],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> QuarantineRecord:
+        return cls(
+            data["game"],
+            data["release"],
+            data["tree"],
+            datetime.fromisoformat(data["at"]),
+            data.get("reason", ""),
+            tuple(CheckResult.from_json(c) for c in data.get("checks", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The newest main commit that changed the game's folder: what main wants every ring to serve."""
+
+    commit: str
+    tree: str
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    """What the adapter read at a release commit: its policy (or why there is none) and its validity."""
+
+    policy: RolloutPolicy | None
+    problems: tuple[str, ...] = ()  # validation findings; a release with problems is never deployed
+    policy_problem: str | None = None  # no usable policy: nothing can be decided, nothing is written
+
+
+@dataclass(frozen=True)
+class GameSnapshot:
+    """Everything the promoter needs to decide for one game, read once per pass."""
+
+    game: str
+    candidate: Candidate | None
+    rings: Mapping[tuple[str, int], DeployInfo]  # (region, percent) -> tip
+    records: Mapping[str, RolloutRecord]  # by release
+    quarantine: Mapping[str, QuarantineRecord]  # by release
+    releases: Mapping[str, ReleaseInfo]  # by release commit: the candidate's and the in-flight one's
+    main_reverted: frozenset[str] = field(default_factory=frozenset)  # releases already reverted on main
+
+
+# --- what the decision asks for -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WriteRings:
+    """Deploy `release` (its game tree) to these rings: one commit each, in one push."""
+
+    game: str
+    release: str
+    tree: str
+    stage: str  # "<region>/<percent>"
+    rings: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class RevertRing:
+    region: str
+    percent: int
+    tree: str  # what the ring had before the bad release
+    release: str | None  # the release that tree came from
+
+
+@dataclass(frozen=True)
+class RevertRings:
+    game: str
+    bad_release: str
+    reason: str
+    rings: tuple[RevertRing, ...]
+
+
+@dataclass(frozen=True)
+class AppendEvents:
+    game: str
+    release: str
+    tree: str
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    record: QuarantineRecord
+
+
+@dataclass(frozen=True)
+class TagRelease:
+    game: str
+    release: str
+
+
+@dataclass(frozen=True)
+class RevertMain:
+    """Revert the bad commit on main: a separate, later write (main may be protected)."""
+
+    game: str
+    release: str
+    reason: str
+
+
+Action = WriteRings | RevertRings | AppendEvents | Quarantine | TagRelease | RevertMain
+
+
+@dataclass(frozen=True)
+class EvaluationRequest:
+    """The checks of one step must be evaluated before the decision can be taken."""
+
+    game: str
+    region: str
+    step: int
+    revision: str  # candidate, 12 hex
+    baseline: str | None  # what ring-100 of the region serves, 12 hex
+    policy: RolloutPolicy
+
+
+@dataclass(frozen=True)
+class Decision:
+    game: str
+    summary: str
+    actions: tuple[Action, ...] = ()
+    evaluate: EvaluationRequest | None = None
+    error: str | None = None  # the game cannot be handled until someone fixes its configs

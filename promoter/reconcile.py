@@ -1,0 +1,102 @@
+"""One reconcile pass: fetch, read each game, decide, evaluate when due, write, and on a lost race
+read again and decide again. Holds no state between passes: git is the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from promoter.decide import decide
+from promoter.evaluate import evaluate
+from promoter.gitio import PushRejected, Remote, record_main_revert
+from promoter.metrics import MetricsSource
+from promoter.model import AppendEvents, CheckResult, Decision, GameSnapshot, RevertMain
+
+MAX_ATTEMPTS = 5
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    game: str
+    summary: str
+    checks: tuple[CheckResult, ...] = ()
+    wrote: bool = False
+    error: str | None = None
+
+
+def apply_with_retry(
+    remote: Remote,
+    game: str,
+    make: Callable[[GameSnapshot, datetime], Decision],
+    clock: Clock = utc_now,
+    revert_main: bool = True,
+) -> Outcome:
+    """Decide and write; a lost compare-and-swap is no error: read again, decide again."""
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            remote.fetch()
+        snap = remote.snapshot(game)
+        now = clock()
+        decision = make(snap, now)
+        if decision.error:
+            return Outcome(game, decision.summary, error=decision.error)
+        if not decision.actions:
+            return Outcome(game, decision.summary)
+        try:
+            result = remote.apply(snap, decision.actions, now)
+        except PushRejected as exc:
+            return Outcome(game, f"the remote refused the write, nothing changed: {exc}", error=str(exc))
+        if result.race:
+            continue
+        notes = [
+            _revert_main(remote, game, a, clock, revert_main) for a in decision.actions if isinstance(a, RevertMain)
+        ]
+        summary = decision.summary + "".join(f"; {n}" for n in notes)
+        checks = tuple(c for a in decision.actions if isinstance(a, AppendEvents) for e in a.events for c in e.checks)
+        return Outcome(game, summary, checks, wrote=True)
+    return Outcome(game, f"lost the race {MAX_ATTEMPTS} times in a row; the next pass decides again")
+
+
+def _revert_main(remote: Remote, game: str, action: RevertMain, clock: Clock, allowed: bool) -> str:
+    now = clock()
+    if allowed:
+        outcome, detail = remote.revert_main(action.release, action.reason, now)
+    else:
+        outcome, detail = "needed", "reverting main is turned off (HOTSWAP_REVERT_MAIN=0): revert it by pull request"
+    if outcome == "pending":
+        return f"main revert of {action.release[:12]}: {detail}"
+    for _ in range(MAX_ATTEMPTS):
+        remote.fetch()
+        if record_main_revert(remote, remote.snapshot(game), action.release, outcome, detail, clock()).ok:
+            break
+    return f"main revert of {action.release[:12]}: {outcome} ({detail[:12] if outcome == 'done' else detail})"
+
+
+class Reconciler:
+    def __init__(
+        self, remote: Remote, metrics: MetricsSource, clock: Clock = utc_now, revert_main: bool = True
+    ) -> None:
+        self.remote = remote
+        self.metrics = metrics
+        self.clock = clock
+        self.revert_main = revert_main
+
+    def _decide(self, snap: GameSnapshot, now: datetime) -> Decision:
+        decision = decide(snap, now)
+        if decision.evaluate is not None:
+            results = evaluate(self.metrics, decision.evaluate, now)
+            decision = decide(snap, now, results)
+        return decision
+
+    def run_once(self, games: list[str] | None = None) -> list[Outcome]:
+        self.remote.fetch()
+        return [
+            apply_with_retry(self.remote, game, self._decide, self.clock, self.revert_main)
+            for game in (games or self.remote.games())
+        ]
