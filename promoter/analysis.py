@@ -50,9 +50,9 @@ def _fires(threshold: Threshold, candidate: float, baseline: float | None) -> bo
     if baseline == 0:
         return threshold.op == "relativeIncrease" and candidate > 0
     change = (candidate - baseline) / abs(baseline)
-    if threshold.op == "relativeIncrease":
-        return change > threshold.value
-    return -change > threshold.value
+    moved = change if threshold.op == "relativeIncrease" else -change
+    # Exactly at the threshold does not fire; (1.05 - 1.0) / 1.0 is 0.0500000000000000444 in floats.
+    return moved > threshold.value and not math.isclose(moved, threshold.value, rel_tol=1e-9)
 
 
 def classify(check: Check, candidate: float | None, baseline: float | None) -> CheckResult:

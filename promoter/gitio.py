@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pygit2
-from pygit2.enums import FileMode
+from pygit2.enums import FileMode, ReferenceType
 
 from pipeline import gitsource
 from pipeline.documents import CONFIG_ROOT
 from pipeline.policy import policy_from_spec
-from pipeline.schemas import PACKAGED_SCHEMAS, SchemaLoadError, SchemaSet
+from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, SchemaSet
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS
 from promoter.model import (
@@ -43,7 +43,6 @@ from promoter.model import (
     Quarantine,
     QuarantineRecord,
     ReleaseInfo,
-    RevertMain,
     RevertRings,
     RolloutRecord,
     TagRelease,
@@ -102,6 +101,8 @@ class Remote:
             pygit2.init_repository(str(self.path), bare=True)
         self.repo = pygit2.Repository(str(self.path))
         self._release_memo: dict[tuple[str, str], ReleaseInfo] = {}
+        self._schema_memo: dict[str | None, SchemaSet] = {}
+        self._refs: dict[str, str] | None = None
 
     # --- git CLI --------------------------------------------------------------------------------
 
@@ -128,6 +129,7 @@ class Remote:
         return result
 
     def fetch(self) -> None:
+        self._refs = None
         self._git(
             "fetch", "--quiet", "--prune", "--force", self.url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"
         )
@@ -156,16 +158,19 @@ class Remote:
 
     # --- reading --------------------------------------------------------------------------------
 
+    def _all_refs(self) -> dict[str, str]:
+        """Every ref of the cache, read once per fetch (only a fetch moves them)."""
+        if self._refs is None:
+            self._refs = {
+                ref.name: str(ref.target) for ref in self.repo.references.iterator() if ref.type == ReferenceType.DIRECT
+            }
+        return self._refs
+
     def ref(self, name: str) -> str | None:
-        try:
-            return str(self.repo.references[name].target)
-        except KeyError:
-            return None
+        return self._all_refs().get(name)
 
     def refs(self, prefix: str) -> dict[str, str]:
-        return {
-            name: str(self.repo.references[name].target) for name in self.repo.references if name.startswith(prefix)
-        }
+        return {name: target for name, target in self._all_refs().items() if name.startswith(prefix)}
 
     def commit(self, sha: str) -> pygit2.Commit:
         return self.repo[sha].peel(pygit2.Commit)
@@ -272,11 +277,23 @@ class Remote:
             self._release_memo[key] = self._read_release(game, sha)
         return self._release_memo[key]
 
+    def _schemas(self, commit: pygit2.Commit) -> SchemaSet:
+        """The commit's own schemas, built once per distinct schemas/ tree (checking them costs ~0.5 s)."""
+        try:
+            key: str | None = str(commit.tree[SCHEMA_DIR].id)
+        except KeyError:
+            key = None
+        if key not in self._schema_memo:
+            in_tree = gitsource.schemas_at(self.repo, commit)
+            self._schema_memo[key] = (
+                SchemaSet.from_mapping(in_tree) if in_tree else SchemaSet.from_dir(PACKAGED_SCHEMAS)
+            )
+        return self._schema_memo[key]
+
     def _read_release(self, game: str, sha: str) -> ReleaseInfo:
         commit = self.commit(sha)
         try:
-            in_tree = gitsource.schemas_at(self.repo, commit)
-            schemas = SchemaSet.from_mapping(in_tree) if in_tree else SchemaSet.from_dir(PACKAGED_SCHEMAS)
+            schemas = self._schemas(commit)
         except (gitsource.GitSourceError, SchemaLoadError) as exc:
             return ReleaseInfo(None, (f"schemas: {exc}",), f"schemas: {exc}")
         sources = gitsource.tree_sources(self.repo, commit, DEFAULT_LIMITS, f"{CONFIG_ROOT}/{game}")
@@ -330,9 +347,28 @@ class Remote:
 
     def apply(self, snap: GameSnapshot, actions: Sequence[Action], now: datetime) -> PushResult:
         """Every write of one decision (deploys or reverts, ledger, tag) in one atomic push."""
+        return self.apply_many([(snap, actions)], now)
+
+    def apply_many(self, decisions: Sequence[tuple[GameSnapshot, Sequence[Action]]], now: datetime) -> PushResult:
+        """The writes of several games' decisions, one ledger commit, in one atomic push.
+
+        A push costs the same for one ref as for a hundred (ref advertisement, connectivity
+        check), so a pass sends all its games' writes together; a lost race re-reads them all.
+        """
         updates: list[RefUpdate] = []
         ledger_files: dict[str, bytes] = {}
-        records = dict(snap.records)
+        for snap, actions in decisions:
+            updates.extend(self._ring_and_tag_updates(snap, actions, now))
+            ledger_files.update(_ledger_files(snap, actions))
+        if ledger_files:
+            games = sorted({snap.game for snap, actions in decisions if _ledger_files(snap, actions)})
+            summary = ", ".join(sorted({p.split("/")[0] for p in ledger_files}))
+            new, ledger_tip = self._write_ledger(ledger_files, f"hotswap: {', '.join(games)} ({summary})", now)
+            updates.append(RefUpdate(LEDGER_REF, new, ledger_tip))
+        return self.push(updates)
+
+    def _ring_and_tag_updates(self, snap: GameSnapshot, actions: Sequence[Action], now: datetime) -> list[RefUpdate]:
+        updates: list[RefUpdate] = []
         for action in actions:
             if isinstance(action, WriteRings):
                 for region, percent in action.rings:
@@ -359,27 +395,10 @@ class Remote:
                     )
                     new = self._commit(ring.tree, [tip.commit], message, now)
                     updates.append(RefUpdate(ring_ref(action.game, ring.region, ring.percent), new, tip.commit))
-            elif isinstance(action, AppendEvents):
-                record = records.get(action.release) or RolloutRecord(action.game, action.release, action.tree)
-                record = record.appended(*action.events)
-                records[action.release] = record
-                ledger_files[f"rollouts/{action.game}/{action.release}.json"] = _json(record.as_json())
-            elif isinstance(action, Quarantine):
-                q = action.record
-                ledger_files[f"quarantine/{q.game}/{q.release}.json"] = _json(q.as_json())
             elif isinstance(action, TagRelease):
-                updates.append(
-                    RefUpdate(
-                        release_tag(action.game, action.release), self._tag(action.game, action.release, now), None
-                    )
-                )
-            elif isinstance(action, RevertMain):
-                continue  # a separate, later write: see revert_main
-        if ledger_files:
-            summary = ", ".join(sorted({p.split("/")[0] for p in ledger_files}))
-            new, ledger_tip = self._write_ledger(ledger_files, f"hotswap: {snap.game} ({summary})", now)
-            updates.append(RefUpdate(LEDGER_REF, new, ledger_tip))
-        return self.push(updates)
+                tag = self._tag(action.game, action.release, now)
+                updates.append(RefUpdate(release_tag(action.game, action.release), tag, None))
+        return updates
 
     def revert_main(self, release: str, reason: str, now: datetime) -> tuple[str, str]:
         """Revert the release commit on main. Returns (outcome, detail); never forces."""
@@ -426,6 +445,21 @@ def _trailers(commit: pygit2.Commit) -> dict[str, str]:
         return {k: v for k, v in commit.message_trailers.items()}
     except (pygit2.GitError, AttributeError):
         return {}
+
+
+def _ledger_files(snap: GameSnapshot, actions: Sequence[Action]) -> dict[str, bytes]:
+    """The ledger files one decision writes: its rollout record with the new events, quarantines."""
+    files: dict[str, bytes] = {}
+    records = dict(snap.records)
+    for action in actions:
+        if isinstance(action, AppendEvents):
+            record = records.get(action.release) or RolloutRecord(action.game, action.release, action.tree)
+            records[action.release] = record = record.appended(*action.events)
+            files[f"rollouts/{action.game}/{action.release}.json"] = _json(record.as_json())
+        elif isinstance(action, Quarantine):
+            q = action.record
+            files[f"quarantine/{q.game}/{q.release}.json"] = _json(q.as_json())
+    return files
 
 
 def _json(data: object) -> bytes:

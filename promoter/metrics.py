@@ -1,9 +1,8 @@
-"""Metric sources: Prometheus through prometheus-api-client, and a fixed table for benchmarks."""
+"""Metric sources: the Protocol the promoter asks, and Prometheus through prometheus-api-client."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -51,14 +50,3 @@ def _one_value(result: Any) -> float | None:
     else:
         value = float(result[0]["value"][1])
     return value if math.isfinite(value) else None
-
-
-class StaticSource:
-    """Answers from a table (query text -> value), instantly: what git and the decision cost alone."""
-
-    def __init__(self, values: Mapping[str, float | None], default: float | None = 1.0) -> None:
-        self.values = values
-        self.default = default
-
-    def query(self, promql: str, at: datetime) -> float | None:
-        return self.values.get(promql, self.default)

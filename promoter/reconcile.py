@@ -54,13 +54,15 @@ def apply_with_retry(
             return Outcome(game, f"the remote refused the write, nothing changed: {exc}", error=str(exc))
         if result.race:
             continue
-        notes = [
-            _revert_main(remote, game, a, clock, revert_main) for a in decision.actions if isinstance(a, RevertMain)
-        ]
-        summary = decision.summary + "".join(f"; {n}" for n in notes)
-        checks = tuple(c for a in decision.actions if isinstance(a, AppendEvents) for e in a.events for c in e.checks)
-        return Outcome(game, summary, checks, wrote=True)
+        return _written(remote, game, decision, clock, revert_main)
     return Outcome(game, f"lost the race {MAX_ATTEMPTS} times in a row; the next pass decides again")
+
+
+def _written(remote: Remote, game: str, decision: Decision, clock: Clock, revert_main: bool) -> Outcome:
+    """After the push: the separate revert on main, and what to report."""
+    notes = [_revert_main(remote, game, a, clock, revert_main) for a in decision.actions if isinstance(a, RevertMain)]
+    checks = tuple(c for a in decision.actions if isinstance(a, AppendEvents) for e in a.events for c in e.checks)
+    return Outcome(game, decision.summary + "".join(f"; {n}" for n in notes), checks, wrote=True)
 
 
 def _revert_main(remote: Remote, game: str, action: RevertMain, clock: Clock, allowed: bool) -> str:
@@ -95,8 +97,27 @@ class Reconciler:
         return decision
 
     def run_once(self, games: list[str] | None = None) -> list[Outcome]:
+        """Decide for every game, then send all their writes in one atomic push."""
         self.remote.fetch()
-        return [
-            apply_with_retry(self.remote, game, self._decide, self.clock, self.revert_main)
-            for game in (games or self.remote.games())
-        ]
+        names = games or self.remote.games()
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                self.remote.fetch()
+            now = self.clock()
+            decided = [(snap, self._decide(snap, now)) for snap in map(self.remote.snapshot, names)]
+            writes = [(snap, d.actions) for snap, d in decided if d.actions and not d.error]
+            try:
+                result = self.remote.apply_many(writes, now)
+            except PushRejected:
+                # Something refused part of the batch (a hook on some refs): go game by game, so
+                # the others still move and the refused one says why.
+                return [apply_with_retry(self.remote, g, self._decide, self.clock, self.revert_main) for g in names]
+            if result.race:
+                continue
+            return [
+                _written(self.remote, snap.game, d, self.clock, self.revert_main)
+                if d.actions and not d.error
+                else Outcome(snap.game, d.summary, error=d.error)
+                for snap, d in decided
+            ]
+        return [Outcome(g, f"lost the race {MAX_ATTEMPTS} times in a row; the next pass decides again") for g in names]

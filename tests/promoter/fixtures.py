@@ -1,0 +1,259 @@
+"""Real parts for promoter tests: a Prometheus process scraping a test exporter, bare git remotes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client.core import GaugeMetricFamily
+
+from tests.conftest import REPO_ROOT, git
+
+METRICS = ("hotswap_test_players", "hotswap_test_errors", "hotswap_test_latency")
+DEFAULTS = {"hotswap_test_players": 100.0, "hotswap_test_errors": 1.0, "hotswap_test_latency": 100.0}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Behaviour:
+    """What the fake fleet reports: per (game, revision12), per metric; None leaves the series out."""
+
+    values: dict[tuple[str, str], dict[str, float | None]] = field(default_factory=dict)
+    regions: tuple[str, ...] = ("NA-WEST", "EU-WEST")
+
+    def set(self, game: str, revision: str, **metrics: float | None) -> None:
+        row = self.values.setdefault((game, revision[:12]), dict(DEFAULTS))
+        for short, value in metrics.items():
+            row[f"hotswap_test_{short}"] = value
+
+
+class _Collector:
+    def __init__(self, behaviour: Behaviour) -> None:
+        self.behaviour = behaviour
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        for name in METRICS:
+            family = GaugeMetricFamily(name, name, labels=["game", "region", "server", "config_revision"])
+            for (game, revision), row in list(self.behaviour.values.items()):
+                value = row.get(name)
+                if value is None:
+                    continue
+                for region in self.behaviour.regions:
+                    family.add_metric([game, region, f"{region.lower()}-1", revision], value)
+            yield family
+
+
+def _prometheus_binary() -> str | None:
+    return os.environ.get("PROMETHEUS_BIN") or shutil.which("prometheus")
+
+
+class PrometheusProcess:
+    def __init__(self, workdir: Path, target_port: int) -> None:
+        binary = _prometheus_binary()
+        if binary is None:
+            if os.environ.get("CI"):
+                pytest.fail("prometheus is not installed (scripts/setup.sh installs the Debian package)")
+            pytest.skip("prometheus is not installed")
+        self.binary = binary
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "prometheus.yml").write_text(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+            "scrape_configs:\n  - job_name: fleet\n    static_configs:\n"
+            f"      - targets: ['127.0.0.1:{target_port}']\n"
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                f"--config.file={self.workdir / 'prometheus.yml'}",
+                f"--storage.tsdb.path={self.workdir / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--log.level=warn",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=(self.workdir / "prometheus.log").open("ab"),
+        )
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+    def wait_for(self, query: str, timeout: float = 30.0) -> None:
+        """Prometheus 2.42 waits a few seconds before its first scrape: poll until the data is there."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                body = requests.get(f"{self.url}/api/v1/query", params={"query": query}, timeout=2).json()
+                if body.get("data", {}).get("result"):
+                    return
+            except (requests.RequestException, ValueError):
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"no data for {query!r} after {timeout}s")
+
+
+@dataclass
+class Fleet:
+    behaviour: Behaviour
+    prometheus: PrometheusProcess
+    exporter_port: int
+
+    @property
+    def url(self) -> str:
+        return self.prometheus.url
+
+    def expose(self, game: str, revision: str, **metrics: float | None) -> None:
+        """Set what the fleet reports for a revision and wait until Prometheus has scraped it."""
+        self.behaviour.set(game, revision, **metrics)
+        for name, value in self.behaviour.values[(game, revision[:12])].items():
+            if value is not None:
+                self.prometheus.wait_for(f'{name}{{game="{game}",config_revision="{revision[:12]}"}} == {value}')
+
+
+def start_fleet(workdir: Path) -> Fleet:
+    behaviour = Behaviour()
+    behaviour.set("warmup", "0" * 12)
+    registry = CollectorRegistry()
+    registry.register(_Collector(behaviour))
+    server, _ = start_http_server(0, addr="127.0.0.1", registry=registry)
+    prometheus = PrometheusProcess(workdir, server.server_port)
+    prometheus.wait_for('hotswap_test_players{game="warmup"}')
+    return Fleet(behaviour, prometheus, server.server_port)
+
+
+POLICY = """apiVersion: hotswap/v1
+kind: RolloutPolicy
+metadata: {{name: rollout, game: {game}, version: 1.0.0}}
+spec:
+  strategy: canary
+  rings: [10, 50, 100]
+  regions:
+    - {{name: NA-WEST, steps: [10, 50, 100], interval: PT1S}}
+    - {{name: EU-WEST, steps: [100], interval: PT1S{approval}}}
+  analysis:
+    inconclusiveLimit: 2
+    errorLimit: 2
+    exposure:
+      query: sum(hotswap_test_players{{game="{{{{game}}}}",region="{{{{region}}}}",config_revision="{{{{revision}}}}"}})
+      minimum: 10
+    checks:
+      - name: errors
+        query: max(hotswap_test_errors{{game="{{{{game}}}}",region="{{{{region}}}}",config_revision="{{{{revision}}}}"}})
+        baseline: max(hotswap_test_errors{{game="{{{{game}}}}",region="{{{{region}}}}",config_revision="{{{{baseline}}}}"}})
+        critical: {{relativeIncrease: 0.5}}
+      - name: latency
+        query: max(hotswap_test_latency{{game="{{{{game}}}}",region="{{{{region}}}}",config_revision="{{{{revision}}}}"}})
+        warning: {{above: 200}}
+"""
+
+BALANCE = """apiVersion: hotswap/v1
+kind: GameBalance
+metadata: {{name: balance, game: {game}, version: 1.0.0}}
+spec:
+  weapons:
+    rifle: {{damage: {damage}, fireRate: 600, reloadTime: 2, range: 100, magazine: 30}}
+"""
+
+
+@dataclass
+class GameRepo:
+    """A work clone and its bare remote holding one test game."""
+
+    game: str
+    work: Path
+    remote: Path
+
+    @property
+    def url(self) -> str:
+        return str(self.remote)
+
+    def commit(self, damage: int | None = None, message: str = "change", files: dict[str, str] | None = None) -> str:
+        git(self.work, "pull", "-q", "--rebase", str(self.remote), "main")
+        if damage is not None:
+            (self.work / f"configs/{self.game}/balance.yaml").write_text(BALANCE.format(game=self.game, damage=damage))
+        for path, text in (files or {}).items():
+            (self.work / path).write_text(text)
+        git(self.work, "commit", "-q", "-am", message)
+        git(self.work, "push", "-q", str(self.remote), "main")
+        return git(self.work, "rev-parse", "HEAD")
+
+    def refs(self) -> dict[str, str]:
+        out = git(self.remote, "for-each-ref", "--format=%(refname) %(objectname)")
+        return dict(line.split(" ", 1) for line in out.splitlines() if line)
+
+    def trailers(self, ref: str) -> dict[str, str]:
+        out = git(self.remote, "log", "-1", "--format=%(trailers:only,unfold)", ref)
+        return dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+
+    def ledger(self, release: str) -> dict[str, Any]:
+        import json
+
+        text = git(self.remote, "show", f"refs/heads/hotswap/ledger:rollouts/{self.game}/{release}.json")
+        data: dict[str, Any] = json.loads(text)
+        return data
+
+    def events(self, release: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = self.ledger(release)["events"]
+        return events
+
+
+def make_game_repo(root: Path, game: str, approval: bool = False) -> GameRepo:
+    work = root / f"{game}-work"
+    (work / "configs" / game).mkdir(parents=True)
+    shutil.copytree(REPO_ROOT / "schemas", work / "schemas")
+    (work / f"configs/{game}/rollout-policy.yaml").write_text(
+        POLICY.format(game=game, approval=", approval: required" if approval else "")
+    )
+    (work / f"configs/{game}/balance.yaml").write_text(BALANCE.format(game=game, damage=45))
+    git(work, "init", "-q", "-b", "main")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "initial configs")
+    remote = root / f"{game}.git"
+    git(root, "clone", "-q", "--bare", str(work), str(remote))
+    # Every push the remote receives is logged, one block per push: "one push" is checked against it.
+    hook = remote / "hooks" / "post-receive"
+    hook.write_text(f"#!/bin/sh\ncat >> '{remote}/pushes.log'\necho --- >> '{remote}/pushes.log'\n")
+    hook.chmod(0o755)
+    return GameRepo(game, work, remote)
+
+
+def pushes(repo: GameRepo) -> list[list[str]]:
+    log = repo.remote / "pushes.log"
+    if not log.exists():
+        return []
+    blocks = log.read_text().split("---\n")
+    return [[line.split()[2] for line in block.splitlines() if line.strip()] for block in blocks if block.strip()]
+
+
+def drive(step: Callable[[], Any], until: Callable[[], bool], timeout: float = 60.0, pause: float = 0.3) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        step()
+        if until():
+            return
+        time.sleep(pause)
+    raise AssertionError("the condition was not reached in time")
