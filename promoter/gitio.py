@@ -410,13 +410,8 @@ class Remote:
             return "conflict", "the release is a merge commit; revert it by hand"
         index = self.repo.revert_commit(bad, ours)
         if index.conflicts is not None:
-            paths = sorted(
-                {
-                    (entry.our or entry.their or entry.ancestor).path
-                    for entry in (c[1] or c[2] or c[0] for c in index.conflicts)
-                    if entry
-                }
-            )
+            # each conflict is (ancestor, ours, theirs); any of them may be missing
+            paths = sorted({entry.path for sides in index.conflicts for entry in sides if entry is not None})
             return "conflict", f"reverting {release[:12]} conflicts with later commits on main ({', '.join(paths)})"
         tree = index.write_tree(self.repo)
         subject = bad.message.splitlines()[0] if bad.message else release[:12]

@@ -270,3 +270,21 @@ def test_an_invalid_policy_exits_2_with_file_and_line_and_writes_nothing(
     assert code == 2
     assert f"configs/{game_name}/rollout-policy.yaml:6:" in out and "[policy-rings]" in out
     assert repo.refs() == before
+
+
+def test_an_invalid_release_is_never_deployed_and_its_rejection_is_recorded(
+    tmp_path: Path, fleet: Fleet, game_name: str
+) -> None:
+    repo, reconciler, _ = bootstrapped(tmp_path, fleet, game_name)
+    deploys = {k: v for k, v in repo.refs().items() if "/deploy/" in k}
+    bad = repo.commit(damage=999_999_999, message="typo in the damage")
+    (outcome,) = reconciler.run_once([game_name])
+    assert "rejected" in outcome.summary and "balance.yaml" in outcome.summary
+    (event,) = repo.events(bad)
+    assert event["type"] == "reject" and "[schema]" in event["reason"]
+    assert {k: v for k, v in repo.refs().items() if "/deploy/" in k} == deploys
+    # and the next, valid commit rolls out
+    good = repo.commit(damage=46, message="fix the typo")
+    fleet.expose(game_name, good)
+    reconciler.run_once([game_name])
+    assert carries(repo, good, [("NA-WEST", 10)])
