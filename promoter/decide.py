@@ -210,9 +210,7 @@ def _advance(
     if last_eval is not None and last_eval.outcome == "pass":
         return _step_to(snap, record, policy, _next(policy, pos), now, ())
 
-    approved_since_eval = last_approve is not None and (last_eval is None or last_approve.at > last_eval.at)
-    base = pos.landed if last_eval is None else last_eval.at
-    due = now if approved_since_eval else base + region.interval
+    due = _due(events, pos, region, now)
     if now < due:
         return Decision(
             game,
@@ -420,26 +418,29 @@ def _serving_release(snap: GameSnapshot) -> str | None:
     return tip.release if tip else None
 
 
+def _due(events: Sequence[Event], pos: Position, region: Region, now: datetime) -> datetime:
+    """When the step is judged next: an interval after it landed or after its last evaluation,
+    or at once after an approval that came since."""
+    last_eval, last_approve = _last(events, "evaluate"), _last(events, "approve")
+    if last_approve is not None and (last_eval is None or last_approve.at > last_eval.at):
+        return now
+    return (pos.landed if last_eval is None else last_eval.at) + region.interval
+
+
 def next_evaluation(snap: GameSnapshot, now: datetime) -> timedelta | None:
-    """How long until the in-flight step is judged (for `status`); None when nothing waits on time."""
-    decision = decide(snap, now)
-    if decision.evaluate is not None:
-        return timedelta(0)
-    marker = "next evaluation in "
-    if marker not in decision.summary:
-        return None
-    in_flight = [r for r in snap.records.values() if r.ended is None]
-    record = in_flight[0] if in_flight else None
-    if record is None:
-        return None
-    info = snap.releases.get(record.release)
-    if info is None or info.policy is None:
+    """How long until the step in flight is judged (for `status`); None when nothing waits on time."""
+    record = next((r for r in snap.records.values() if r.ended is None), None)
+    info = snap.releases.get(record.release) if record else None
+    if record is None or info is None or info.policy is None:
         return None
     pos = position(snap, info.policy, record.release)
     if pos is None:
         return None
     region = info.policy.regions[pos.region]
     events = _step_events(record, region.name, region.steps[pos.step])
-    last_eval = _last(events, "evaluate")
-    base = last_eval.at if last_eval else pos.landed
-    return max(timedelta(0), base + region.interval - now)
+    last_pause, last_approve, last_eval = _last(events, "pause"), _last(events, "approve"), _last(events, "evaluate")
+    paused = last_pause is not None and (last_approve is None or last_approve.at < last_pause.at)
+    judged = last_eval is not None and last_eval.outcome == "pass"
+    if paused or judged or last_pause is not None:  # waiting for a person, or already past this step
+        return None
+    return max(timedelta(0), _due(events, pos, region, now) - now)

@@ -125,7 +125,8 @@ class Remote:
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise GitProblem(redact(f"git {args[0]}: {exc}")) from None
         if check and result.returncode != 0:
-            raise GitProblem(redact(f"git {args[0]} {self.url}: {result.stderr.strip().splitlines()[-1:]}"))
+            last = (result.stderr.strip().splitlines() or ["failed"])[-1]
+            raise GitProblem(redact(f"git {args[0]} {self.url}: {last}"))
         return result
 
     def fetch(self) -> None:

@@ -31,6 +31,12 @@ def carries(repo: GameRepo, release: str, rings: list[tuple[str, int]]) -> bool:
     return all(repo.trailers(ring(repo.game, r, p)).get("Hotswap-Release") == release for r, p in rings)
 
 
+def approve(run_cli: RunCli, repo: GameRepo, cache: Path, region: str, by: str | None = None) -> tuple[int, str]:
+    argv = ["approve", "--remote", repo.url, "--cache", str(cache), "--game", repo.game, "--region", region]
+    code, out, _ = run_cli([*argv, "--by", by] if by else argv)
+    return code, out
+
+
 def types(repo: GameRepo, release: str) -> list[str]:
     return [e["type"] for e in repo.events(release)]
 
@@ -115,24 +121,10 @@ def test_a_warning_pauses_and_approve_resumes(tmp_path: Path, fleet: Fleet, game
         reconciler.run_once([game_name])
     assert not carries(repo, release, [("NA-WEST", 50)])
 
-    code, out, _ = run_cli(
-        [
-            "approve",
-            "--remote",
-            repo.url,
-            "--cache",
-            str(tmp_path / "c2"),
-            "--game",
-            game_name,
-            "--region",
-            "NA-WEST",
-            "--by",
-            "alice",
-        ]
-    )
+    code, out = approve(run_cli, repo, tmp_path / "c2", "NA-WEST", by="alice")
     assert code == 0, out
-    approve = next(e for e in repo.events(release) if e["type"] == "approve")
-    assert approve["by"] == "alice" and approve["step"] == 10
+    approval = next(e for e in repo.events(release) if e["type"] == "approve")
+    assert approval["by"] == "alice" and approval["step"] == 10
     reconciler.run_once([game_name])
     assert carries(repo, release, [("NA-WEST", 50)])
 
@@ -149,9 +141,7 @@ def test_an_approval_required_region_waits(tmp_path: Path, fleet: Fleet, game_na
     for _ in range(3):  # waiting: passes change nothing
         reconciler.run_once([game_name])
     assert carries(repo, release, [("NA-WEST", 100)]) and not carries(repo, release, [("EU-WEST", 100)])
-    code, out, _ = run_cli(
-        ["approve", "--remote", repo.url, "--cache", str(tmp_path / "c2"), "--game", game_name, "--region", "EU-WEST"]
-    )
+    code, out = approve(run_cli, repo, tmp_path / "c2", "EU-WEST")
     assert code == 0 and "approved region EU-WEST" in out
     drive(
         lambda: reconciler.run_once([game_name]), lambda: f"refs/tags/release/{game_name}/{release[:12]}" in repo.refs()
@@ -202,19 +192,7 @@ def test_prometheus_stopped_mid_rollout_neither_promotes_nor_rolls_back(
 
         own.prometheus.start()
         own.prometheus.wait_for(f'hotswap_test_players{{game="{game_name}"}}')
-        code, _, _ = run_cli(
-            [
-                "approve",
-                "--remote",
-                repo.url,
-                "--cache",
-                str(tmp_path / "c2"),
-                "--game",
-                game_name,
-                "--region",
-                "NA-WEST",
-            ]
-        )
+        code, _ = approve(run_cli, repo, tmp_path / "c2", "NA-WEST")
         assert code == 0
         drive(
             lambda: reconciler.run_once([game_name]),
