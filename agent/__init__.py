@@ -1,0 +1,1 @@
+"""The game-server side of HotSwap: pick a ring, follow its branch, hot-swap validated configs."""

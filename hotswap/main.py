@@ -20,6 +20,8 @@ COMMANDS = {
     "status": "Where every game's rollout stands.",
     "rollback": "Roll back a game's release on every ring, quarantine it, revert it on main.",
     "approve": "Approve a region gate or a paused step.",
+    "agent": "Sidecar: keep a directory holding a server's current config.",
+    "demo": "The whole loop on this machine: fleet, Prometheus, promoter, a good and a bad change.",
 }
 
 

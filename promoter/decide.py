@@ -275,7 +275,7 @@ def _judge(
             appended += (pause,)
             summary = f"paused {_short(release)}: {pause.reason}"
         return Decision(game, summary, (_events(snap, release, record.tree, *appended),))
-    return _step_to(snap, record, policy, _next(policy, pos), now, (evaluated,), numbers)
+    return _step_to(snap, record, policy, _next(policy, pos), now, (evaluated,))
 
 
 def _streak(events: Sequence[Event], verdict: str) -> int:

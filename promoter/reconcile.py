@@ -61,7 +61,8 @@ def apply_with_retry(
 def _written(remote: Remote, game: str, decision: Decision, clock: Clock, revert_main: bool) -> Outcome:
     """After the push: the separate revert on main, and what to report."""
     notes = [_revert_main(remote, game, a, clock, revert_main) for a in decision.actions if isinstance(a, RevertMain)]
-    checks = tuple(c for a in decision.actions if isinstance(a, AppendEvents) for e in a.events for c in e.checks)
+    # the numbers of the evaluation behind the decision (a rollback event repeats them)
+    checks = next((e.checks for a in decision.actions if isinstance(a, AppendEvents) for e in a.events if e.checks), ())
     return Outcome(game, decision.summary + "".join(f"; {n}" for n in notes), checks, wrote=True)
 
 

@@ -1,0 +1,210 @@
+"""The game-server library: follow a ring, validate, swap atomically, pin sessions."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import threading
+from collections import Counter as Tally
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from prometheus_client import REGISTRY, CollectorRegistry
+
+from agent.metrics import AgentMetrics
+from agent.ring import ring_for
+from agent.snapshot import ConfigSnapshot, freeze
+from agent.source import ConfigSource, Fetched, GitRingSource, SourceProblem
+from pipeline.documents import SourceFile
+from pipeline.schemas import PACKAGED_SCHEMAS, SchemaSet
+from pipeline.validate import validate
+
+log = logging.getLogger("hotswap.agent")
+Listener = Callable[[ConfigSnapshot | None, ConfigSnapshot], None]
+
+_SCHEMAS: SchemaSet | None = None
+
+
+def packaged_schemas() -> SchemaSet:
+    global _SCHEMAS  # noqa: PLW0603 - one parsed schema set per process, built on first use
+    if _SCHEMAS is None:
+        _SCHEMAS = SchemaSet.from_dir(PACKAGED_SCHEMAS)
+    return _SCHEMAS
+
+
+class GitRemote:
+    """The config repository as a game server sees it: one ring branch at a time."""
+
+    def __init__(self, url: str, cache: Path | None = None) -> None:
+        self.url = url
+        self.cache = cache
+        self._sources: dict[str, GitRingSource] = {}
+        # Validated snapshots by deploy commit: servers of one ring share the work (a fleet in one process).
+        self.loaded: dict[str, ConfigSnapshot] = {}
+
+    def ring(self, game: str, region: str, percent: int) -> GitRingSource:
+        ref = f"refs/heads/deploy/{game}/{region}/ring-{percent}"
+        if ref not in self._sources:
+            cache = self.cache / f"{game}-{region}-{percent}.git" if self.cache else None
+            self._sources[ref] = GitRingSource(self.url, ref, cache)
+        return self._sources[ref]
+
+
+class InvalidConfig(Exception):
+    """A fetched config failed validation: it never reaches the game."""
+
+
+class Agent:
+    def __init__(
+        self,
+        game: str,
+        region: str,
+        server_id: str,
+        source: GitRemote | ConfigSource,
+        registry: CollectorRegistry = REGISTRY,
+        schemas: SchemaSet | None = None,
+    ) -> None:
+        self.game, self.region, self.server_id = game, region, server_id
+        self.source = source
+        self.schemas = schemas
+        self.metrics = AgentMetrics.for_registry(registry)
+        self._labels = {"game": game, "region": region, "server": server_id}
+        self._snapshot: ConfigSnapshot | None = None
+        self._sessions: Tally[str] = Tally()
+        self._lock = threading.Lock()
+        self._listeners: list[Listener] = []
+        self.last_error: str | None = None
+        self._refused: str | None = None  # a version that failed validation: not fetched again
+
+    # --- what the game uses -------------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> ConfigSnapshot | None:
+        """The current config; a reference read is atomic, so a reader never sees half a swap."""
+        return self._snapshot
+
+    @property
+    def ring(self) -> int:
+        snap = self._snapshot
+        return ring_for(self.server_id, snap.rings() if snap else (100,))
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[ConfigSnapshot]:
+        """A match keeps the snapshot it started with for its whole life; new matches get the new one."""
+        snap = self._snapshot
+        if snap is None:
+            raise RuntimeError("no config loaded yet")
+        with self._lock:
+            self._sessions[snap.revision] += 1
+        self._update_pinned()
+        try:
+            yield snap
+        finally:
+            with self._lock:
+                self._sessions[snap.revision] -= 1
+            self._update_pinned()
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def pinned_to_older(self) -> int:
+        current = self._snapshot.revision if self._snapshot else None
+        with self._lock:
+            return sum(n for rev, n in self._sessions.items() if rev != current)
+
+    # --- following the ring -------------------------------------------------------------------
+
+    def _ring_source(self) -> ConfigSource:
+        if isinstance(self.source, GitRemote):
+            return self.source.ring(self.game, self.region, self.ring)
+        return self.source
+
+    def poll_once(self) -> bool:
+        """Check the ring; swap in a new valid config. True when the config changed.
+
+        Fetch errors raise SourceProblem; an invalid config raises InvalidConfig. Either way the
+        old config stays in place and the error is counted.
+        """
+        for _ in range(3):  # a new policy can move the server to another ring: follow it at once
+            source = self._ring_source()
+            try:
+                version = source.current()
+                if version is None:
+                    raise SourceProblem(f"{getattr(source, 'ref', 'the source')} does not exist")
+                if version == self._refused or (self._snapshot is not None and version == self._snapshot.version):
+                    self.metrics.last_success.labels(**self._labels).set_to_current_time()
+                    return False
+                fetched = source.fetch(version)
+            except SourceProblem as exc:
+                self._failed("fetch", str(exc))
+                raise
+            try:
+                snapshot = self._load(fetched)
+            except InvalidConfig:
+                self._refused = version
+                raise
+            ring_before = self.ring
+            self._swap(snapshot)
+            if self.ring == ring_before or not isinstance(self.source, GitRemote):
+                return True
+        return True
+
+    def _load(self, fetched: Fetched) -> ConfigSnapshot:
+        memo = self.source.loaded if isinstance(self.source, GitRemote) else None
+        if memo is not None and fetched.version in memo:
+            return memo[fetched.version]
+        snapshot = self._validate(fetched)
+        if memo is not None:
+            memo[fetched.version] = snapshot
+        return snapshot
+
+    def _validate(self, fetched: Fetched) -> ConfigSnapshot:
+        prefix = f"configs/{self.game}/"
+        sources = [SourceFile(prefix + path, data) for path, data in sorted(fetched.files.items())]
+        result = validate(sources, self.schemas or packaged_schemas())
+        if not result.ok:
+            first = next(f for f in result.findings if f.severity == "error")
+            message = f"{fetched.revision}: {result.errors} error(s), first {first.file}:{first.line}: {first.message}"
+            self._failed("invalid", message)
+            raise InvalidConfig(message)
+        documents = {(d.kind, d.name): freeze(dict(d.spec)) for d in result.parsed}
+        return ConfigSnapshot(self.game, fetched.revision, fetched.version, freeze(documents), freeze(fetched.files))
+
+    def _swap(self, snapshot: ConfigSnapshot) -> None:
+        old = self._snapshot
+        self._snapshot = snapshot  # the swap: one reference assignment
+        labels = self._labels
+        if old is not None and old.revision != snapshot.revision:
+            with contextlib.suppress(KeyError):
+                self.metrics.config.remove(*labels.values(), old.revision)
+        self.metrics.config.labels(**labels, config_revision=snapshot.revision).set(1)
+        self.metrics.swaps.labels(**labels).inc()
+        self.metrics.last_success.labels(**labels).set_to_current_time()
+        self._update_pinned()
+        self.last_error = None
+        log.info("%s: swapped to %s", self.server_id, snapshot.revision)
+        for listener in list(self._listeners):
+            try:
+                listener(old, snapshot)
+            except Exception:  # a listener's bug must not stop the agent
+                log.exception("%s: listener failed", self.server_id)
+
+    def _failed(self, kind: str, message: str) -> None:
+        self.last_error = message
+        self.metrics.errors.labels(**self._labels, kind=kind).inc()
+        log.warning("%s: %s", self.server_id, message)
+
+    def _update_pinned(self) -> None:
+        self.metrics.pinned.labels(**self._labels).set(self.pinned_to_older())
+
+    def run(self, stop: threading.Event, interval: float = 2.0, max_backoff: float = 30.0) -> None:
+        """Poll until `stop` is set: jitter spreads a fleet's polls, errors back off exponentially."""
+        delay = interval
+        while not stop.is_set():
+            try:
+                self.poll_once()
+                delay = interval
+            except (SourceProblem, InvalidConfig):
+                delay = min(max_backoff, delay * 2)
+            stop.wait(delay * random.uniform(0.8, 1.2))

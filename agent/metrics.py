@@ -1,0 +1,41 @@
+"""What an agent exports through prometheus_client, labelled per server."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+LABELS = ("game", "region", "server")
+
+
+class AgentMetrics:
+    """One set of metric families per registry; every agent of a process (or a simulated fleet) shares it."""
+
+    _by_registry: dict[int, AgentMetrics] = {}
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.config = Gauge(
+            "hotswap_agent_config_info",
+            "The config revision the server runs (value 1).",
+            [*LABELS, "config_revision"],
+            registry=registry,
+        )
+        self.swaps = Counter("hotswap_agent_swaps_total", "Configs swapped in.", LABELS, registry=registry)
+        self.errors = Counter(
+            "hotswap_agent_errors_total", "Fetch failures and refused configs.", [*LABELS, "kind"], registry=registry
+        )
+        self.last_success = Gauge(
+            "hotswap_agent_last_success_timestamp_seconds", "When the ring was last read.", LABELS, registry=registry
+        )
+        self.pinned = Gauge(
+            "hotswap_agent_pinned_sessions",
+            "Sessions still running on an older revision than the current one.",
+            LABELS,
+            registry=registry,
+        )
+
+    @classmethod
+    def for_registry(cls, registry: CollectorRegistry) -> AgentMetrics:
+        key = id(registry)
+        if key not in cls._by_registry:
+            cls._by_registry[key] = cls(registry)
+        return cls._by_registry[key]

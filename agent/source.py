@@ -1,0 +1,160 @@
+"""Where an agent reads its ring from: a git remote (one ref, fetched only when it moved) or a directory."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pygit2
+
+from pipeline.documents import CONFIG_SUFFIXES
+
+GIT_TIMEOUT = 30
+
+
+class SourceProblem(Exception):
+    """The source cannot be read right now (network, missing ref): the agent keeps its config and backs off."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One version of the ring: its id, the release it carries (12 hex) and its files (relative path -> bytes)."""
+
+    version: str
+    revision: str
+    files: dict[str, bytes]
+
+
+class ConfigSource(Protocol):
+    def current(self) -> str | None:
+        """A cheap look at the version the source holds now (a commit id, a content hash)."""
+        ...
+
+    def fetch(self, version: str) -> Fetched:
+        """Read that version in full."""
+        ...
+
+
+def _release_of(commit: pygit2.Commit) -> str:
+    try:
+        release = commit.message_trailers.get("Hotswap-Release", "")
+    except pygit2.GitError:
+        release = ""
+    return (release or str(commit.id))[:12]
+
+
+def _tree_files(repo: pygit2.Repository, tree: pygit2.Tree, max_bytes: int) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    stack: list[tuple[str, pygit2.Tree]] = [("", tree)]
+    while stack:
+        base, current = stack.pop()
+        for entry in current:
+            path = f"{base}{entry.name}"
+            if entry.type == pygit2.GIT_OBJECT_TREE:
+                stack.append((path + "/", entry.peel(pygit2.Tree)))
+            elif entry.type == pygit2.GIT_OBJECT_BLOB and path.endswith(CONFIG_SUFFIXES):
+                blob = entry.peel(pygit2.Blob)
+                if blob.size > max_bytes:
+                    raise SourceProblem(f"{path} is {blob.size} bytes, over the limit")
+                files[path] = blob.data
+    return files
+
+
+class GitRingSource:
+    """A ring branch on a git remote.
+
+    A remote on this machine (a path or file://) is read in place with pygit2: the ref check is a
+    file read and the "fetch" reads objects directly. Any other URL uses `git ls-remote` for the
+    cheap check and `git fetch` of that one ref into a small local cache when it moved.
+    """
+
+    def __init__(self, url: str, ref: str, cache: Path | None = None, max_bytes: int = 1 << 20) -> None:
+        self.url = url
+        self.ref = ref
+        self.max_bytes = max_bytes
+        local = url.removeprefix("file://")
+        self.local: pygit2.Repository | None = None
+        if "://" not in local and Path(local).exists():
+            self.local = pygit2.Repository(local)
+        self.cache = cache
+
+    def _cache_repo(self) -> pygit2.Repository:
+        assert self.cache is not None
+        if not (self.cache / "HEAD").exists():
+            self.cache.mkdir(parents=True, exist_ok=True)
+            pygit2.init_repository(str(self.cache), bare=True)
+        return pygit2.Repository(str(self.cache))
+
+    def current(self) -> str | None:
+        if self.local is not None:
+            try:
+                return str(self.local.references[self.ref].target)
+            except KeyError:
+                return None
+        out = self._git("ls-remote", self.url, self.ref).stdout.split()
+        return out[0] if out else None
+
+    def fetch(self, version: str) -> Fetched:
+        if self.local is not None:
+            repo = self.local
+        else:
+            if self.cache is None:
+                raise SourceProblem("a remote URL needs a cache directory")
+            repo = self._cache_repo()
+            self._git(
+                "--git-dir", str(self.cache), "fetch", "--quiet", "--depth=1", self.url, f"+{self.ref}:{self.ref}"
+            )
+        try:
+            commit = repo[version].peel(pygit2.Commit)
+        except (KeyError, ValueError) as exc:
+            raise SourceProblem(f"{version[:12]} is not in the repository: {exc}") from None
+        return Fetched(version, _release_of(commit), _tree_files(repo, commit.tree, self.max_bytes))
+
+    def _git(self, *args: str) -> subprocess.CompletedProcess[str]:
+        try:
+            result = subprocess.run(
+                ["git", *args],
+                capture_output=True,
+                text=True,
+                timeout=GIT_TIMEOUT,
+                check=False,
+                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise SourceProblem(f"git {args[0]}: {exc}") from None
+        if result.returncode != 0:
+            raise SourceProblem(f"git {args[0]}: {(result.stderr.strip().splitlines() or ['failed'])[-1]}")
+        return result
+
+
+class DirectorySource:
+    """A directory of config files (what a sidecar or a local test writes); its version is a content hash."""
+
+    def __init__(self, directory: Path, max_bytes: int = 1 << 20) -> None:
+        self.directory = directory
+        self.max_bytes = max_bytes
+
+    def _read(self) -> dict[str, bytes]:
+        files: dict[str, bytes] = {}
+        if not self.directory.is_dir():
+            raise SourceProblem(f"{self.directory} is not a directory")
+        for path in sorted(self.directory.rglob("*")):
+            if path.is_file() and path.name.endswith(CONFIG_SUFFIXES):
+                if path.stat().st_size > self.max_bytes:
+                    raise SourceProblem(f"{path} is over the size limit")
+                files[path.relative_to(self.directory).as_posix()] = path.read_bytes()
+        return files
+
+    def current(self) -> str | None:
+        digest = hashlib.sha256()
+        for name, data in self._read().items():
+            digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        return digest.hexdigest()
+
+    def fetch(self, version: str) -> Fetched:
+        files = self._read()
+        return Fetched(version, version[:12], files)

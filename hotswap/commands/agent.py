@@ -1,0 +1,69 @@
+"""hotswap agent --game G --region R --server-id S --remote URL --out DIR [--exec CMD] [--signal-pid PID]"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+import sys
+import threading
+from pathlib import Path
+
+from prometheus_client import start_http_server
+
+from agent.agent import Agent, GitRemote, InvalidConfig
+from agent.sidecar import SidecarError, notify, publish
+from agent.snapshot import ConfigSnapshot
+from agent.source import SourceProblem
+from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--game", required=True)
+    parser.add_argument("--region", required=True)
+    parser.add_argument("--server-id", required=True)
+    parser.add_argument("--remote", required=True, help="git URL of the config repository")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="directory (a managed symlink) holding the current config"
+    )
+    parser.add_argument("--exec", dest="exec_command", help="command to run after each swap")
+    parser.add_argument("--signal-pid", type=int, help="send SIGHUP to this process after each swap")
+    parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls (default 2)")
+    parser.add_argument("--cache", type=Path, help="cache for remote URLs (default: beside --out)")
+    parser.add_argument("--metrics-port", type=int, help="serve the agent's metrics on this port")
+    parser.add_argument("--once", action="store_true", help="one poll, then exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    cache = args.cache or args.out.parent / f".{args.out.name}.cache"
+    agent = Agent(args.game, args.region, args.server_id, GitRemote(args.remote, cache))
+    command = shlex.split(args.exec_command) if args.exec_command else None
+
+    def on_swap(_old: ConfigSnapshot | None, new: ConfigSnapshot) -> None:
+        try:
+            publish(args.out, new.version, dict(new.files))
+        except (SidecarError, OSError) as exc:
+            logging.error("cannot publish %s: %s", new.revision, exc)
+            return
+        notify(command, args.signal_pid, args.out, new.revision)
+        print(f"{args.server_id}: {args.out} now holds {new.revision} (ring-{agent.ring})", flush=True)
+
+    agent.add_listener(on_swap)
+    if args.metrics_port:
+        start_http_server(args.metrics_port, addr="127.0.0.1")
+    if args.once:
+        try:
+            agent.poll_once()
+        except SourceProblem as exc:
+            raise EnvironmentProblem(str(exc)) from None
+        except InvalidConfig as exc:
+            print(f"hotswap: refused: {exc}")
+            return EXIT_FINDINGS
+        return EXIT_OK
+    stop = threading.Event()
+    try:
+        agent.run(stop, args.interval)
+    except KeyboardInterrupt:
+        stop.set()
+    return EXIT_OK
