@@ -36,9 +36,10 @@ def packaged_schemas() -> SchemaSet:
 class GitRemote:
     """The config repository as a game server sees it: one ring branch at a time."""
 
-    def __init__(self, url: str, cache: Path | None = None) -> None:
+    def __init__(self, url: str, cache: Path | None = None, in_place: bool = True) -> None:
         self.url = url
         self.cache = cache
+        self.in_place = in_place  # read a remote on this machine directly (False: always the git protocol)
         self._sources: dict[str, GitRingSource] = {}
         # Validated snapshots by deploy commit: servers of one ring share the work (a fleet in one process).
         self.loaded: dict[str, ConfigSnapshot] = {}
@@ -47,7 +48,7 @@ class GitRemote:
         ref = f"refs/heads/deploy/{game}/{region}/ring-{percent}"
         if ref not in self._sources:
             cache = self.cache / f"{game}-{region}-{percent}.git" if self.cache else None
-            self._sources[ref] = GitRingSource(self.url, ref, cache)
+            self._sources[ref] = GitRingSource(self.url, ref, cache, in_place=self.in_place)
         return self._sources[ref]
 
 

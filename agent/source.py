@@ -72,13 +72,15 @@ class GitRingSource:
     cheap check and `git fetch` of that one ref into a small local cache when it moved.
     """
 
-    def __init__(self, url: str, ref: str, cache: Path | None = None, max_bytes: int = 1 << 20) -> None:
+    def __init__(
+        self, url: str, ref: str, cache: Path | None = None, max_bytes: int = 1 << 20, in_place: bool = True
+    ) -> None:
         self.url = url
         self.ref = ref
         self.max_bytes = max_bytes
         local = url.removeprefix("file://")
         self.local: pygit2.Repository | None = None
-        if "://" not in local and Path(local).exists():
+        if in_place and "://" not in local and Path(local).exists():
             self.local = pygit2.Repository(local)
         self.cache = cache
 

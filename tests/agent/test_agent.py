@@ -186,3 +186,16 @@ def test_readers_never_see_a_mix_of_two_revisions(tmp_path: Path) -> None:
         t.join()
     assert swaps >= 50 and reads[0] > 1000
     assert torn == []
+
+
+def test_over_the_git_protocol_only_the_ring_ref_is_fetched(ring_repo: RingRepo, tmp_path: Path) -> None:
+    ring_repo.deploy(45)
+    ring_repo.deploy(30, ref="refs/heads/deploy/g/EU-WEST/ring-100")  # another region: never fetched
+    remote = GitRemote(str(ring_repo.remote), tmp_path / "cache", in_place=False)
+    agent = Agent("g", "NA-WEST", "na-west-001", remote, registry=CollectorRegistry())
+    assert agent.poll_once() and damage(agent) == 45
+    ring_repo.deploy(48)
+    assert agent.poll_once() and damage(agent) == 48
+    cache = next((tmp_path / "cache").iterdir())
+    refs = git(cache, "for-each-ref", "--format=%(refname)")
+    assert refs.splitlines() == [RING]
