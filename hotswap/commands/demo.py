@@ -130,11 +130,13 @@ class Demo:
         stamp = time.strftime("%H:%M:%S")
         self.console.print(f"[dim]{stamp}[/dim] {line}")
 
-    def report(self, outcomes: list[Outcome]) -> None:
+    def report(self, outcomes: list[Outcome], release: str | None = None) -> None:
         for outcome in outcomes:
             if outcome.game != GAME or not outcome.wrote:
                 continue
             self.say(f"promoter: {outcome.summary}")
+            if release:
+                self.console.print(f"           {self.progress(release)}")
             for check in outcome.checks:
                 style = {"critical": "red", "warning": "yellow", "pass": "green"}.get(check.verdict, "dim")
                 self.console.print(f"           [{style}]{check.name}: {check.verdict}[/{style}] — {check.message}")
@@ -148,6 +150,14 @@ class Demo:
                 out[(region, ring)] = log.strip()[:12]
         return out
 
+    def progress(self, release: str) -> str:
+        """One line: per region, a mark per ring, filled where the ring carries the release."""
+        current = self.rings()
+        return "  ".join(
+            f"{region} " + "".join("█" if current[(region, ring)] == release[:12] else "░" for ring in RINGS)
+            for region in REGIONS
+        )
+
     def table(self, names: dict[str, str]) -> Table:
         table = Table(title="battle-royale: what each ring serves", box=None, header_style="bold")
         table.add_column("region")
@@ -159,10 +169,10 @@ class Demo:
             table.add_row(region, *cells)
         return table
 
-    def drive(self, reconciler: Reconciler, done: Callable[[], bool]) -> bool:
+    def drive(self, reconciler: Reconciler, release: str, done: Callable[[], bool]) -> bool:
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
-            self.report(reconciler.run_once([GAME]))
+            self.report(reconciler.run_once([GAME]), release)
             if done():
                 return True
             time.sleep(1.0)
@@ -238,13 +248,13 @@ def run(args: argparse.Namespace) -> int:
         good = demo.commit_change("damage: 45", "damage: 48", "Balance patch 7.1: rifle damage 45 -> 48")
         names[good[:12]] = f"[green]{good[:7]} (7.1)[/green]"
         tag = f"refs/tags/release/{GAME}/{good[:12]}"
-        walked = demo.drive(reconciler, lambda: _tag_exists(demo.remote_path, tag))
+        walked = demo.drive(reconciler, good, lambda: _tag_exists(demo.remote_path, tag))
         console.print(demo.table(names))
 
         bad = demo.commit_change("damage: 48", "damage: 140", "Balance patch 7.2: rifle damage 48 -> 140")
         names[bad[:12]] = f"[red]{bad[:7]} (7.2)[/red]"
 
-        rolled_back = demo.drive(reconciler, lambda: any(e["type"] == "main-revert" for e in demo.events(bad)))
+        rolled_back = demo.drive(reconciler, bad, lambda: any(e["type"] == "main-revert" for e in demo.events(bad)))
         console.print(demo.table(names))
 
         deploys = [e for e in demo.events(bad) if e["type"] == "deploy"]

@@ -7,6 +7,7 @@ from prometheus_client import generate_latest
 from agent.effects import Effects, effects_of
 from agent.simulator import Fleet
 from tests.agent.test_agent import RingRepo
+from tests.conftest import RunCli
 
 
 def docs(damage: float = 45, tick: float = 30) -> dict[tuple[str, str], dict[str, object]]:
@@ -52,3 +53,8 @@ def test_a_harmful_config_moves_metrics_only_on_the_servers_running_it(tmp_path:
     assert servers["bad"] > 0 and servers["good"] > 0
     per_bad, per_good = churn["bad"] / servers["bad"], churn["good"] / servers["good"]
     assert 15 < per_bad / per_good < 19  # x17, give or take the noise
+
+
+def test_hotswap_simulate_rejects_an_empty_fleet(run_cli: RunCli) -> None:
+    code, _, err = run_cli(["simulate", "--remote", "/nowhere", "--game", "g", "--servers-per-region", "0"])
+    assert code == 2 and "--servers-per-region" in err
