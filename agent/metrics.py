@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 LABELS = ("game", "region", "server")
@@ -10,7 +12,8 @@ LABELS = ("game", "region", "server")
 class AgentMetrics:
     """One set of metric families per registry; every agent of a process (or a simulated fleet) shares it."""
 
-    _by_registry: dict[int, AgentMetrics] = {}
+    # Keyed by the registry itself, weakly: an id() could be reused by a new registry after the old one is gone.
+    _by_registry: weakref.WeakKeyDictionary[CollectorRegistry, AgentMetrics] = weakref.WeakKeyDictionary()
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.config = Gauge(
@@ -35,7 +38,6 @@ class AgentMetrics:
 
     @classmethod
     def for_registry(cls, registry: CollectorRegistry) -> AgentMetrics:
-        key = id(registry)
-        if key not in cls._by_registry:
-            cls._by_registry[key] = cls(registry)
-        return cls._by_registry[key]
+        if registry not in cls._by_registry:
+            cls._by_registry[registry] = cls(registry)
+        return cls._by_registry[registry]

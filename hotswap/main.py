@@ -21,6 +21,7 @@ COMMANDS = {
     "rollback": "Roll back a game's release on every ring, quarantine it, revert it on main.",
     "approve": "Approve a region gate or a paused step.",
     "agent": "Sidecar: keep a directory holding a server's current config.",
+    "serve": "The reconcile loop with an HTTP API, a GitHub webhook and /metrics.",
     "simulate": "Run a simulated fleet of real agents with a /metrics endpoint.",
     "demo": "The whole loop on this machine: fleet, Prometheus, promoter, a good and a bad change.",
 }

@@ -106,7 +106,7 @@ class Remote:
 
     # --- git CLI --------------------------------------------------------------------------------
 
-    def _git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def _git(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
         config: list[str] = []
         token = os.environ.get("HOTSWAP_GIT_TOKEN")
         if token and self.url.startswith("https://"):
@@ -116,6 +116,7 @@ class Remote:
         try:
             result = subprocess.run(
                 ["git", *config, "--git-dir", str(self.path), *args],
+                input=input,
                 capture_output=True,
                 text=True,
                 timeout=GIT_TIMEOUT,
@@ -145,6 +146,10 @@ class Remote:
         rows = [line.split("\t") for line in result.stdout.splitlines() if line[:1] in " +-*!=" and "\t" in line]
         rejected = [row for row in rows if row[0] == "!"]
         if result.returncode == 0 and not rejected:
+            # The remote now holds exactly these: mirror them, so a read before the next fetch is not stale.
+            # git's own update-ref, so refs stay consistent with what `git fetch` and its packing do
+            self._git("update-ref", "--stdin", input="".join(f"update {u.ref} {u.new}\n" for u in updates))
+            self._refs = None
             return PushResult(True)
         reasons = " ".join(row[2] for row in rejected if len(row) > 2)
         if "stale info" in reasons or "fetch first" in reasons or "non-fast-forward" in reasons:
@@ -278,7 +283,7 @@ class Remote:
             self._release_memo[key] = self._read_release(game, sha)
         return self._release_memo[key]
 
-    def _schemas(self, commit: pygit2.Commit) -> SchemaSet:
+    def schemas_for(self, commit: pygit2.Commit) -> SchemaSet:
         """The commit's own schemas, built once per distinct schemas/ tree (checking them costs ~0.5 s)."""
         try:
             key: str | None = str(commit.tree[SCHEMA_DIR].id)
@@ -294,7 +299,7 @@ class Remote:
     def _read_release(self, game: str, sha: str) -> ReleaseInfo:
         commit = self.commit(sha)
         try:
-            schemas = self._schemas(commit)
+            schemas = self.schemas_for(commit)
         except (gitsource.GitSourceError, SchemaLoadError) as exc:
             return ReleaseInfo(None, (f"schemas: {exc}",), f"schemas: {exc}")
         sources = gitsource.tree_sources(self.repo, commit, DEFAULT_LIMITS, f"{CONFIG_ROOT}/{game}")
@@ -400,6 +405,17 @@ class Remote:
                 tag = self._tag(action.game, action.release, now)
                 updates.append(RefUpdate(release_tag(action.game, action.release), tag, None))
         return updates
+
+    def propose(self, base: pygit2.Commit, path: str, content: bytes, by: str, now: datetime) -> tuple[str, str]:
+        """A commit on top of `base` replacing one config file, for a branch `hotswap/config/...`."""
+        index = pygit2.Index()
+        index.read_tree(base.tree)
+        index.add(pygit2.IndexEntry(path, self.repo.create_blob(content), FileMode.BLOB))
+        tree = index.write_tree(self.repo)
+        game, name = path.split("/")[1], path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        branch = f"refs/heads/hotswap/config/{game}-{name}-{hashlib.sha256(content).hexdigest()[:12]}"
+        message = f"{game}: update {path}\n\nProposed-By: {' '.join(by.split())}\n"
+        return branch, self._commit(str(tree), [str(base.id)], message, now)
 
     def revert_main(self, release: str, reason: str, now: datetime) -> tuple[str, str]:
         """Revert the release commit on main. Returns (outcome, detail); never forces."""

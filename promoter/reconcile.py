@@ -18,7 +18,9 @@ Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    # Full precision: queries are evaluated at this instant, and truncating it would read samples up
+    # to a second old.
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Outcome:
     checks: tuple[CheckResult, ...] = ()
     wrote: bool = False
     error: str | None = None
+    actions: tuple[str, ...] = ()  # kinds of what was written: WriteRings, RevertRings, ...
 
 
 def apply_with_retry(
@@ -63,7 +66,8 @@ def _written(remote: Remote, game: str, decision: Decision, clock: Clock, revert
     notes = [_revert_main(remote, game, a, clock, revert_main) for a in decision.actions if isinstance(a, RevertMain)]
     # the numbers of the evaluation behind the decision (a rollback event repeats them)
     checks = next((e.checks for a in decision.actions if isinstance(a, AppendEvents) for e in a.events if e.checks), ())
-    return Outcome(game, decision.summary + "".join(f"; {n}" for n in notes), checks, wrote=True)
+    kinds = tuple(type(a).__name__ for a in decision.actions)
+    return Outcome(game, decision.summary + "".join(f"; {n}" for n in notes), checks, wrote=True, actions=kinds)
 
 
 def _revert_main(remote: Remote, game: str, action: RevertMain, clock: Clock, allowed: bool) -> str:

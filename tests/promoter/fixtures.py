@@ -251,9 +251,10 @@ def pushes(repo: GameRepo) -> list[list[str]]:
 
 def drive(step: Callable[[], Any], until: Callable[[], bool], timeout: float = 60.0, pause: float = 0.3) -> None:
     deadline = time.monotonic() + timeout
+    seen: list[Any] = []
     while time.monotonic() < deadline:
-        step()
+        seen.append(step())
         if until():
             return
         time.sleep(pause)
-    raise AssertionError("the condition was not reached in time")
+    raise AssertionError(f"the condition was not reached in time; the last steps gave: {seen[-5:]}")

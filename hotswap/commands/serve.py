@@ -1,0 +1,66 @@
+"""hotswap serve --remote URL --prometheus URL [--host H] [--port P] [--interval S] [--tls-cert F --tls-key F]"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+from pathlib import Path
+
+import uvicorn
+
+from hotswap.commands.promoter_options import ENV_PROMETHEUS, add_remote_options, remote_from
+from hotswap.errors import EXIT_OK, UsageError
+from promoter.metrics import PrometheusSource
+from promoter.reconcile import Reconciler
+from promoter.service.app import Service, create_app
+from promoter.service.auth import AuthSettings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_remote_options(parser)
+    parser.add_argument("--prometheus", help=f"Prometheus base URL (env {ENV_PROMETHEUS})")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--interval", type=float, default=30.0, help="seconds between reconcile passes")
+    parser.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--tls-key", type=Path, help="and this private key (PEM)")
+
+
+def settings_from_env() -> tuple[AuthSettings, bytes | None]:
+    public_key_file = os.environ.get("HOTSWAP_JWT_PUBLIC_KEY_FILE")
+    auth = AuthSettings(
+        secret=os.environ.get("HOTSWAP_JWT_SECRET"),
+        public_key=Path(public_key_file).read_text() if public_key_file else None,
+        audience=os.environ.get("HOTSWAP_JWT_AUDIENCE"),
+    )
+    webhook = os.environ.get("HOTSWAP_WEBHOOK_SECRET")
+    return auth, webhook.encode() if webhook else None
+
+
+def run(args: argparse.Namespace) -> int:
+    url = args.prometheus or os.environ.get(ENV_PROMETHEUS)
+    if not url:
+        raise UsageError(f"no Prometheus: give --prometheus URL or set {ENV_PROMETHEUS}")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise UsageError("--tls-cert and --tls-key go together")
+    auth, webhook = settings_from_env()
+    if not auth.enabled:
+        raise UsageError("set HOTSWAP_JWT_SECRET or HOTSWAP_JWT_PUBLIC_KEY_FILE: the API needs authentication")
+    remote = remote_from(args)
+    service = Service(remote, Reconciler(remote, PrometheusSource(url)), auth, webhook, args.interval)
+    stop = threading.Event()
+    threading.Thread(target=service.loop, args=(stop,), daemon=True).start()
+    try:
+        uvicorn.run(
+            create_app(service),
+            host=args.host,
+            port=args.port,
+            ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
+            ssl_keyfile=str(args.tls_key) if args.tls_key else None,
+            log_level="warning",
+        )
+    finally:
+        stop.set()
+        service.wake.set()
+    return EXIT_OK

@@ -1,0 +1,66 @@
+"""Per-client rate limiting (a token bucket per client) and the webhook's signature check."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    def __init__(self, rate: float, burst: int, max_clients: int = 10_000) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.max_clients = max_clients
+        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, client: str, now: float | None = None) -> float:
+        """0 when the request may go; otherwise the seconds to wait (Retry-After)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            bucket = self._buckets.pop(client, None) or _Bucket(float(self.burst), now)
+            bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
+            bucket.updated = now
+            self._buckets[client] = bucket
+            while len(self._buckets) > self.max_clients:  # bounded memory under many clients
+                self._buckets.popitem(last=False)
+            if bucket.tokens >= 1:
+                bucket.tokens -= 1
+                return 0.0
+            return (1 - bucket.tokens) / self.rate
+
+
+def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
+    """GitHub's X-Hub-Signature-256, compared in constant time."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.encode())
+
+
+class DeliveryLog:
+    """Remembers recent X-GitHub-Delivery ids: a replayed delivery is refused."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, delivery: str) -> bool:
+        with self._lock:
+            if delivery in self._seen:
+                return False
+            self._seen[delivery] = None
+            while len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+            return True

@@ -1,0 +1,57 @@
+"""What the API returns, as plain data built from snapshots (pure)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from promoter.decide import position
+from promoter.model import GameSnapshot, RolloutRecord
+from promoter.status import game_status
+
+
+def deployment_state(record: RolloutRecord) -> str:
+    if record.ended is not None:
+        return {"complete": "succeeded", "bootstrap": "succeeded", "rollback": "rolled-back", "reject": "rejected"}.get(
+            record.ended.type, record.ended.type
+        )
+    pauses = [e for e in record.events if e.type == "pause"]
+    approvals = [e for e in record.events if e.type == "approve"]
+    if pauses and (not approvals or approvals[-1].at < pauses[-1].at):
+        return "paused"
+    return "in-progress"
+
+
+def deployment(snap: GameSnapshot, record: RolloutRecord) -> dict[str, Any]:
+    info = snap.releases.get(record.release)
+    pos = position(snap, info.policy, record.release) if info and info.policy and record.ended is None else None
+    region = info.policy.regions[pos.region] if info and info.policy and pos else None
+    return {
+        "id": record.id,
+        "game": record.game,
+        "release": record.release,
+        "state": deployment_state(record),
+        "startedAt": record.events[0].at.isoformat() if record.events else None,
+        "endedAt": record.ended.at.isoformat() if record.ended else None,
+        "region": region.name if region else None,
+        "step": region.steps[pos.step] if region and pos else None,
+        "events": len(record.events),
+    }
+
+
+def deployment_metrics(record: RolloutRecord) -> dict[str, Any]:
+    evaluations = [e for e in record.events if e.type == "evaluate"]
+    last = evaluations[-1] if evaluations else None
+    return {
+        "id": record.id,
+        "at": last.at.isoformat() if last else None,
+        "region": last.region if last else None,
+        "step": last.step if last else None,
+        "outcome": last.outcome if last else None,
+        "checks": [c.as_json() for c in last.checks] if last else [],
+    }
+
+
+def game_configs(snap: GameSnapshot, now: datetime) -> dict[str, Any]:
+    status = game_status(snap, now)
+    return {"game": snap.game, "main": status["candidate"], "summary": status["summary"], "regions": status["regions"]}

@@ -1,0 +1,231 @@
+"""`hotswap serve`'s HTTP API on a real uvicorn server on loopback, over a real remote and Prometheus."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import requests
+import uvicorn
+
+from promoter.gitio import Remote
+from promoter.metrics import PrometheusSource
+from promoter.reconcile import Reconciler
+from promoter.service.app import Service, create_app
+from promoter.service.auth import AuthSettings
+from promoter.service.limits import RateLimiter
+from tests.conftest import git
+from tests.promoter.fixtures import Fleet, GameRepo, free_port
+from tests.promoter.test_integration import bootstrapped, carries
+
+SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"
+HOOK_SECRET = b"webhook-secret"
+
+
+def token(role: str, sub: str = "alice", secret: str = SECRET, expires: float = 600) -> str:
+    return jwt.encode({"sub": sub, "role": role, "exp": int(time.time() + expires)}, secret, algorithm="HS256")
+
+
+def auth(role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(role)}"}
+
+
+@dataclass
+class Api:
+    url: str
+    service: Service
+    repo: GameRepo
+    release: str
+
+    def get(self, path: str, role: str | None = "viewer", **kw: Any) -> requests.Response:
+        return requests.get(self.url + path, headers=auth(role) if role else {}, timeout=10, **kw)
+
+    def post(self, path: str, role: str | None, body: Any = None, **kw: Any) -> requests.Response:
+        headers = kw.pop("headers", {}) | (auth(role) if role else {})
+        return requests.post(self.url + path, headers=headers, json=body, timeout=30, **kw)
+
+
+@pytest.fixture
+def api(tmp_path: Path, fleet: Fleet, game_name: str) -> Iterator[Api]:
+    repo, _reconciler, _ = bootstrapped(tmp_path, fleet, game_name)
+    release = repo.commit(damage=46)
+    fleet.expose(game_name, release)
+    remote = Remote(repo.url, tmp_path / "service-cache")
+    service = Service(
+        remote,
+        Reconciler(remote, PrometheusSource(fleet.url, timeout=5)),
+        AuthSettings(secret=SECRET),
+        HOOK_SECRET,
+        interval=3600,
+    )
+    service.reconcile_once()  # the first step: a deployment in progress
+    assert carries(repo, release, [("NA-WEST", 10)])
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(service), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield Api(f"http://127.0.0.1:{port}", service, repo, release)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_read_endpoints_and_their_shapes(api: Api) -> None:
+    game = api.repo.game
+    games = api.get("/api/v1/games").json()["games"]
+    assert {g["game"] for g in games} == {game}
+    configs = api.get(f"/api/v1/games/{game}/configs").json()
+    assert configs["main"] == api.release and [r["name"] for r in configs["regions"]] == ["NA-WEST", "EU-WEST"]
+    assert configs["regions"][0]["rings"]["10"]["release"] == api.release[:12]
+    deployments = api.get("/api/v1/deployments").json()["deployments"]
+    current = next(d for d in deployments if d["release"] == api.release)
+    assert current | {"startedAt": None} == {
+        "id": f"{game}-{api.release[:12]}",
+        "game": game,
+        "release": api.release,
+        "state": "in-progress",
+        "startedAt": None,
+        "endedAt": None,
+        "region": "NA-WEST",
+        "step": 10,
+        "events": 1,
+    }
+    one = api.get(f"/api/v1/deployments/{current['id']}").json()
+    assert one["history"][0]["type"] == "deploy"
+    metrics = api.get(f"/api/v1/deployments/{current['id']}/metrics").json()
+    assert metrics == {"id": current["id"], "at": None, "region": None, "step": None, "outcome": None, "checks": []}
+    assert api.get("/api/v1/deployments/nope").status_code == 404
+    assert api.get("/api/v1/games/nope/configs").status_code == 404
+    assert api.get("/healthz", role=None).json() == {"ok": True}
+    assert api.get("/readyz", role=None).status_code == 200
+    assert "hotswap_reconcile_duration_seconds_count 1.0" in api.get("/metrics", role=None).text
+
+
+ENDPOINTS = [
+    ("GET", "/api/v1/games", "viewer"),
+    ("GET", "/api/v1/deployments", "viewer"),
+    ("POST", "/api/v1/deployments/{id}/approve", "operator"),
+    ("POST", "/api/v1/deployments/{id}/rollback", "operator"),
+    ("POST", "/api/v1/game-configs", "admin"),
+]
+
+
+def test_the_authentication_and_authorization_matrix(api: Api) -> None:
+    rollout = f"{api.repo.game}-{api.release[:12]}"
+    forged = jwt.encode(
+        {"sub": "mallory", "role": "admin", "exp": int(time.time() + 60)},
+        "wrong-secret-wrong-secret-wrong-secret",
+        algorithm="HS256",
+    )
+    expired = token("admin", expires=-60)
+    unsigned = jwt.encode({"sub": "mallory", "role": "admin", "exp": int(time.time() + 60)}, "", algorithm="none")
+    for method, path, needed in ENDPOINTS:
+        url = api.url + path.replace("{id}", rollout)
+        for header in (None, forged, expired, unsigned, "not-a-jwt"):
+            headers = {"Authorization": f"Bearer {header}"} if header else {}
+            response = requests.request(method, url, headers=headers, json={}, timeout=10)
+            assert response.status_code == 401, (path, header)
+            assert response.headers["WWW-Authenticate"] == "Bearer"
+        for role in ("viewer", "operator", "admin"):
+            if ("viewer", "operator", "admin").index(role) < ("viewer", "operator", "admin").index(needed):
+                response = requests.request(method, url, headers=auth(role), json={}, timeout=10)
+                assert response.status_code == 403, (path, role)
+    # with the needed role the request is judged on its content
+    assert api.post(f"/api/v1/deployments/{rollout}/approve", "operator", {}).status_code == 422
+
+
+def test_approve_and_rollback_through_the_api(api: Api) -> None:
+    rollout = f"{api.repo.game}-{api.release[:12]}"
+    assert (
+        api.post(f"/api/v1/deployments/{rollout}/approve", "operator", {"region": "NA-WEST"}).status_code == 409
+    )  # nothing waits
+    response = api.post(f"/api/v1/deployments/{rollout}/rollback", "operator", {"reason": "players report lag"})
+    assert response.status_code == 200, response.text
+    assert response.json()["by"] == "alice"
+    assert api.get(f"/api/v1/deployments/{rollout}").json()["state"] == "rolled-back"
+    assert api.repo.trailers(f"refs/heads/deploy/{api.repo.game}/NA-WEST/ring-10")["Hotswap-Rollback-Of"] == api.release
+
+
+def test_a_bad_config_gets_422_with_findings_and_nothing_is_written(api: Api) -> None:
+    before = api.repo.refs()
+    path = f"configs/{api.repo.game}/balance.yaml"
+    bad = (api.repo.work / path).read_text().replace("damage: 46", "damage: 999999")
+    response = api.post("/api/v1/game-configs", "admin", {"path": path, "content": bad})
+    assert response.status_code == 422
+    (finding,) = response.json()["findings"]
+    assert finding["file"] == path and finding["rule"] == "schema" and finding["line"] == 6
+    assert api.post("/api/v1/game-configs", "admin", {"path": "../etc/passwd", "content": 1}).json()[
+        "fields"
+    ].keys() == {"path", "content"}
+    assert api.repo.refs() == before
+
+
+def test_a_good_config_becomes_a_branch_never_main(api: Api) -> None:
+    main = git(api.repo.remote, "rev-parse", "main")
+    path = f"configs/{api.repo.game}/balance.yaml"
+    good = (api.repo.work / path).read_text().replace("damage: 46", "damage: 50")
+    response = api.post("/api/v1/game-configs", "admin", {"path": path, "content": good})
+    assert response.status_code == 201, response.text
+    branch = response.json()["branch"]
+    assert branch.startswith(f"hotswap/config/{api.repo.game}-balance-")
+    assert "damage: 50" in git(api.repo.remote, "show", f"{branch}:{path}")
+    assert git(api.repo.remote, "rev-parse", "main") == main
+
+
+def _signed(body: bytes, secret: bytes = HOOK_SECRET) -> str:
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def test_webhooks_forged_replayed_and_real(api: Api) -> None:
+    body = json.dumps({"ref": "refs/heads/main"}).encode()
+    headers = {"X-GitHub-Event": "push", "X-GitHub-Delivery": "d-1", "Content-Type": "application/json"}
+    api.service.wake.clear()
+    forged = requests.post(
+        api.url + "/webhooks/github",
+        data=body,
+        headers=headers | {"X-Hub-Signature-256": _signed(body, b"guess")},
+        timeout=10,
+    )
+    missing = requests.post(api.url + "/webhooks/github", data=body, headers=headers, timeout=10)
+    assert forged.status_code == 401 and missing.status_code == 401
+    assert not api.service.wake.is_set()  # nothing reconciled
+    good = requests.post(
+        api.url + "/webhooks/github", data=body, headers=headers | {"X-Hub-Signature-256": _signed(body)}, timeout=10
+    )
+    assert good.status_code == 202 and api.service.wake.is_set()
+    api.service.wake.clear()
+    replay = requests.post(
+        api.url + "/webhooks/github", data=body, headers=headers | {"X-Hub-Signature-256": _signed(body)}, timeout=10
+    )
+    assert replay.status_code == 409 and not api.service.wake.is_set()
+
+
+def test_oversized_bodies_get_413(api: Api) -> None:
+    big = b"{" + b" " * (1 << 20) + b"}"
+    response = requests.post(
+        api.url + "/api/v1/game-configs",
+        data=big,
+        headers=auth("admin") | {"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+
+
+def test_a_burst_gets_429_with_retry_after(api: Api) -> None:
+    api.service.limiter = RateLimiter(rate=1.0, burst=5)
+    codes = [api.get("/api/v1/games").status_code for _ in range(12)]
+    assert codes[:5] == [200] * 5 and 429 in codes
+    limited = next(r for r in (api.get("/api/v1/games") for _ in range(3)) if r.status_code == 429)
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert api.get("/healthz", role=None).status_code == 200  # probes are never limited
