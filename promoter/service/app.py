@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from pipeline.documents import SourceFile, game_of, is_config_path
@@ -26,6 +26,7 @@ from promoter.model import MAIN_REF, GameSnapshot, RolloutRecord
 from promoter.reconcile import Outcome, Reconciler, apply_with_retry
 from promoter.service.auth import AuthSettings, Forbidden, Principal, Unauthorized, authenticate, require
 from promoter.service.limits import DeliveryLog, RateLimiter, signature_ok
+from promoter.service.page import render
 from promoter.service.views import deployment, deployment_metrics, game_configs
 
 MAX_BODY = 1 << 20
@@ -65,6 +66,7 @@ class Service:
     auth: AuthSettings
     webhook_secret: bytes | None
     interval: float = 30.0
+    public_status: bool = False  # the status page at / without a token (it shows no secrets)
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(rate=10.0, burst=40))
     deliveries: DeliveryLog = field(default_factory=DeliveryLog)
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
@@ -151,6 +153,14 @@ def create_app(service: Service) -> FastAPI:
         except ValueError:
             return _error(400, "the body is not JSON")
         return data if isinstance(data, dict) else _error(400, "the body must be a JSON object")
+
+    @app.get("/", response_class=HTMLResponse)
+    def status_page(request: Request) -> Any:
+        if not service.public_status:
+            who = principal(request, "viewer")
+            if isinstance(who, JSONResponse):
+                return who
+        return HTMLResponse(render(service.snapshots(), datetime.now(UTC)))
 
     @app.get("/healthz")
     def healthz() -> dict[str, bool]:
