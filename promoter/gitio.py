@@ -103,6 +103,7 @@ class Remote:
         self._release_memo: dict[tuple[str, str], ReleaseInfo] = {}
         self._schema_memo: dict[str | None, SchemaSet] = {}
         self._refs: dict[str, str] | None = None
+        self._snapshots: dict[str, GameSnapshot] = {}
 
     # --- git CLI --------------------------------------------------------------------------------
 
@@ -131,7 +132,7 @@ class Remote:
         return result
 
     def fetch(self) -> None:
-        self._refs = None
+        self._forget()
         self._git(
             "fetch", "--quiet", "--prune", "--force", self.url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"
         )
@@ -146,10 +147,10 @@ class Remote:
         rows = [line.split("\t") for line in result.stdout.splitlines() if line[:1] in " +-*!=" and "\t" in line]
         rejected = [row for row in rows if row[0] == "!"]
         if result.returncode == 0 and not rejected:
-            # The remote now holds exactly these: mirror them, so a read before the next fetch is not stale.
-            # git's own update-ref, so refs stay consistent with what `git fetch` and its packing do
+            # The remote now holds exactly these: mirror them (with git's own update-ref, consistent with
+            # what `git fetch` and ref packing do), so a read before the next fetch is not stale.
             self._git("update-ref", "--stdin", input="".join(f"update {u.ref} {u.new}\n" for u in updates))
-            self._refs = None
+            self._forget()
             return PushResult(True)
         reasons = " ".join(row[2] for row in rejected if len(row) > 2)
         if "stale info" in reasons or "fetch first" in reasons or "non-fast-forward" in reasons:
@@ -163,6 +164,11 @@ class Remote:
         raise PushRejected(redact(detail))
 
     # --- reading --------------------------------------------------------------------------------
+
+    def _forget(self) -> None:
+        """Refs moved (a fetch, our own push): what was read from them is stale."""
+        self._refs = None
+        self._snapshots = {}
 
     def _all_refs(self) -> dict[str, str]:
         """Every ref of the cache, read once per fetch (only a fetch moves them)."""
@@ -197,6 +203,12 @@ class Remote:
         return sorted(names)
 
     def snapshot(self, game: str) -> GameSnapshot:
+        """A game as the cache holds it; read once per ref state (fetches and pushes reset it)."""
+        if game not in self._snapshots:
+            self._snapshots[game] = self._read_snapshot(game)
+        return self._snapshots[game]
+
+    def _read_snapshot(self, game: str) -> GameSnapshot:
         records, quarantine = self._ledger(game)
         candidate = self._candidate(game)
         rings = self._rings(game)
