@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
             ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
             ssl_keyfile=str(args.tls_key) if args.tls_key else None,
             log_level="warning",
+            timeout_graceful_shutdown=5,  # a client holding a connection open must not stall a restart
         )
     finally:
         stop.set()
