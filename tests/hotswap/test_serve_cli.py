@@ -81,7 +81,7 @@ def test_serve_speaks_tls_with_the_given_certificate(tmp_path: Path) -> None:
     assert "s" * 40 not in err  # the secret is never logged
 
 
-def test_serve_refuses_to_start_without_authentication(tmp_path: Path, run_cli: RunCli, monkeypatch: object) -> None:
+def test_serve_refuses_to_start_without_authentication(tmp_path: Path, run_cli: RunCli) -> None:
     env_before = {
         k: os.environ.pop(k) for k in ("HOTSWAP_JWT_SECRET", "HOTSWAP_JWT_PUBLIC_KEY_FILE") if k in os.environ
     }
