@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import jwt
@@ -21,9 +21,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import Response
 
-from bench.promoter_bench import GIT, _Healthy, make_remote, run
-from promoter.gitio import Remote
-from promoter.reconcile import Reconciler
+from bench.promoter_bench import GIT, run, setup
 from promoter.service.app import Service, create_app
 from promoter.service.auth import AuthSettings
 from promoter.service.limits import RateLimiter
@@ -73,12 +71,8 @@ def main() -> int:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hotswap-api-bench-"))
     try:
-        work = tmp / "work"
-        work.mkdir()
-        remote_path = make_remote(work, args.games)
-        clock = [datetime(2026, 1, 1, tzinfo=UTC)]
-        remote = Remote(str(remote_path), tmp / "cache")
-        reconciler = Reconciler(remote, _Healthy(), lambda: clock[0])
+        s = setup(tmp, args.games)
+        work, remote_path, remote, reconciler, clock = s.work, s.remote_path, s.remote, s.reconciler, s.clock
         reconciler.run_once()  # bootstrap
         for path in (work / "configs").glob("game-*/balance/weapons.yaml"):
             path.write_text(path.read_text().replace("damage: 45", "damage: 47", 1))

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,6 +48,26 @@ def make_remote(work: Path, games: int) -> Path:
     return remote
 
 
+@dataclass
+class Setup:
+    """A remote of `games` copies of battle-royale, a promoter on it with a settable clock and healthy metrics."""
+
+    work: Path
+    remote_path: Path
+    remote: Remote
+    reconciler: Reconciler
+    clock: list[datetime]
+
+
+def setup(tmp: Path, games: int) -> Setup:
+    work = tmp / "work"
+    work.mkdir()
+    remote_path = make_remote(work, games)
+    clock = [datetime(2026, 1, 1, tzinfo=UTC)]
+    remote = Remote(str(remote_path), tmp / "cache")
+    return Setup(work, remote_path, remote, Reconciler(remote, _Healthy(), lambda: clock[0]), clock)
+
+
 def timed(fn: object) -> float:
     start = time.perf_counter()
     fn()  # type: ignore[operator]
@@ -59,12 +80,8 @@ def main() -> int:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hotswap-promoter-bench-"))
     try:
-        work = tmp / "work"
-        work.mkdir()
-        remote_path = make_remote(work, args.games)
-        clock = [datetime(2026, 1, 1, tzinfo=UTC)]
-        remote = Remote(str(remote_path), tmp / "cache")
-        reconciler = Reconciler(remote, _Healthy(), lambda: clock[0])
+        s = setup(tmp, args.games)
+        work, remote_path, remote, reconciler, clock = s.work, s.remote_path, s.remote, s.reconciler, s.clock
         first = timed(reconciler.run_once)
         print(f"games: {args.games} x 5 regions x 4 rings = {args.games * 20} ring refs")
         print(f"first pass (bootstrap: validate every game, write every ring): {first:.2f} s")
