@@ -7,5 +7,8 @@ demo:
 	bash scripts/demo.sh
 bench: setup
 	.venv/bin/python bench/validate_bench.py
+	.venv/bin/python bench/promoter_bench.py
+	.venv/bin/python bench/agent_bench.py
+	.venv/bin/python -m bench.api_bench
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy

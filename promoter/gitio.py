@@ -25,7 +25,7 @@ import pygit2
 from pygit2.enums import FileMode, ReferenceType
 
 from pipeline import gitsource
-from pipeline.documents import CONFIG_ROOT
+from pipeline.documents import CONFIG_ROOT, SourceFile
 from pipeline.policy import policy_from_spec
 from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, SchemaSet
 from pipeline.validate import validate
@@ -295,6 +295,10 @@ class Remote:
             self._release_memo[key] = self._read_release(game, sha)
         return self._release_memo[key]
 
+    def game_sources(self, commit: pygit2.Commit, game: str) -> list[SourceFile]:
+        """The config files of one game at a commit, for validation."""
+        return gitsource.tree_sources(self.repo, commit, DEFAULT_LIMITS, f"{CONFIG_ROOT}/{game}")
+
     def schemas_for(self, commit: pygit2.Commit) -> SchemaSet:
         """The commit's own schemas, built once per distinct schemas/ tree (checking them costs ~0.5 s)."""
         try:
@@ -314,7 +318,7 @@ class Remote:
             schemas = self.schemas_for(commit)
         except (gitsource.GitSourceError, SchemaLoadError) as exc:
             return ReleaseInfo(None, (f"schemas: {exc}",), f"schemas: {exc}")
-        sources = gitsource.tree_sources(self.repo, commit, DEFAULT_LIMITS, f"{CONFIG_ROOT}/{game}")
+        sources = self.game_sources(commit, game)
         result = validate(sources, schemas, DEFAULT_LIMITS)
         problems = tuple(
             f"{f.file}:{f.line}:{f.column}: {f.message} [{f.rule}]" for f in result.findings if f.severity == "error"

@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from pipeline.documents import SourceFile, game_of, is_config_path
-from pipeline.gitsource import tree_sources
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS
 from promoter.decide import DecisionError, decide_approve, decide_rollback
@@ -278,11 +277,7 @@ def create_app(service: Service) -> FastAPI:
                 return _error(503, "the remote has no main branch")
             commit = service.remote.commit(main)
             game = game_of(path) or ""
-            sources = [
-                s
-                for s in tree_sources(service.remote.repo, commit, DEFAULT_LIMITS, f"configs/{game}")
-                if s.path != path
-            ]
+            sources = [s for s in service.remote.game_sources(commit, game) if s.path != path]
             sources.append(SourceFile(path, content.encode()))
             result = validate(sources, service.remote.schemas_for(commit), DEFAULT_LIMITS)
             problems = [f for f in result.findings if f.severity == "error"]
