@@ -20,6 +20,7 @@ COMMANDS = {
     "status": "Where every game's rollout stands.",
     "rollback": "Roll back a game's release on every ring, quarantine it, revert it on main.",
     "approve": "Approve a region gate or a paused step.",
+    "report-pr": "Comment validation, diff and plan on a pull request; set the hotswap/validate status.",
     "agent": "Sidecar: keep a directory holding a server's current config.",
     "serve": "The reconcile loop with an HTTP API, a GitHub webhook and /metrics.",
     "simulate": "Run a simulated fleet of real agents with a /metrics endpoint.",
@@ -45,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"hotswap.commands.{name}")
+        module = importlib.import_module(f"hotswap.commands.{name.replace('-', '_')}")
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(command_parser)
     return parser
@@ -55,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result: list[int] = []
     with error_handler(result):
         args = build_parser().parse_args(argv)
-        module = importlib.import_module(f"hotswap.commands.{args.command}")
+        module = importlib.import_module(f"hotswap.commands.{args.command.replace('-', '_')}")
         result.append(module.run(args))
     return result[-1] if result else EXIT_USAGE
 

@@ -28,7 +28,9 @@ from promoter.model import (
     RevertRings,
     RolloutRecord,
     TagRelease,
+    Wait,
     WriteRings,
+    approval_path,
 )
 
 
@@ -91,7 +93,7 @@ def _events(snap: GameSnapshot, release: str, tree: str, *events: Event) -> Appe
 
 def decide(snap: GameSnapshot, now: datetime, evaluation: tuple[CheckResult, ...] | None = None) -> Decision:
     """What to do for one game now. Asks for an evaluation (Decision.evaluate) when one is due."""
-    decision = _decide(snap, now, evaluation)
+    decision = _approved_on_main(snap, now, evaluation, _decide(snap, now, evaluation))
     # A rolled-back release whose revert on main is not yet recorded: (re)try it with this pass.
     pending = tuple(
         RevertMain(snap.game, r.release, r.ended.reason)
@@ -101,6 +103,47 @@ def decide(snap: GameSnapshot, now: datetime, evaluation: tuple[CheckResult, ...
     if pending and decision.evaluate is None:
         return replace(decision, actions=decision.actions + pending)
     return decision
+
+
+def _approved_on_main(
+    snap: GameSnapshot, now: datetime, evaluation: tuple[CheckResult, ...] | None, decision: Decision
+) -> Decision:
+    """Approval by merge: an approval file on main naming exactly what the rollout waits for is an
+    approval, recorded like `hotswap approve`; the rollout goes on in the same decision."""
+    wait = decision.wait
+    if wait is None or snap.approvals.get((wait.release, wait.region)) != wait.key:
+        return decision
+    by = f"merge of {approval_path(snap.game, wait.release, wait.region)} on main"
+    approve = _approval_event(wait, now, by)
+    record = _record(snap, wait.release, wait.tree).appended(approve)
+    after = _decide(replace(snap, records={**snap.records, wait.release: record}), now, evaluation)
+    recorded = _events(snap, wait.release, wait.tree, approve)
+    summary = f"approved {wait.region} by {by}; {after.summary}"
+    if after.evaluate is not None:
+        return replace(after, summary=summary)  # decided again with the evaluation, approval included
+    return replace(after, summary=summary, actions=(recorded, *after.actions))
+
+
+def _approval_event(wait: Wait, now: datetime, by: str) -> Event:
+    if wait.step is None:
+        return Event(now, "approve", wait.region, reason="region gate", by=by)
+    return Event(now, "approve", wait.region, wait.step, reason=f"resumes: {wait.reason}", by=by)
+
+
+def decide_reject(snap: GameSnapshot, now: datetime, wait_key: str, by: str, why: str) -> Decision:
+    """A person said no to what the rollout waits for (an approval pull request closed unmerged):
+    roll the release back where it runs, or end it where it never ran."""
+    wait = decide(snap, now).wait
+    if wait is None or wait.key != wait_key:
+        raise DecisionError(f"{snap.game}: the rollout no longer waits for {wait_key}")
+    reason = f"approval of {wait.region} rejected by {by}: {why}"
+    record = _record(snap, wait.release, wait.tree)
+    if any(_carries(snap, ring, wait.release) for ring in snap.rings):
+        return rollback(snap, record, now, reason, by=by)
+    ended = Event(now, "reject", wait.region, wait.step, reason=reason, by=by)
+    return Decision(
+        snap.game, f"{_short(wait.release)} rejected: {reason}", (_events(snap, wait.release, wait.tree, ended),)
+    )
 
 
 def _decide(snap: GameSnapshot, now: datetime, evaluation: tuple[CheckResult, ...] | None) -> Decision:
@@ -200,6 +243,7 @@ def _advance(
         return Decision(
             game,
             f"paused at {region.name}/{step}%: {last_pause.reason}; `hotswap approve --game {game} --region {region.name}` continues",
+            wait=Wait(release, record.tree, region.name, step, last_pause.at, last_pause.reason),
         )
     if last_pause is not None and last_pause.outcome == "warning":
         # The warning was approved: a person accepted these numbers, go on.
@@ -312,7 +356,12 @@ def _step_to(
     step = region.steps[target[1]]
     if not _gate_open(record, region):
         summary = f"{_short(release)} awaits approval for {region.name}: `hotswap approve --game {game} --region {region.name}`"
-        return Decision(game, summary, (_events(snap, release, record.tree, *before),) if before else ())
+        return Decision(
+            game,
+            summary,
+            (_events(snap, release, record.tree, *before),) if before else (),
+            wait=Wait(release, record.tree, region.name, None, None, "approval: required"),
+        )
     rings = tuple(ring for ring in step_rings(policy, region, step) if _carries(snap, ring, release) is False)
     deployed = Event(now, "deploy", region.name, step, reason=why)
     return Decision(

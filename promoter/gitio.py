@@ -29,8 +29,9 @@ from pipeline.documents import CONFIG_ROOT, SourceFile
 from pipeline.policy import policy_from_spec
 from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, SchemaSet
 from pipeline.validate import validate
-from pipeline.yamlstrict import DEFAULT_LIMITS
+from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
 from promoter.model import (
+    APPROVALS_ROOT,
     DEPLOY_PREFIX,
     LEDGER_REF,
     MAIN_REF,
@@ -54,6 +55,7 @@ from promoter.model import (
 
 GIT_TIMEOUT = 120
 HISTORY_BOUND = 2000  # first-parent commits walked to find a game's newest change
+APPROVAL_LIMITS = LoadLimits(max_bytes=16 << 10, max_alias_nodes=0, max_depth=4)
 _RING_RE = re.compile(r"^refs/heads/deploy/([^/]+)/([^/]+)/ring-(\d+)$")
 _SECRET_RE = re.compile(r"(://)[^/@\s]+@")
 
@@ -217,7 +219,40 @@ class Remote:
             wanted.add(candidate.commit)
         releases = {sha: self.release_info(game, sha) for sha in wanted}
         reverted = frozenset(r.release for r in records.values() if any(e.type == "main-revert" for e in r.events))
-        return GameSnapshot(game, candidate, rings, records, quarantine, releases, reverted)
+        approvals = self._approvals(game, wanted)
+        return GameSnapshot(game, candidate, rings, records, quarantine, releases, reverted, approvals)
+
+    def _approvals(self, game: str, releases: Iterable[str]) -> dict[tuple[str, str], str]:
+        """Approval files on main (`approvals/<game>/<sha12>/<region>.yaml`) for these releases: what
+        each approves. A file that is not a small, well-formed approval of that release is ignored."""
+        main = self.ref(MAIN_REF)
+        found: dict[tuple[str, str], str] = {}
+        if main is None:
+            return found
+        tree = self.commit(main).tree
+        for release in releases:
+            try:
+                folder = tree[f"{APPROVALS_ROOT}/{game}/{release[:12]}"].peel(pygit2.Tree)
+            except (KeyError, ValueError):
+                continue
+            for entry in folder:
+                name = entry.name or ""
+                if entry.type != pygit2.GIT_OBJECT_BLOB or not name.endswith(".yaml"):
+                    continue
+                data = entry.peel(pygit2.Blob).data
+                try:
+                    value = parse(decode(data, APPROVAL_LIMITS), APPROVAL_LIMITS).value
+                except YamlError:
+                    continue
+                region = name.removesuffix(".yaml")
+                if (
+                    isinstance(value, dict)
+                    and value.get("release") == release
+                    and value.get("region") == region
+                    and isinstance(value.get("wait"), str)
+                ):
+                    found[(release, region)] = value["wait"]
+        return found
 
     def _game_tree(self, commit: pygit2.Commit, game: str) -> str | None:
         try:
@@ -357,6 +392,29 @@ class Remote:
         tree = index.write_tree(self.repo)
         return self._commit(str(tree), [tip] if tip else [], message, now), tip
 
+    def ledger_json(self, folder: str) -> list[Any]:
+        """The JSON files of one ledger folder (for records kept beside the rollouts')."""
+        tip = self.ref(LEDGER_REF)
+        return [] if tip is None else list(_json_files(self.commit(tip).tree, folder))
+
+    def push_ledger(self, files: Mapping[str, Any], message: str, now: datetime) -> PushResult:
+        """A ledger-only write of these JSON files, compare-and-swap like every other write."""
+        new, tip = self._write_ledger({path: _json(data) for path, data in files.items()}, message, now)
+        return self.push([RefUpdate(LEDGER_REF, new, tip)])
+
+    def branch_with_file(self, branch: str, path: str, content: bytes, message: str, now: datetime) -> PushResult:
+        """Push a new branch: main plus one file. An existing branch is left as it is."""
+        main = self.ref(MAIN_REF)
+        if main is None:
+            raise GitProblem("the remote has no main branch")
+        if self.ref(f"refs/heads/{branch}") is not None:
+            return PushResult(True)
+        index = pygit2.Index()
+        index.read_tree(self.commit(main).tree)
+        index.add(pygit2.IndexEntry(path, self.repo.create_blob(content), FileMode.BLOB))
+        new = self._commit(str(index.write_tree(self.repo)), [main], message, now)
+        return self.push([RefUpdate(f"refs/heads/{branch}", new, None)])
+
     def _tag(self, game: str, release: str, now: datetime) -> str:
         sig = self._signature(now)
         name = release_tag(game, release).removeprefix("refs/tags/")
@@ -435,28 +493,56 @@ class Remote:
 
     def revert_main(self, release: str, reason: str, now: datetime) -> tuple[str, str]:
         """Revert the release commit on main. Returns (outcome, detail); never forces."""
+        outcome, detail, main = self._revert_commit(release, reason, now)
+        if outcome != "done":
+            return outcome, detail
+        result = self.push([RefUpdate(MAIN_REF, detail, main)])
+        if result.race:
+            return "pending", "main moved while reverting; retried on the next pass"
+        return "done", detail
+
+    def propose_revert(self, release: str, reason: str, now: datetime) -> tuple[str, str]:
+        """The revert of the release on a branch `hotswap/revert-<sha12>`, for a pull request (main
+        may be protected). Returns (outcome, detail): ("proposed", branch) when the branch is there."""
+        outcome, detail, _ = self._revert_commit(release, reason, now)
+        if outcome != "done":
+            return outcome, detail
+        branch = revert_branch(release)
+        if self.ref(branch) is None:
+            result = self.push([RefUpdate(branch, detail, None)])
+            if result.race:  # someone (an earlier, interrupted pass) pushed it first: it is there
+                self.fetch()
+        return "proposed", branch.removeprefix("refs/heads/")
+
+    def _revert_commit(self, release: str, reason: str, now: datetime) -> tuple[str, str, str]:
+        """(done, new commit, main) or (conflict|failed, why, main)."""
         main = self.ref(MAIN_REF)
         if main is None:
-            return "failed", "the remote has no main branch"
+            return "failed", "the remote has no main branch", ""
         bad, ours = self.commit(release), self.commit(main)
-        if len(bad.parents) != 1:
-            return "conflict", "the release is a merge commit; revert it by hand"
-        index = self.repo.revert_commit(bad, ours)
+        if len(bad.parents) > 2 or not bad.parents:
+            return "conflict", "the release is an octopus merge or a root commit; revert it by hand", main
+        # A merged pull request is a merge commit: undo what it brought to main (its first parent).
+        index = self.repo.revert_commit(bad, ours, 1 if len(bad.parents) == 2 else 0)
         if index.conflicts is not None:
             # each conflict is (ancestor, ours, theirs); any of them may be missing
             paths = sorted({entry.path for sides in index.conflicts for entry in sides if entry is not None})
-            return "conflict", f"reverting {release[:12]} conflicts with later commits on main ({', '.join(paths)})"
+            return (
+                "conflict",
+                f"reverting {release[:12]} conflicts with later commits on main ({', '.join(paths)})",
+                main,
+            )
         tree = index.write_tree(self.repo)
         subject = bad.message.splitlines()[0] if bad.message else release[:12]
         message = (
             f'Revert "{subject}"\n\nThis reverts commit {release}.\n\n'
             f"Hotswap-Rollback-Of: {release}\nHotswap-Reason: {' '.join(reason.split())}\n"
         )
-        new = self._commit(str(tree), [main], message, now)
-        result = self.push([RefUpdate(MAIN_REF, new, main)])
-        if result.race:
-            return "pending", "main moved while reverting; retried on the next pass"
-        return "done", new
+        return "done", self._commit(str(tree), [main], message, now), main
+
+
+def revert_branch(release: str) -> str:
+    return f"refs/heads/hotswap/revert-{release[:12]}"
 
 
 def _json_files(tree: pygit2.Tree, folder: str) -> Iterable[Any]:

@@ -209,6 +209,34 @@ class GameSnapshot:
     quarantine: Mapping[str, QuarantineRecord]  # by release
     releases: Mapping[str, ReleaseInfo]  # by release commit: the candidate's and the in-flight one's
     main_reverted: frozenset[str] = field(default_factory=frozenset)  # releases already reverted on main
+    # approval files on main: (release, region) -> the wait key they approve (approval by merge)
+    approvals: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+
+APPROVALS_ROOT = "approvals"
+
+
+def approval_path(game: str, release: str, region: str) -> str:
+    return f"{APPROVALS_ROOT}/{game}/{release[:12]}/{region}.yaml"
+
+
+@dataclass(frozen=True)
+class Wait:
+    """What a rollout waits on a person for: a region's approval gate, or a paused step."""
+
+    release: str
+    tree: str
+    region: str
+    step: int | None  # None: the region's `approval: required` gate, before its first step
+    since: datetime | None  # when the step paused
+    reason: str
+
+    @property
+    def key(self) -> str:
+        """Names this wait and no other: an approval of an earlier pause cannot approve a later one."""
+        if self.step is None or self.since is None:
+            return f"{self.region}/gate"
+        return f"{self.region}/{self.step}/{self.since.strftime('%Y%m%dT%H%M%S%fZ')}"
 
 
 # --- what the decision asks for -------------------------------------------------------------------
@@ -291,3 +319,4 @@ class Decision:
     actions: tuple[Action, ...] = ()
     evaluate: EvaluationRequest | None = None
     error: str | None = None  # the game cannot be handled until someone fixes its configs
+    wait: Wait | None = None  # what the rollout waits on a person for, if anything

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
-from promoter.decide import decide
+from promoter.decide import DecisionError, decide, decide_reject
 from promoter.evaluate import evaluate
+from promoter.github.notifier import Notifier, NotifyReport, Rejection
 from promoter.gitio import PushRejected, Remote, record_main_revert
 from promoter.metrics import MetricsSource
 from promoter.model import AppendEvents, CheckResult, Decision, GameSnapshot, RevertMain
@@ -33,12 +35,15 @@ class Outcome:
     actions: tuple[str, ...] = ()  # kinds of what was written: WriteRings, RevertRings, ...
 
 
+RevertMode = Literal["push", "pull", "off"]  # revert main directly, by pull request, or not at all
+
+
 def apply_with_retry(
     remote: Remote,
     game: str,
     make: Callable[[GameSnapshot, datetime], Decision],
     clock: Clock = utc_now,
-    revert_main: bool = True,
+    revert_main: RevertMode = "push",
 ) -> Outcome:
     """Decide and write; a lost compare-and-swap is no error: read again, decide again."""
     for attempt in range(MAX_ATTEMPTS):
@@ -61,7 +66,7 @@ def apply_with_retry(
     return Outcome(game, f"lost the race {MAX_ATTEMPTS} times in a row; the next pass decides again")
 
 
-def _written(remote: Remote, game: str, decision: Decision, clock: Clock, revert_main: bool) -> Outcome:
+def _written(remote: Remote, game: str, decision: Decision, clock: Clock, revert_main: RevertMode) -> Outcome:
     """After the push: the separate revert on main, and what to report."""
     notes = [_revert_main(remote, game, a, clock, revert_main) for a in decision.actions if isinstance(a, RevertMain)]
     # the numbers of the evaluation behind the decision (a rollback event repeats them)
@@ -70,10 +75,12 @@ def _written(remote: Remote, game: str, decision: Decision, clock: Clock, revert
     return Outcome(game, decision.summary + "".join(f"; {n}" for n in notes), checks, wrote=True, actions=kinds)
 
 
-def _revert_main(remote: Remote, game: str, action: RevertMain, clock: Clock, allowed: bool) -> str:
+def _revert_main(remote: Remote, game: str, action: RevertMain, clock: Clock, mode: RevertMode) -> str:
     now = clock()
-    if allowed:
+    if mode == "push":
         outcome, detail = remote.revert_main(action.release, action.reason, now)
+    elif mode == "pull":  # the branch now; the pull request is told to GitHub with the notifications
+        outcome, detail = remote.propose_revert(action.release, action.reason, now)
     else:
         outcome, detail = "needed", "reverting main is turned off (HOTSWAP_REVERT_MAIN=0): revert it by pull request"
     if outcome == "pending":
@@ -85,14 +92,41 @@ def _revert_main(remote: Remote, game: str, action: RevertMain, clock: Clock, al
     return f"main revert of {action.release[:12]}: {outcome} ({detail[:12] if outcome == 'done' else detail})"
 
 
+def reject(remote: Remote, report: NotifyReport, clock: Clock, revert_main: RevertMode) -> list[Outcome]:
+    """An approval pull request closed unmerged comes back from GitHub as a rejection to decide on."""
+    outcomes = []
+    for rejection in report.rejections:
+        try:
+            outcomes.append(apply_with_retry(remote, rejection.game, _rejecting(rejection), clock, revert_main))
+        except DecisionError:
+            continue  # the rollout moved on since (approved another way): nothing to reject
+    return outcomes
+
+
+def _rejecting(rejection: Rejection) -> Callable[[GameSnapshot, datetime], Decision]:
+    why = f"approval pull request #{rejection.pull} was closed without merging"
+
+    def make(snap: GameSnapshot, now: datetime) -> Decision:
+        return decide_reject(snap, now, rejection.key, f"pull request #{rejection.pull}", why)
+
+    return make
+
+
 class Reconciler:
     def __init__(
-        self, remote: Remote, metrics: MetricsSource, clock: Clock = utc_now, revert_main: bool = True
+        self,
+        remote: Remote,
+        metrics: MetricsSource,
+        clock: Clock = utc_now,
+        revert_main: RevertMode = "push",
+        notifier: Notifier | None = None,
     ) -> None:
         self.remote = remote
         self.metrics = metrics
         self.clock = clock
         self.revert_main = revert_main
+        self.notifier = notifier
+        self.last_notify: NotifyReport | None = None
 
     def _decide(self, snap: GameSnapshot, now: datetime) -> Decision:
         decision = decide(snap, now)
@@ -102,9 +136,22 @@ class Reconciler:
         return decision
 
     def run_once(self, games: list[str] | None = None) -> list[Outcome]:
-        """Decide for every game, then send all their writes in one atomic push."""
+        """Decide and write for every game; then, when GitHub is set up, tell it what happened."""
         self.remote.fetch()
         names = games or self.remote.games()
+        outcomes = self._decide_and_write(names)
+        if self.notifier is not None:
+            outcomes += self._notify(names)
+        return outcomes
+
+    def _notify(self, names: list[str]) -> list[Outcome]:
+        """GitHub is told after the writes, so nothing it does can hold a promotion or a rollback up."""
+        assert self.notifier is not None
+        report = self.last_notify = self.notifier.run(names)
+        return reject(self.remote, report, self.clock, self.revert_main)
+
+    def _decide_and_write(self, names: list[str]) -> list[Outcome]:
+        """Decide for every game, then send all their writes in one atomic push."""
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
                 self.remote.fetch()

@@ -8,7 +8,9 @@ import os
 from pathlib import Path
 
 from hotswap.errors import EnvironmentProblem, UsageError
+from promoter.github.port import GitHubPort, GitHubSettings, GitHubSettingsError
 from promoter.gitio import GitProblem, Remote
+from promoter.reconcile import RevertMode
 
 ENV_REMOTE = "HOTSWAP_REMOTE"
 ENV_PROMETHEUS = "HOTSWAP_PROMETHEUS_URL"
@@ -50,3 +52,24 @@ def actor(args: argparse.Namespace) -> str:
 def check_game(remote: Remote, game: str) -> None:
     if game not in remote.games():
         raise UsageError(f"unknown game {game!r} (known: {', '.join(remote.games()) or 'none'})")
+
+
+def github_from_env() -> GitHubPort | None:
+    """GitHub when a token is set (GITHUB_TOKEN in Actions), else None: git alone is enough."""
+    try:
+        settings = GitHubSettings.from_env()
+    except GitHubSettingsError as exc:
+        raise UsageError(str(exc)) from None
+    if settings is None:
+        return None
+    from promoter.github.client import GitHubClient  # github3 is loaded only when it is used
+
+    return GitHubClient(settings)
+
+
+def revert_mode(no_revert_main: bool, github: GitHubPort | None) -> RevertMode:
+    """Main is reverted by pull request when GitHub is set up (main is likely protected), else
+    directly; never when turned off by flag or HOTSWAP_REVERT_MAIN=0."""
+    if no_revert_main or os.environ.get("HOTSWAP_REVERT_MAIN", "1") == "0":
+        return "off"
+    return "pull" if github is not None else "push"

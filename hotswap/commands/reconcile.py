@@ -7,11 +7,18 @@ import os
 import sys
 import time
 
-from hotswap.commands.promoter_options import ENV_PROMETHEUS, add_remote_options, remote_from
+from hotswap.commands.promoter_options import (
+    ENV_PROMETHEUS,
+    add_remote_options,
+    github_from_env,
+    remote_from,
+    revert_mode,
+)
 from hotswap.errors import EXIT_OK, EXIT_USAGE, UsageError
+from promoter.github.notifier import Notifier
 from promoter.gitio import GitProblem
 from promoter.metrics import PrometheusSource
-from promoter.reconcile import Outcome, Reconciler
+from promoter.reconcile import Outcome, Reconciler, utc_now
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,14 +42,29 @@ def print_outcome(outcome: Outcome) -> None:
     sys.stdout.flush()
 
 
+def print_notify(reconciler: Reconciler) -> None:
+    report = reconciler.last_notify
+    if report is None or not (report.told or report.pending or report.error):
+        return
+    line = f"~ GitHub: {report.told} told"
+    if report.error:
+        line += f", {report.pending} left for the next pass ({report.error})"
+    print(line)
+    sys.stdout.flush()
+
+
 def run(args: argparse.Namespace) -> int:
     url = args.prometheus or os.environ.get(ENV_PROMETHEUS)
     if not url:
         raise UsageError(f"no Prometheus: give --prometheus URL or set {ENV_PROMETHEUS}")
     if args.interval <= 0:
         raise UsageError("--interval must be positive")
-    revert_main = not args.no_revert_main and os.environ.get("HOTSWAP_REVERT_MAIN", "1") != "0"
-    reconciler = Reconciler(remote_from(args), PrometheusSource(url), revert_main=revert_main)
+    github = github_from_env()
+    remote = remote_from(args)
+    notifier = Notifier(remote, github, utc_now) if github is not None else None
+    reconciler = Reconciler(
+        remote, PrometheusSource(url), revert_main=revert_mode(args.no_revert_main, github), notifier=notifier
+    )
     while True:
         try:
             outcomes = reconciler.run_once(args.game)
@@ -53,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
             outcomes = []
         for outcome in outcomes:
             print_outcome(outcome)
+        print_notify(reconciler)
         if args.once:
             return EXIT_USAGE if any(o.error for o in outcomes) else EXIT_OK
         time.sleep(args.interval)

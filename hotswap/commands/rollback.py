@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from hotswap.commands.promoter_options import actor, add_remote_options, check_game, remote_from
+from hotswap.commands.promoter_options import (
+    actor,
+    add_remote_options,
+    check_game,
+    github_from_env,
+    remote_from,
+    revert_mode,
+)
 from hotswap.commands.reconcile import print_outcome
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
 from promoter.decide import DecisionError, decide_rollback
-from promoter.reconcile import apply_with_retry
+from promoter.github.notifier import Notifier
+from promoter.reconcile import apply_with_retry, utc_now
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.reason.strip():
         raise UsageError("--reason must say why")
+    github = github_from_env()
+    mode = revert_mode(args.no_revert_main, github)
     remote = remote_from(args)
     check_game(remote, args.game)
     who = actor(args)
@@ -32,10 +42,14 @@ def run(args: argparse.Namespace) -> int:
             remote,
             args.game,
             lambda snap, now: decide_rollback(snap, now, args.reason, who),
-            revert_main=not args.no_revert_main,
+            revert_main=mode,
         )
     except DecisionError as exc:
         print(f"hotswap: {exc}")
         return EXIT_FINDINGS
     print_outcome(outcome)
+    if github is not None and outcome.wrote:
+        # The revert pull request and the deployments' failure now, not at the next reconcile pass.
+        report = Notifier(remote, github, utc_now).run([args.game])
+        print(f"~ GitHub: {report.told} told" + (f"; the rest next pass ({report.error})" if report.error else ""))
     return EXIT_USAGE if outcome.error else EXIT_OK

@@ -7,13 +7,18 @@ import os
 import threading
 from pathlib import Path
 
-import uvicorn
-
-from hotswap.commands.promoter_options import ENV_PROMETHEUS, add_remote_options, remote_from
+from hotswap.commands.promoter_options import (
+    ENV_PROMETHEUS,
+    add_remote_options,
+    github_from_env,
+    remote_from,
+    revert_mode,
+)
 from hotswap.errors import EXIT_OK, UsageError
+from promoter.github.notifier import Notifier
+from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
-from promoter.reconcile import Reconciler
-from promoter.service.app import Service, create_app
+from promoter.reconcile import Reconciler, utc_now
 from promoter.service.auth import AuthSettings
 
 
@@ -40,6 +45,10 @@ def settings_from_env() -> tuple[AuthSettings, bytes | None]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import uvicorn  # the web stack is loaded by the command that serves, not by every command
+
+    from promoter.service.app import Service, create_app
+
     url = args.prometheus or os.environ.get(ENV_PROMETHEUS)
     if not url:
         raise UsageError(f"no Prometheus: give --prometheus URL or set {ENV_PROMETHEUS}")
@@ -48,9 +57,13 @@ def run(args: argparse.Namespace) -> int:
     auth, webhook = settings_from_env()
     if not auth.enabled:
         raise UsageError("set HOTSWAP_JWT_SECRET or HOTSWAP_JWT_PUBLIC_KEY_FILE: the API needs authentication")
+    github = github_from_env()
     remote = remote_from(args)
+    reconciler = Reconciler(remote, PrometheusSource(url), revert_main=revert_mode(False, github))
+    # The notifier gets a cache of its own, so it can talk to GitHub without holding the API's lock.
+    notifier = Notifier(Remote(remote.url, remote.path.parent / "notify"), github, utc_now) if github else None
     service = Service(
-        remote, Reconciler(remote, PrometheusSource(url)), auth, webhook, args.interval, args.public_status
+        remote, reconciler, auth, webhook, args.interval, args.public_status, github=github, notifier=notifier
     )
     stop = threading.Event()
     threading.Thread(target=service.loop, args=(stop,), daemon=True).start()

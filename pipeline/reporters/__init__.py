@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, TextIO
 
-from pipeline.reporters import github, json_reporter, text
+from pipeline.reporters import github, json_reporter, markdown, text
 from pipeline.validate import ValidationResult
 
 
@@ -16,4 +16,5 @@ REPORTERS: dict[str, Reporter] = {
     "text": text.report,
     "json": json_reporter.report,
     "github": github.report,
+    "markdown": markdown.report,
 }

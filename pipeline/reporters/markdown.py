@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TextIO
+
 from pipeline.reporters.text import summary_line
 from pipeline.validate import ValidationResult
 
@@ -21,3 +23,7 @@ def render(result: ValidationResult) -> str:
             lines.append(f"\n… and {len(result.findings) - MAX_ROWS} more findings.")
         lines.append("")
     return "\n".join(lines)
+
+
+def report(result: ValidationResult, out: TextIO) -> None:
+    out.write(render(result) + "\n")

@@ -20,9 +20,11 @@ from pipeline.documents import SourceFile, game_of, is_config_path
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS
 from promoter.decide import DecisionError, decide_approve, decide_rollback
+from promoter.github.notifier import Notifier
+from promoter.github.port import GitHubPort, GitHubUnavailable
 from promoter.gitio import GitProblem, PushRejected, RefUpdate, Remote, redact
 from promoter.model import MAIN_REF, GameSnapshot, RolloutRecord
-from promoter.reconcile import Outcome, Reconciler, apply_with_retry
+from promoter.reconcile import Outcome, Reconciler, apply_with_retry, reject
 from promoter.service.auth import AuthSettings, Forbidden, Principal, Unauthorized, authenticate, require
 from promoter.service.limits import DeliveryLog, RateLimiter, signature_ok
 from promoter.service.page import render
@@ -66,6 +68,9 @@ class Service:
     webhook_secret: bytes | None
     interval: float = 30.0
     public_status: bool = False  # the status page at / without a token (it shows no secrets)
+    github: GitHubPort | None = None  # config changes become pull requests when set
+    notifier: Notifier | None = None  # tells GitHub about rollouts, from a cache of its own
+    last_notify_error: str | None = None
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(rate=10.0, burst=40))
     deliveries: DeliveryLog = field(default_factory=DeliveryLog)
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
@@ -87,9 +92,31 @@ class Service:
         self.passes += 1
         return outcomes
 
+    def notify_once(self) -> None:
+        """Tell GitHub, outside the lock: the notifier reads its own cache of the remote, so a slow
+        or failing GitHub never holds up the API (an approval, a rollback) or the next pass."""
+        if self.notifier is None:
+            return
+        try:
+            self.notifier.remote.fetch()
+            report = self.notifier.run(self.notifier.remote.games())
+        except GitProblem as exc:
+            self.metrics.errors.labels("git").inc()
+            self.last_notify_error = redact(str(exc))
+            return
+        self.last_notify_error = report.error
+        if report.error:
+            self.metrics.errors.labels("github").inc()
+        if report.rejections:
+            with self.lock:
+                self.remote.fetch()
+                reject(self.remote, report, self.reconciler.clock, self.reconciler.revert_main)
+            self.wake.set()
+
     def loop(self, stop: threading.Event) -> None:
         while not stop.is_set():
             self.reconcile_once()
+            self.notify_once()
             self.wake.wait(self.interval)
             self.wake.clear()
 
@@ -237,7 +264,13 @@ def create_app(service: Service) -> FastAPI:
         try:
             with service.lock:
                 service.remote.fetch()
-                outcome = apply_with_retry(service.remote, game, lambda s, n: make(s, n, value, who.subject))
+                outcome = apply_with_retry(
+                    service.remote,
+                    game,
+                    lambda s, n: make(s, n, value, who.subject),
+                    service.reconciler.clock,
+                    service.reconciler.revert_main,
+                )
         except DecisionError as exc:
             return _error(409, str(exc))
         if outcome.error:
@@ -284,13 +317,30 @@ def create_app(service: Service) -> FastAPI:
             if problems:
                 return _error(422, "the config is invalid", findings=[f.as_dict() for f in problems])
             branch, new = service.remote.propose(commit, path, content.encode(), who.subject, datetime.now(UTC))
+            existing = service.remote.ref(branch)
             try:
-                pushed = service.remote.push([RefUpdate(branch, new, None)])
+                created = existing is None and service.remote.push([RefUpdate(branch, new, None)]).ok
             except PushRejected as exc:
                 return _error(502, f"the remote refused the branch: {exc}")
-        if not pushed.ok:
-            return _error(409, "a branch with this change already exists")
-        return JSONResponse({"branch": branch.removeprefix("refs/heads/"), "commit": new}, status_code=201)
+        name, new = branch.removeprefix("refs/heads/"), new if created else (existing or new)
+        if service.github is None:
+            if not created:
+                return _error(409, "a branch with this change already exists")
+            return JSONResponse({"branch": name, "commit": new, "pullRequest": None}, status_code=201)
+        # The same content makes the same branch: asking again finds its pull request, or opens it
+        # if GitHub could not be reached the first time.
+        title = f"{game}: update {path}"
+        body = f"Proposed through the HotSwap API by {who.subject}. Validated: no errors.\n"
+        try:
+            pull = service.github.open_pull(name, "main", title, body)
+        except GitHubUnavailable as exc:
+            return JSONResponse(
+                {"branch": name, "commit": new, "pullRequest": None, "github": str(exc)}, status_code=202
+            )
+        return JSONResponse(
+            {"branch": name, "commit": new, "pullRequest": {"number": pull.number, "url": pull.url}},
+            status_code=201 if created else 200,
+        )
 
     @app.post("/webhooks/github")
     async def webhook(request: Request) -> Any:
@@ -313,7 +363,8 @@ def create_app(service: Service) -> FastAPI:
         event = request.headers.get("x-github-event", "")
         if event == "ping":
             return {"ok": True}
-        if event == "push":
+        if event in ("push", "pull_request"):
+            # main moved, or an approval pull request was merged or closed: decide again now
             service.wake.set()
             return JSONResponse({"reconcile": "scheduled"}, status_code=202)
         return Response(status_code=204)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.github.fake_github import FakeGitHub, serve
 from tests.promoter.fixtures import Fleet, start_fleet
 
 
@@ -28,3 +29,9 @@ def game_name() -> str:
 @pytest.fixture
 def cache(tmp_path: Path) -> Path:
     return tmp_path / "cache"
+
+
+@pytest.fixture
+def fake_github() -> Iterator[FakeGitHub]:
+    """A local server speaking GitHub's REST API, recording every call."""
+    yield from serve(FakeGitHub())

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from pipeline.policy import Check, Region, RolloutPolicy, Threshold
-from promoter.decide import DecisionError, decide, decide_approve, decide_rollback
+from promoter.decide import DecisionError, decide, decide_approve, decide_reject, decide_rollback
 from promoter.model import (
     AppendEvents,
     Candidate,
@@ -23,6 +24,7 @@ from promoter.model import (
     RolloutRecord,
     TagRelease,
     WriteRings,
+    approval_path,
 )
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -253,3 +255,63 @@ def test_manual_rollback_takes_the_automatic_path() -> None:
     assert "manual rollback by carol" in d.summary
     with pytest.raises(DecisionError):
         decide_rollback(snap(candidate=OLD), T0, "x", "carol")
+
+
+# --- approval by merge and rejection -----------------------------------------------------------
+
+NA_DONE = [("NA-WEST", 10), ("NA-WEST", 50), ("NA-WEST", 100)]
+
+
+def gated() -> GameSnapshot:
+    """NA-WEST all on NEW and judged; EU-WEST has `approval: required`."""
+    passed = Event(T0 + timedelta(hours=1), "evaluate", "NA-WEST", 100, "pass")
+    return snap(rings=at_step(NA_DONE), records=(record(Event(T0, "deploy", "NA-WEST", 100), passed),))
+
+
+def test_the_region_gate_is_a_wait_and_an_approval_file_for_it_approves_and_deploys_at_once() -> None:
+    now = T0 + timedelta(hours=2)
+    waiting = decide(gated(), now)
+    assert waiting.wait is not None and waiting.wait.key == "EU-WEST/gate" and not waiting.actions
+    approved = decide(replace(gated(), approvals={(NEW, "EU-WEST"): "EU-WEST/gate"}), now)
+    assert kinds(approved.actions) == ["AppendEvents", "WriteRings", "AppendEvents"]
+    first = approved.actions[0]
+    assert isinstance(first, AppendEvents) and first.events[0].type == "approve"
+    assert first.events[0].by == f"merge of {approval_path('g', NEW, 'EU-WEST')} on main"
+    write = approved.actions[1]
+    assert isinstance(write, WriteRings) and write.stage == "EU-WEST/100"
+
+
+def test_an_approval_file_for_another_wait_or_release_approves_nothing() -> None:
+    now = T0 + timedelta(hours=2)
+    for approvals in ({(NEW, "EU-WEST"): "EU-WEST/100/20261101T120000000000Z"}, {(OLD, "EU-WEST"): "EU-WEST/gate"}):
+        assert not decide(replace(gated(), approvals=approvals), now).actions
+
+
+def test_a_paused_step_is_approved_only_by_a_file_naming_that_pause() -> None:
+    paused_at = T0 + timedelta(minutes=40)
+    pause = Event(paused_at, "pause", "NA-WEST", 10, "warning", "warning at NA-WEST/10%")
+    paused = snap(rings=at_step([("NA-WEST", 10)]), records=(record(pause),))
+    wait = decide(paused, T0 + timedelta(hours=1)).wait
+    assert wait is not None and wait.step == 10 and wait.since == paused_at
+    earlier = replace(wait, since=T0).key
+    assert earlier != wait.key  # an approval of an earlier pause cannot approve this one
+    assert not decide(replace(paused, approvals={(NEW, "NA-WEST"): earlier}), T0 + timedelta(hours=1)).actions
+    resumed = decide(replace(paused, approvals={(NEW, "NA-WEST"): wait.key}), T0 + timedelta(hours=1))
+    assert kinds(resumed.actions) == ["AppendEvents", "WriteRings", "AppendEvents"]
+
+
+def test_rejecting_rolls_back_where_the_release_runs_and_ends_it_where_it_never_ran() -> None:
+    now = T0 + timedelta(hours=2)
+    rolled = decide_reject(gated(), now, "EU-WEST/gate", "pull request #9", "closed without merging")
+    assert "RevertRings" in kinds(rolled.actions) and "Quarantine" in kinds(rolled.actions)
+    with pytest.raises(DecisionError):
+        decide_reject(gated(), now, "NA-WEST/gate", "pull request #9", "stale")
+
+    first_gate = RolloutPolicy(**{**POLICY.__dict__, "regions": (Region("EU-WEST", (100,), timedelta(hours=1), True),)})
+    never_ran = replace(
+        snap(rings={("EU-WEST", p): tip(OLD, previous=None) for p in (10, 50, 100)}),
+        releases={NEW: ReleaseInfo(first_gate)},
+    )
+    ended = decide_reject(never_ran, now, "EU-WEST/gate", "pull request #9", "no")
+    (action,) = ended.actions
+    assert isinstance(action, AppendEvents) and action.events[0].type == "reject"

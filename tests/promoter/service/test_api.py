@@ -5,14 +5,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 import time
 
 import jwt
 import requests
 
+from promoter.github.client import GitHubClient
+from promoter.github.notifier import Notifier
+from promoter.github.port import GitHubSettings
+from promoter.gitio import Remote
+from promoter.reconcile import utc_now
 from promoter.service.limits import RateLimiter
 from tests.conftest import git
+from tests.github.fake_github import TOKEN, FakeGitHub
+from tests.promoter.fixtures import drive
 from tests.promoter.service.harness import HOOK_SECRET, Api, auth, token
+from tests.promoter.test_integration import carries
 
 
 def test_read_endpoints_and_their_shapes(api: Api) -> None:
@@ -117,6 +126,52 @@ def test_a_good_config_becomes_a_branch_never_main(api: Api) -> None:
     assert git(api.repo.remote, "rev-parse", "main") == main
 
 
+def test_with_github_a_good_config_opens_one_pull_request(api: Api, fake_github: FakeGitHub) -> None:
+    api.service.github = GitHubClient(
+        GitHubSettings(f"{fake_github.owner}/{fake_github.name}", TOKEN, fake_github.base)
+    )
+    path = f"configs/{api.repo.game}/balance.yaml"
+    good = (api.repo.work / path).read_text().replace("damage: 46", "damage: 51")
+    fake_github.fail(503)  # GitHub down: the branch is pushed, the pull request is owed
+    response = api.post("/api/v1/game-configs", "admin", {"path": path, "content": good})
+    assert response.status_code == 202, response.text
+    assert response.json()["pullRequest"] is None and "503" in response.json()["github"]
+    branch = response.json()["branch"]
+    assert "damage: 51" in git(api.repo.remote, "show", f"{branch}:{path}")
+
+    fake_github.heal()
+    response = api.post("/api/v1/game-configs", "admin", {"path": path, "content": good})
+    assert response.status_code == 200, response.text  # the branch was there: its pull request opened now
+    number = response.json()["pullRequest"]["number"]
+    assert fake_github.pulls[number]["head"] == branch and fake_github.pulls[number]["base"] == "main"
+    again = api.post("/api/v1/game-configs", "admin", {"path": path, "content": good})
+    assert again.json()["pullRequest"]["number"] == number and len(fake_github.pulls) == 1  # not twice
+    assert TOKEN not in response.text
+
+
+def test_github_is_told_outside_the_lock_and_its_failures_are_counted(api: Api, fake_github: FakeGitHub) -> None:
+    client = GitHubClient(GitHubSettings(f"{fake_github.owner}/{fake_github.name}", TOKEN, fake_github.base))
+    api.service.notifier = Notifier(Remote(api.repo.url, api.service.remote.path.parent / "notify"), client, utc_now)
+    fake_github.hang()
+    telling = threading.Thread(target=api.service.notify_once)
+    telling.start()
+    assert fake_github.holding.wait(10)
+    # GitHub hangs mid-call, and the API still answers (the notifier does not hold the service's lock)
+    assert api.get("/api/v1/deployments").status_code == 200
+    assert telling.is_alive()
+    fake_github.release()
+    telling.join(30)
+    assert api.service.last_notify_error is None
+    (deployment,) = fake_github.deployments.values()
+    assert deployment["environment"] == f"{api.repo.game}/NA-WEST" and deployment["ref"] == api.release
+
+    drive(api.service.reconcile_once, lambda: carries(api.repo, api.release, [("NA-WEST", 50)]))
+    fake_github.fail(500)  # the step to 50% is owed to GitHub now
+    api.service.notify_once()
+    assert "500" in (api.service.last_notify_error or "")
+    assert 'hotswap_errors_total{kind="github"} 1.0' in api.get("/metrics", role=None).text
+
+
 def _signed(body: bytes, secret: bytes = HOOK_SECRET) -> str:
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
@@ -143,6 +198,16 @@ def test_webhooks_forged_replayed_and_real(api: Api) -> None:
         api.url + "/webhooks/github", data=body, headers=headers | {"X-Hub-Signature-256": _signed(body)}, timeout=10
     )
     assert replay.status_code == 409 and not api.service.wake.is_set()
+    # an approval pull request merged or closed: decide again at once
+    closed = json.dumps({"action": "closed", "number": 12}).encode()
+    pull = requests.post(
+        api.url + "/webhooks/github",
+        data=closed,
+        headers=headers
+        | {"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "d-2", "X-Hub-Signature-256": _signed(closed)},
+        timeout=10,
+    )
+    assert pull.status_code == 202 and api.service.wake.is_set()
 
 
 def test_oversized_bodies_get_413(api: Api) -> None:

@@ -1,0 +1,1 @@
+"""GitHub around the git truth: PR reports, deployments, revert and approval pull requests."""

@@ -1,0 +1,207 @@
+"""Tells GitHub what the promoter did, after it is written to git, and remembers in the ledger what
+was told. Best-effort: the first thing GitHub fails to take ends the telling for this pass (a
+down or rate-limiting GitHub is not hammered, and the pass is not held up); the rest is told on a
+later pass, from the difference between the rollout and what the ledger says was told."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from promoter.decide import decide
+from promoter.github.notify import (
+    EnsureDeployment,
+    NotifyState,
+    Op,
+    OpenApprovalPull,
+    OpenRevertPull,
+    PostComment,
+    PostDeploymentStatus,
+    RolloutView,
+    SettleApprovalPull,
+    finished,
+    origin_pull,
+    plan,
+)
+from promoter.github.port import GitHubPort, GitHubUnavailable
+from promoter.gitio import GitProblem, PushRejected, Remote
+from promoter.model import GameSnapshot
+
+RECENT = timedelta(days=1)  # a rollout that ended before GitHub was set up is not announced late
+ROUNDS = 4  # plan, tell, plan again (what was told changes what to say: a comment names a new PR)
+LEDGER_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An approval pull request closed unmerged while the rollout still waited for it."""
+
+    game: str
+    key: str
+    pull: int
+
+
+@dataclass(frozen=True)
+class NotifyReport:
+    told: int = 0
+    pending: int = 0  # left for a later pass
+    error: str | None = None
+    rejections: tuple[Rejection, ...] = ()
+
+
+class _Unavailable(Exception):
+    pass
+
+
+class Notifier:
+    def __init__(self, remote: Remote, github: GitHubPort, clock: Callable[[], datetime]) -> None:
+        self.remote = remote
+        self.github = github
+        self.clock = clock
+
+    def run(self, games: Sequence[str]) -> NotifyReport:
+        now = self.clock()
+        told = 0
+        error: str | None = None
+        rejections: list[Rejection] = []
+        changed: dict[str, NotifyState] = {}
+        pending = 0
+        for game in games:
+            snap = self.remote.snapshot(game)
+            states = {s.release: s for s in map(NotifyState.from_json, self.remote.ledger_json(f"github/{game}"))}
+            for before in self._views(snap, states, now):
+                if error is not None:
+                    pending += len(plan(before))
+                    continue
+                try:
+                    view, count, rejected = self._tell(before)
+                except _Unavailable as exc:
+                    error, view = exc.args
+                    pending += len(plan(view))
+                    count, rejected = 0, []
+                told += count
+                rejections += rejected
+                state = replace(view.state, done=finished(view))
+                if state != states.get(view.release, NotifyState(game, view.release)):
+                    changed[f"github/{game}/{view.release}.json"] = state
+        if changed:
+            error = self._remember(changed, now) or error
+        return NotifyReport(told, pending, error, tuple(rejections))
+
+    def _views(self, snap: GameSnapshot, states: dict[str, NotifyState], now: datetime) -> list[RolloutView]:
+        wait = decide(snap, now).wait
+        releases = [
+            r.release
+            for r in sorted(snap.records.values(), key=lambda r: r.events[0].at if r.events else now)
+            if r.ended is None
+            or (r.release in states and not states[r.release].done)
+            or (r.release not in states and r.ended.at > now - RECENT and r.ended.type != "bootstrap")
+        ]
+        if wait is not None and wait.release not in releases:
+            releases.append(wait.release)
+        views = []
+        for release in releases:
+            info = snap.releases.get(release)
+            policy = info.policy if info is not None else None
+            record = snap.records.get(release)
+            if policy is None and record is not None:
+                policy = self.remote.release_info(snap.game, release).policy
+            try:
+                message = self.remote.commit(release).message
+            except (KeyError, ValueError):
+                message = ""
+            state = states.get(release, NotifyState(snap.game, release))
+            views.append(RolloutView(snap, release, record, policy, wait, state, origin_pull(message)))
+        return views
+
+    def _tell(self, view: RolloutView) -> tuple[RolloutView, int, list[Rejection]]:
+        told = 0
+        rejected: list[Rejection] = []
+        for _ in range(ROUNDS):
+            ops = plan(view)
+            if not ops:
+                break
+            for op in ops:
+                try:
+                    state, rejection = self._do(view, op)
+                except GitHubUnavailable as exc:
+                    raise _Unavailable(str(exc), view) from None
+                view = replace(view, state=state)
+                told += 1
+                if rejection is not None:
+                    rejected.append(rejection)
+            view = replace(view, check_pulls=False)
+        return view, told, rejected
+
+    def _do(self, view: RolloutView, op: Op) -> tuple[NotifyState, Rejection | None]:
+        state, gh = view.state, self.github
+        if isinstance(op, PostComment):
+            gh.upsert_comment(op.pull, op.marker, op.body)
+            return replace(state, comment=op.digest), None
+        if isinstance(op, EnsureDeployment):
+            deployment = gh.deployment(view.release, op.environment, op.description)
+            return replace(state, deployments={**state.deployments, op.region: deployment}), None
+        if isinstance(op, PostDeploymentStatus):
+            gh.deployment_status(state.deployments[op.region], op.state, op.description)
+            return replace(state, sent={**state.sent, op.region: op.index + 1}), None
+        if isinstance(op, OpenRevertPull):
+            pull = gh.open_pull(op.branch, "main", op.title, op.body)
+            return replace(state, revert_pull=pull.number), None
+        if isinstance(op, OpenApprovalPull):
+            message = f"{op.title}\n\nHotswap-Approval: {op.wait.key}\n"
+            try:
+                self.remote.branch_with_file(op.branch, op.path, op.content.encode(), message, self.clock())
+            except (GitProblem, PushRejected) as exc:
+                raise GitHubUnavailable(f"approval branch {op.branch}: {exc}") from None
+            pull = gh.open_pull(op.branch, "main", op.title, op.body)
+            return replace(state, approvals={**state.approvals, op.wait.key: pull.number}), None
+        assert isinstance(op, SettleApprovalPull)
+        pull = gh.pull(op.pull)
+        if pull.state == "open":
+            if op.current:
+                return state, None
+            gh.close_pull(op.pull, "HotSwap: the rollout no longer waits for this approval.")
+            return replace(state, settled=state.settled | {op.key}), None
+        settled = replace(state, settled=state.settled | {op.key})
+        if not pull.merged and op.current:
+            return settled, Rejection(view.snap.game, op.key, op.pull)
+        return settled, None
+
+    def _remember(self, changed: dict[str, NotifyState], now: datetime) -> str | None:
+        """Write what was told to the ledger; on a lost race read again and merge (told stays told)."""
+        for attempt in range(LEDGER_ATTEMPTS):
+            try:
+                if attempt:
+                    self.remote.fetch()
+                    changed = {path: _merge(self._stored(path), state) for path, state in changed.items()}
+                result = self.remote.push_ledger(
+                    {path: state.as_json() for path, state in changed.items()}, "hotswap: told GitHub", now
+                )
+            except (GitProblem, PushRejected) as exc:
+                return f"recording what GitHub was told: {exc}"
+            if not result.race:
+                return None
+        return "recording what GitHub was told lost the race; told again next pass"
+
+    def _stored(self, path: str) -> NotifyState | None:
+        folder, name = path.rsplit("/", 1)
+        for data in self.remote.ledger_json(folder):
+            if f"{data.get('release')}.json" == name:
+                return NotifyState.from_json(data)
+        return None
+
+
+def _merge(stored: NotifyState | None, ours: NotifyState) -> NotifyState:
+    if stored is None:
+        return ours
+    return replace(
+        ours,
+        comment=ours.comment or stored.comment,
+        deployments={**stored.deployments, **ours.deployments},
+        sent={k: max(stored.sent.get(k, 0), ours.sent.get(k, 0)) for k in {*stored.sent, *ours.sent}},
+        revert_pull=ours.revert_pull or stored.revert_pull,
+        approvals={**stored.approvals, **ours.approvals},
+        settled=stored.settled | ours.settled,
+        done=ours.done or stored.done,
+    )

@@ -1,0 +1,235 @@
+"""What GitHub should be told about one rollout, as a pure function of the rollout (ledger, rings,
+what it waits for) and of what was already told (`NotifyState`, kept in the ledger).
+
+GitHub is told after the git truth is written, and only what is not told yet: the difference
+between the two is the outbox, so what a GitHub outage kept back is sent on a later pass, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.policy import RolloutPolicy
+from promoter.github.render import approval_body, numbers, revert_body, rollout_comment
+from promoter.model import GameSnapshot, RolloutRecord, Wait, approval_path
+
+COMMENT_MARKER = "<!-- hotswap:rollout:{game}:{release} -->"
+_PR_NUMBER = (re.compile(r"^Merge pull request #(\d+) "), re.compile(r"\(#(\d+)\)\s*$"))
+
+
+@dataclass(frozen=True)
+class NotifyState:
+    """What GitHub was already told about one release: `github/<game>/<release>.json` in the ledger."""
+
+    game: str
+    release: str
+    comment: str | None = None  # digest of the rollout comment as last written
+    deployments: Mapping[str, int] = field(default_factory=dict)  # region -> GitHub deployment id
+    sent: Mapping[str, int] = field(default_factory=dict)  # region -> deployment statuses sent
+    revert_pull: int | None = None
+    approvals: Mapping[str, int] = field(default_factory=dict)  # wait key -> approval pull request
+    settled: frozenset[str] = frozenset()  # wait keys whose approval pull request is closed
+    done: bool = False  # the rollout ended and everything about it was told
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "game": self.game,
+            "release": self.release,
+            "comment": self.comment,
+            "deployments": dict(sorted(self.deployments.items())),
+            "sent": dict(sorted(self.sent.items())),
+            "revertPull": self.revert_pull,
+            "approvals": dict(sorted(self.approvals.items())),
+            "settled": sorted(self.settled),
+            "done": self.done,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> NotifyState:
+        return cls(
+            data["game"],
+            data["release"],
+            data.get("comment"),
+            {str(k): int(v) for k, v in data.get("deployments", {}).items()},
+            {str(k): int(v) for k, v in data.get("sent", {}).items()},
+            data.get("revertPull"),
+            {str(k): int(v) for k, v in data.get("approvals", {}).items()},
+            frozenset(data.get("settled", ())),
+            bool(data.get("done", False)),
+        )
+
+
+# --- what to tell ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostComment:
+    pull: int
+    marker: str
+    body: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class EnsureDeployment:
+    region: str
+    environment: str
+    description: str
+
+
+@dataclass(frozen=True)
+class PostDeploymentStatus:
+    region: str
+    index: int  # the status's place in the region's sequence: sent once, in order
+    state: str
+    description: str
+
+
+@dataclass(frozen=True)
+class OpenRevertPull:
+    branch: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class OpenApprovalPull:
+    wait: Wait
+    branch: str
+    path: str
+    content: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class SettleApprovalPull:
+    """Look at an approval pull request: closed unmerged while still current is a rejection; open
+    but no longer current (approved another way, or the rollout ended) gets closed."""
+
+    key: str
+    pull: int
+    current: bool
+
+
+Op = PostComment | EnsureDeployment | PostDeploymentStatus | OpenRevertPull | OpenApprovalPull | SettleApprovalPull
+
+
+@dataclass(frozen=True)
+class RolloutView:
+    """One rollout as the planner sees it: plain values read by the adapters."""
+
+    snap: GameSnapshot
+    release: str
+    record: RolloutRecord | None
+    policy: RolloutPolicy | None
+    wait: Wait | None
+    state: NotifyState
+    origin_pull: int | None  # the pull request the release was merged from
+    check_pulls: bool = True  # look at open approval pull requests (once per pass)
+
+
+def origin_pull(message: str) -> int | None:
+    """The pull request a main commit came from: a merge commit's subject, or a squash's `(#N)`."""
+    subject = message.splitlines()[0] if message else ""
+    for pattern in _PR_NUMBER:
+        match = pattern.search(subject)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def deployment_statuses(record: RolloutRecord, policy: RolloutPolicy) -> dict[str, list[tuple[str, str]]]:
+    """Each region's deployment statuses, in order, derived from the rollout's events alone."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    last_numbers = ""
+    for event in record.events:
+        region = policy.region(event.region) if event.region else None
+        if event.type == "evaluate" and region is not None:
+            last_numbers = numbers(event.checks)
+            if event.outcome == "pass" and event.step == region.steps[-1] and region.name in out:
+                out[region.name].append(("success", f"{region.name} at 100%, checks passed: {last_numbers}"))
+        elif event.type == "deploy" and region is not None:
+            after = f" after {last_numbers}" if last_numbers else ""
+            out.setdefault(region.name, []).append(("in_progress", f"{region.name} at {event.step}%{after}"))
+        elif event.type == "pause" and region is not None and region.name in out:
+            out[region.name].append(("in_progress", f"paused at {event.step}%: {event.reason}"))
+        elif event.type in ("rollback", "reject"):
+            for statuses in out.values():
+                statuses.append(
+                    ("failure", f"{'rolled back' if event.type == 'rollback' else 'rejected'}: {event.reason}")
+                )
+    return out
+
+
+def plan(view: RolloutView) -> tuple[Op, ...]:
+    """Everything GitHub has not been told yet about this rollout, in the order to tell it."""
+    state, game, release = view.state, view.snap.game, view.release
+    ops: list[Op] = []
+    current = view.wait.key if view.wait is not None and view.wait.release == release else None
+    if view.check_pulls:
+        ops += [
+            SettleApprovalPull(key, number, key == current)
+            for key, number in sorted(state.approvals.items())
+            if key not in state.settled
+        ]
+    if view.wait is not None and current is not None and current not in state.approvals:
+        ops.append(_approval_pull(game, view.wait))
+    if view.record is not None and view.policy is not None:
+        for region, statuses in deployment_statuses(view.record, view.policy).items():
+            if region not in state.deployments:
+                ops.append(EnsureDeployment(region, f"{game}/{region}", f"{game} {release[:12]} to {region}"))
+            sent = state.sent.get(region, 0)
+            ops += [PostDeploymentStatus(region, i, s, d) for i, (s, d) in enumerate(statuses) if i >= sent]
+        revert = _proposed_revert(view.record)
+        if revert is not None and state.revert_pull is None:
+            ops.append(
+                OpenRevertPull(revert, f"Revert {game} {release[:12]}: rolled back by HotSwap", revert_body(view))
+            )
+    if view.origin_pull is not None and (view.record is not None or view.wait is not None):
+        body = COMMENT_MARKER.format(game=game, release=release) + "\n" + rollout_comment(view)
+        digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+        if digest != state.comment:
+            ops.append(PostComment(view.origin_pull, COMMENT_MARKER.format(game=game, release=release), body, digest))
+    return tuple(ops)
+
+
+def finished(view: RolloutView) -> bool:
+    """Nothing more will ever be told about this rollout."""
+    record = view.record
+    return record is not None and record.ended is not None and not plan(view) and _revert_told(view)
+
+
+def _revert_told(view: RolloutView) -> bool:
+    record = view.record
+    return record is None or _proposed_revert(record) is None or view.state.revert_pull is not None
+
+
+def _proposed_revert(record: RolloutRecord) -> str | None:
+    event = next((e for e in reversed(record.events) if e.type == "main-revert"), None)
+    return event.reason if event is not None and event.outcome == "proposed" else None
+
+
+def approval_branch(game: str, wait: Wait) -> str:
+    key = hashlib.sha256(wait.key.encode()).hexdigest()[:8]
+    return f"hotswap/approve-{game}-{wait.release[:12]}-{wait.region}-{key}"
+
+
+def _approval_pull(game: str, wait: Wait) -> OpenApprovalPull:
+    what = f"{wait.region} at {wait.step}%" if wait.step is not None else f"region {wait.region}"
+    content = (
+        f"# Merging the pull request that adds this file approves {what} for release {wait.release[:12]}.\n"
+        f'game: {game}\nrelease: "{wait.release}"\nregion: {wait.region}\nwait: {wait.key}\n'
+    )
+    return OpenApprovalPull(
+        wait,
+        approval_branch(game, wait),
+        approval_path(game, wait.release, wait.region),
+        content,
+        f"Approve {game} {wait.release[:12]}: {what}",
+        approval_body(game, wait),
+    )

@@ -1,0 +1,73 @@
+"""What HotSwap asks of GitHub, and its settings: the adapter (client.py, github3.py) and test
+doubles implement the port. Kept free of github3 so commands that may never talk to GitHub start fast."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Protocol
+
+DEFAULT_SERVER = "https://github.com"
+
+
+class GitHubUnavailable(Exception):
+    """GitHub could not be told or asked this time; nothing about the rollout depends on it."""
+
+
+class GitHubSettingsError(Exception):
+    """The GitHub settings are incomplete or malformed (a usage error)."""
+
+
+@dataclass(frozen=True)
+class GitHubSettings:
+    repository: str  # owner/name
+    token: str
+    server: str = DEFAULT_SERVER  # https://github.com, or a GitHub Enterprise server's URL
+
+    def __repr__(self) -> str:  # the token never reaches a log line or a traceback
+        return f"GitHubSettings(repository={self.repository!r}, server={self.server!r}, token=***)"
+
+    @property
+    def owner(self) -> str:
+        return self.repository.split("/", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.repository.split("/", 1)[1]
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, repository: str | None = None) -> GitHubSettings | None:
+        """GITHUB_TOKEN and GITHUB_REPOSITORY (as Actions sets them), HOTSWAP_GITHUB_* overriding.
+        None when no token is set: GitHub is not configured."""
+        env = os.environ if environ is None else environ
+        token = env.get("HOTSWAP_GITHUB_TOKEN") or env.get("GITHUB_TOKEN")
+        if not token:
+            return None
+        repo = repository or env.get("HOTSWAP_GITHUB_REPOSITORY") or env.get("GITHUB_REPOSITORY")
+        if not repo or repo.count("/") != 1 or not all(repo.split("/")):
+            raise GitHubSettingsError("a GitHub token is set but no repository: set GITHUB_REPOSITORY=owner/name")
+        server = env.get("HOTSWAP_GITHUB_URL") or env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER
+        if not server.startswith(("https://", "http://")):
+            raise GitHubSettingsError(f"HOTSWAP_GITHUB_URL must be an http(s) URL, not {server!r}")
+        return cls(repo, token, server.rstrip("/"))
+
+
+@dataclass(frozen=True)
+class PullState:
+    number: int
+    state: str  # open | closed
+    merged: bool
+    url: str
+
+
+class GitHubPort(Protocol):
+    """What HotSwap asks of GitHub; the adapter below and test doubles implement it."""
+
+    def upsert_comment(self, number: int, marker: str, body: str) -> int: ...
+    def commit_status(self, sha: str, state: str, context: str, description: str, target_url: str | None) -> None: ...
+    def deployment(self, ref: str, environment: str, description: str) -> int: ...
+    def deployment_status(self, deployment_id: int, state: str, description: str) -> None: ...
+    def open_pull(self, head: str, base: str, title: str, body: str) -> PullState: ...
+    def pull(self, number: int) -> PullState: ...
+    def close_pull(self, number: int, comment: str) -> None: ...
+    def pull_url(self, number: int) -> str: ...

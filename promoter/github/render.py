@@ -1,0 +1,108 @@
+"""Markdown HotSwap writes to GitHub: the rollout comment, the revert and approval pull requests.
+Pure, and free of timestamps that change on every pass, so an unchanged rollout renders the same
+text and its comment is not edited again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from promoter.model import CheckResult, Wait
+
+if TYPE_CHECKING:
+    from promoter.github.notify import RolloutView
+
+_STATE_WORDS = {"complete": "reached 100% of every region", "rollback": "was rolled back", "reject": "was rejected"}
+
+
+def numbers(checks: Iterable[CheckResult]) -> str:
+    return "; ".join(f"{c.name} {c.message}" for c in checks) or "no checks"
+
+
+def _cell(view: RolloutView, region: str, ring: int) -> str:
+    tip = view.snap.rings.get((region, ring))
+    if tip is None:
+        return "·"
+    if tip.rollback_of == view.release:
+        return "↩ reverted"
+    if tip.release == view.release and not tip.rollback_of:
+        return "● on it"
+    return "·"
+
+
+def rollout_comment(view: RolloutView) -> str:
+    game, release, record, policy = view.snap.game, view.release, view.record, view.policy
+    lines = [f"### HotSwap rollout of `{game}` {release[:12]}", ""]
+    ended = record.ended if record is not None else None
+    if ended is not None:
+        lines.append(f"**This release {_STATE_WORDS.get(ended.type, ended.type)}.** {ended.reason}")
+    elif view.wait is not None and view.wait.release == release:
+        how = f"`hotswap approve --game {game} --region {view.wait.region}`"
+        approval = view.state.approvals.get(view.wait.key)
+        if approval is not None:
+            how += f" or merge #{approval}"
+        lines.append(f"**Waiting for approval** of {view.wait.region}: {view.wait.reason}. Approve with {how}.")
+    else:
+        lines.append("**Rolling out.**")
+    if record is not None:
+        evaluations = [e for e in record.events if e.type == "evaluate"]
+        if evaluations:
+            last = evaluations[-1]
+            lines += ["", f"Last checks ({last.region} at {last.step}%, {last.outcome}):", ""]
+            lines += ["| check | verdict | candidate | baseline |", "|---|---|---|---|"]
+            lines += [f"| {c.name} | {c.verdict} | {_num(c.candidate)} | {_num(c.baseline)} |" for c in last.checks]
+        revert = next((e for e in reversed(record.events) if e.type == "main-revert"), None)
+        if revert is not None:
+            if revert.outcome == "proposed":
+                pull = f"#{view.state.revert_pull}" if view.state.revert_pull else f"branch `{revert.reason}`"
+                lines += ["", f"The change is reverted on main by {pull}."]
+            elif revert.outcome == "done":
+                lines += ["", f"The change was reverted on main by {revert.reason[:12]}."]
+            else:
+                lines += ["", f"Reverting main: {revert.outcome}: {revert.reason}"]
+    if policy is not None:
+        lines += ["", "| region | " + " | ".join(f"ring-{p}" for p in policy.rings) + " |"]
+        lines.append("|---|" + "---|" * len(policy.rings))
+        for region in policy.regions:
+            cells = " | ".join(_cell(view, region.name, p) for p in policy.rings)
+            gate = " (approval required)" if region.approval else ""
+            lines.append(f"| {region.name}{gate} | {cells} |")
+    lines += ["", "_Kept up to date by HotSwap; the record is the `hotswap/ledger` branch._"]
+    return "\n".join(lines) + "\n"
+
+
+def revert_body(view: RolloutView) -> str:
+    game, release, record = view.snap.game, view.release, view.record
+    rollback = next((e for e in reversed(record.events) if e.type == "rollback"), None) if record else None
+    lines = [
+        f"HotSwap rolled back `{game}` release {release} and quarantined it. Merging this pull request",
+        "reverts the change on main, so the next change to the game rolls out without it.",
+        "",
+        f"**Why:** {rollback.reason if rollback else 'see the ledger'}",
+    ]
+    if rollback is not None and rollback.checks:
+        lines += ["", "| check | verdict | candidate | baseline | |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {c.name} | {c.verdict} | {_num(c.candidate)} | {_num(c.baseline)} | {c.message} |"
+            for c in rollback.checks
+        ]
+    reverted = sorted(
+        f"{region} ring-{ring}" for (region, ring), tip in view.snap.rings.items() if tip.rollback_of == release
+    )
+    lines += ["", "**Rings reverted:** " + (", ".join(reverted) or "none")]
+    if view.origin_pull is not None:
+        lines += ["", f"The release came from #{view.origin_pull}."]
+    return "\n".join(lines) + "\n"
+
+
+def approval_body(game: str, wait: Wait) -> str:
+    what = f"{wait.region} at {wait.step}%" if wait.step is not None else f"the first step in {wait.region}"
+    return (
+        f"The rollout of `{game}` release {wait.release} waits for an approval of {what}: {wait.reason}.\n\n"
+        "- **Merge** this pull request to approve: the promoter reads the approval file from main and goes on.\n"
+        "- **Close** it without merging to reject: the release is rolled back where it runs.\n"
+    )
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.6g}"

@@ -1,0 +1,243 @@
+"""The promoter telling GitHub (a local server speaking its REST API) about rollouts it runs
+against real parts: a bare remote and a Prometheus scraping the test exporter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from promoter.github.client import GitHubClient
+from promoter.github.notifier import Notifier
+from promoter.github.port import GitHubSettings
+from promoter.gitio import Remote
+from promoter.metrics import PrometheusSource
+from promoter.reconcile import Reconciler, utc_now
+from tests.conftest import git
+from tests.github.fake_github import TOKEN, FakeGitHub
+from tests.promoter.fixtures import BALANCE, Fleet, GameRepo, drive
+from tests.promoter.test_integration import bootstrapped, carries, ring, types
+
+
+def with_github(tmp_path: Path, fleet: Fleet, repo: GameRepo, fake: FakeGitHub) -> Reconciler:
+    remote = Remote(repo.url, tmp_path / "gh-cache")
+    client = GitHubClient(GitHubSettings(f"{fake.owner}/{fake.name}", TOKEN, fake.base))
+    return Reconciler(
+        remote,
+        PrometheusSource(fleet.url, timeout=5),
+        revert_main="pull",
+        notifier=Notifier(remote, client, utc_now),
+    )
+
+
+def merge_pull(repo: GameRepo, number: int, damage: int) -> str:
+    """What GitHub's merge button leaves on main: a merge commit of the pull request's branch."""
+    git(repo.work, "pull", "-q", "--rebase", str(repo.remote), "main")
+    git(repo.work, "checkout", "-q", "-b", f"pr-{number}")
+    (repo.work / f"configs/{repo.game}/balance.yaml").write_text(BALANCE.format(game=repo.game, damage=damage))
+    git(repo.work, "commit", "-q", "-am", f"rifle damage {damage}")
+    git(repo.work, "checkout", "-q", "main")
+    git(
+        repo.work,
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        f"Merge pull request #{number} from studio/pr-{number}",
+        f"pr-{number}",
+    )
+    git(repo.work, "push", "-q", str(repo.remote), "main")
+    return git(repo.work, "rev-parse", "HEAD")
+
+
+def merge_branch(repo: GameRepo, branch: str, number: int) -> None:
+    git(repo.work, "fetch", "-q", str(repo.remote), f"{branch}:{branch}")
+    git(repo.work, "pull", "-q", "--rebase", str(repo.remote), "main")
+    git(repo.work, "merge", "-q", "--no-ff", "-m", f"Merge pull request #{number} from studio/{branch}", branch)
+    git(repo.work, "push", "-q", str(repo.remote), "main")
+
+
+def statuses(fake: FakeGitHub, environment: str) -> list[tuple[str, str]]:
+    (did,) = [d for d, dep in fake.deployments.items() if dep["environment"] == environment]
+    return [(s["state"], s["description"]) for s in fake.deployment_statuses[did]]
+
+
+def from_pull(
+    tmp_path: Path, fleet: Fleet, game: str, fake: FakeGitHub, number: int, damage: int, **metrics: float
+) -> tuple[GameRepo, Reconciler, str, str]:
+    """A bootstrapped game, a reconciler telling GitHub, and a release merged from pull request #number."""
+    repo, _, first = bootstrapped(tmp_path, fleet, game)
+    reconciler = with_github(tmp_path, fleet, repo, fake)
+    fake.open_pr(number, f"rifle damage {damage}")
+    release = merge_pull(repo, number, damage)
+    fleet.expose(game, release, **metrics)
+    return repo, reconciler, first, release
+
+
+def settle(reconciler: Reconciler, game: str, passes: int = 2) -> None:
+    for _ in range(passes):
+        reconciler.run_once([game])
+
+
+def test_a_rollout_edits_one_comment_and_its_deployments_follow_the_steps(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+) -> None:
+    repo, reconciler, _, release = from_pull(tmp_path, fleet, game_name, fake_github, 7, damage=47)
+    tag = f"refs/tags/release/{game_name}/{release[:12]}"
+    drive(lambda: reconciler.run_once([game_name]), lambda: tag in repo.refs())
+    settle(reconciler, game_name)
+
+    (comment,) = fake_github.comments_on(7)  # one comment, however many steps
+    assert "reached 100% of every region" in comment and f"`{game_name}` {release[:12]}" in comment
+    assert "| NA-WEST | ● on it | ● on it | ● on it |" in comment
+    edits = [c for c in fake_github.calls if c.method == "PATCH" and c.path.startswith("/issues/comments/")]
+    assert len(edits) >= 3  # edited as the rollout went, not re-posted
+
+    assert {d["environment"] for d in fake_github.deployments.values()} == {
+        f"{game_name}/NA-WEST",
+        f"{game_name}/EU-WEST",
+    }
+    assert all(d["ref"] == release for d in fake_github.deployments.values())
+    na = statuses(fake_github, f"{game_name}/NA-WEST")
+    assert [s for s, _ in na] == ["in_progress", "in_progress", "in_progress", "success"]
+    assert na[0][1] == "NA-WEST at 10%"
+    assert na[1][1].startswith(
+        "NA-WEST at 50% after errors candidate 1 vs baseline 1 (+0.0%)"
+    )  # the numbers that decided
+    assert na[3][1].startswith("NA-WEST at 100%, checks passed: errors")
+    assert [s for s, _ in statuses(fake_github, f"{game_name}/EU-WEST")] == ["in_progress", "success"]
+
+    told = len(fake_github.writes())
+    settle(reconciler, game_name)
+    assert len(fake_github.writes()) == told  # everything was told once
+    state = git(repo.remote, "show", f"refs/heads/hotswap/ledger:github/{game_name}/{release}.json")
+    assert '"done": true' in state
+
+
+def test_an_automatic_rollback_opens_the_revert_pull_request_with_the_evidence(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+) -> None:
+    # +200% errors against the baseline
+    repo, reconciler, first, bad = from_pull(tmp_path, fleet, game_name, fake_github, 8, damage=400, errors=3.0)
+    main_before = git(repo.remote, "rev-parse", "main")
+    drive(lambda: reconciler.run_once([game_name]), lambda: "rollback" in types(repo, bad))
+    settle(reconciler, game_name)
+
+    assert repo.trailers(ring(game_name, "NA-WEST", 10))["Hotswap-Rollback-Of"] == bad
+    assert git(repo.remote, "rev-parse", "main") == main_before  # main is changed by pull request only
+    branch = f"hotswap/revert-{bad[:12]}"
+    assert git(repo.remote, "rev-parse", f"{branch}:configs/{game_name}") == git(
+        repo.remote, "rev-parse", f"{first}:configs/{game_name}"
+    )
+    (pull,) = [p for p in fake_github.pulls.values() if p["head"] == branch]
+    assert pull["base"] == "main" and pull["state"] == "open"
+    body = pull["body"]
+    assert "errors" in body and "| 3 | 1 |" in body and "NA-WEST ring-10" in body and "#8" in body
+    assert repo.events(bad)[-1]["outcome"] == "proposed"
+
+    (comment,) = fake_github.comments_on(8)
+    assert "was rolled back" in comment and f"#{pull['number']}" in comment
+    assert statuses(fake_github, f"{game_name}/NA-WEST")[-1][0] == "failure"
+    assert "errors" in statuses(fake_github, f"{game_name}/NA-WEST")[-1][1]
+
+
+def test_merging_the_approval_pull_request_approves_the_region(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+) -> None:
+    repo, _, _ = bootstrapped(tmp_path, fleet, game_name, approval=True)
+    reconciler = with_github(tmp_path, fleet, repo, fake_github)
+    release = repo.commit(damage=46, message="small buff (#3)")
+    fake_github.open_pr(3)
+    fleet.expose(game_name, release)
+    drive(
+        lambda: reconciler.run_once([game_name]),
+        lambda: any(p["head"].startswith("hotswap/approve-") for p in fake_github.pulls.values()),
+    )
+    (number, pull) = next((n, p) for n, p in fake_github.pulls.items() if p["head"].startswith("hotswap/approve-"))
+    assert pull["title"] == f"Approve {game_name} {release[:12]}: region EU-WEST"
+    assert carries(repo, release, [("NA-WEST", 100)]) and not carries(repo, release, [("EU-WEST", 10)])
+    approval = git(repo.remote, "show", f"{pull['head']}:approvals/{game_name}/{release[:12]}/EU-WEST.yaml")
+    assert "wait: EU-WEST/gate" in approval
+    assert f"merge #{number}" in fake_github.comments_on(3)[0]
+    settle(reconciler, game_name)
+    assert not carries(repo, release, [("EU-WEST", 10)])  # still waiting
+
+    merge_branch(repo, pull["head"], number)
+    fake_github.close_pr(number, merged=True)
+    tag = f"refs/tags/release/{game_name}/{release[:12]}"
+    drive(lambda: reconciler.run_once([game_name]), lambda: tag in repo.refs())
+    approve = next(e for e in repo.events(release) if e["type"] == "approve")
+    assert approve["region"] == "EU-WEST"
+    assert approve["by"] == f"merge of approvals/{game_name}/{release[:12]}/EU-WEST.yaml on main"
+    assert len([p for p in fake_github.pulls.values() if p["head"].startswith("hotswap/approve-")]) == 1
+
+
+def test_a_warning_pause_is_approved_by_merging_its_own_approval_pull_request(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+) -> None:
+    repo, _, _ = bootstrapped(tmp_path, fleet, game_name)
+    reconciler = with_github(tmp_path, fleet, repo, fake_github)
+    release = repo.commit(damage=46)
+    fleet.expose(game_name, release, latency=250.0)  # over the warning threshold
+    drive(lambda: reconciler.run_once([game_name]), lambda: bool(fake_github.pulls))
+    ((number, pull),) = fake_github.pulls.items()
+    pause = next(e for e in repo.events(release) if e["type"] == "pause")
+    assert pull["title"] == f"Approve {game_name} {release[:12]}: NA-WEST at 10%" and "latency" in pull["body"]
+    approval = git(repo.remote, "show", f"{pull['head']}:approvals/{game_name}/{release[:12]}/NA-WEST.yaml")
+    assert "wait: NA-WEST/10/" in approval
+
+    merge_branch(repo, pull["head"], number)
+    fake_github.close_pr(number, merged=True)
+    reconciler.run_once([game_name])
+    assert carries(repo, release, [("NA-WEST", 50)])  # an approved warning goes on to the next step
+    approve = next(e for e in repo.events(release) if e["type"] == "approve")
+    assert approve["step"] == 10 and pause["reason"] in approve["reason"]
+
+
+def test_closing_the_approval_pull_request_unmerged_rejects_and_rolls_back(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+) -> None:
+    repo, _, first = bootstrapped(tmp_path, fleet, game_name, approval=True)
+    reconciler = with_github(tmp_path, fleet, repo, fake_github)
+    release = repo.commit(damage=46, message="small buff")
+    fleet.expose(game_name, release)
+    drive(lambda: reconciler.run_once([game_name]), lambda: bool(fake_github.pulls))
+    (number,) = fake_github.pulls
+    fake_github.close_pr(number, merged=False)
+    reconciler.run_once([game_name])
+
+    assert "rollback" in types(repo, release)
+    rollback = next(e for e in repo.events(release) if e["type"] == "rollback")
+    assert f"#{number}" in rollback["reason"] and "rejected" in rollback["reason"]
+    assert repo.trailers(ring(game_name, "NA-WEST", 100))["Hotswap-Release"] == first
+    settle(reconciler, game_name)
+    assert statuses(fake_github, f"{game_name}/NA-WEST")[-1][0] == "failure"
+
+
+def test_a_github_outage_delays_what_is_told_not_the_rollout_and_it_catches_up_once(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+) -> None:
+    repo, reconciler, _, release = from_pull(tmp_path, fleet, game_name, fake_github, 11, damage=47)
+    reconciler.run_once([game_name])  # NA-WEST ring-10, told
+    assert carries(repo, release, [("NA-WEST", 10)]) and len(fake_github.comments_on(11)) == 1
+
+    fake_github.fail(503)
+    calls, passes = len(fake_github.calls), []
+    drive(lambda: passes.append(reconciler.run_once([game_name])), lambda: carries(repo, release, [("NA-WEST", 100)]))
+    report = reconciler.last_notify
+    assert report is not None and report.error is not None and "503" in report.error and report.pending > 0
+    # the rollout went on; one failed call per pass at most: a down GitHub is not hammered
+    assert len(fake_github.calls) - calls <= len(passes)
+    assert fake_github.comments_on(11)[0].count("● on it") == 1  # the comment waits for GitHub to be back
+
+    fake_github.fail(403, times=2)  # then rate-limited for two calls
+    reconciler.run_once([game_name])
+    assert reconciler.last_notify is not None and "403" in (reconciler.last_notify.error or "")
+    tag = f"refs/tags/release/{game_name}/{release[:12]}"
+    drive(lambda: reconciler.run_once([game_name]), lambda: tag in repo.refs())
+    settle(reconciler, game_name, 3)
+
+    assert len(fake_github.comments_on(11)) == 1
+    na = [s for s, _ in statuses(fake_github, f"{game_name}/NA-WEST")]
+    assert na == ["in_progress", "in_progress", "in_progress", "success"]  # caught up, none twice
+    assert [s for s, _ in statuses(fake_github, f"{game_name}/EU-WEST")] == ["in_progress", "success"]
+    assert len(fake_github.deployments) == 2
+    assert "reached 100% of every region" in fake_github.comments_on(11)[0]
