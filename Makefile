@@ -10,5 +10,6 @@ bench: setup
 	.venv/bin/python bench/promoter_bench.py
 	.venv/bin/python bench/agent_bench.py
 	.venv/bin/python -m bench.api_bench
+	.venv/bin/python -m bench.github_bench
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
