@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 _STATE_WORDS = {"complete": "reached 100% of every region", "rollback": "was rolled back", "reject": "was rejected"}
 
 
+def text(value: str) -> str:
+    """Free text (a reason someone typed, a finding) made inert in markdown: no @mentions that
+    notify people, no HTML, no table breaks."""
+    return " ".join(value.split()).replace("@", "@\u200b").replace("<", "&lt;").replace("|", "\\|")
+
+
 def numbers(checks: Iterable[CheckResult]) -> str:
     return "; ".join(f"{c.name} {c.message}" for c in checks) or "no checks"
 
@@ -35,13 +41,13 @@ def rollout_comment(view: RolloutView) -> str:
     lines = [f"### HotSwap rollout of `{game}` {release[:12]}", ""]
     ended = record.ended if record is not None else None
     if ended is not None:
-        lines.append(f"**This release {_STATE_WORDS.get(ended.type, ended.type)}.** {ended.reason}")
+        lines.append(f"**This release {_STATE_WORDS.get(ended.type, ended.type)}.** {text(ended.reason)}")
     elif view.wait is not None and view.wait.release == release:
         how = f"`hotswap approve --game {game} --region {view.wait.region}`"
         approval = view.state.approvals.get(view.wait.key)
         if approval is not None:
             how += f" or merge #{approval}"
-        lines.append(f"**Waiting for approval** of {view.wait.region}: {view.wait.reason}. Approve with {how}.")
+        lines.append(f"**Waiting for approval** of {view.wait.region}: {text(view.wait.reason)}. Approve with {how}.")
     else:
         lines.append("**Rolling out.**")
     if record is not None:
@@ -59,7 +65,7 @@ def rollout_comment(view: RolloutView) -> str:
             elif revert.outcome == "done":
                 lines += ["", f"The change was reverted on main by {revert.reason[:12]}."]
             else:
-                lines += ["", f"Reverting main: {revert.outcome}: {revert.reason}"]
+                lines += ["", f"Reverting main: {revert.outcome}: {text(revert.reason)}"]
     if policy is not None:
         lines += ["", "| region | " + " | ".join(f"ring-{p}" for p in policy.rings) + " |"]
         lines.append("|---|" + "---|" * len(policy.rings))
@@ -78,12 +84,12 @@ def revert_body(view: RolloutView) -> str:
         f"HotSwap rolled back `{game}` release {release} and quarantined it. Merging this pull request",
         "reverts the change on main, so the next change to the game rolls out without it.",
         "",
-        f"**Why:** {rollback.reason if rollback else 'see the ledger'}",
+        f"**Why:** {text(rollback.reason) if rollback else 'see the ledger'}",
     ]
     if rollback is not None and rollback.checks:
         lines += ["", "| check | verdict | candidate | baseline | |", "|---|---|---|---|---|"]
         lines += [
-            f"| {c.name} | {c.verdict} | {_num(c.candidate)} | {_num(c.baseline)} | {c.message} |"
+            f"| {c.name} | {c.verdict} | {_num(c.candidate)} | {_num(c.baseline)} | {text(c.message)} |"
             for c in rollback.checks
         ]
     reverted = sorted(
@@ -98,7 +104,7 @@ def revert_body(view: RolloutView) -> str:
 def approval_body(game: str, wait: Wait) -> str:
     what = f"{wait.region} at {wait.step}%" if wait.step is not None else f"the first step in {wait.region}"
     return (
-        f"The rollout of `{game}` release {wait.release} waits for an approval of {what}: {wait.reason}.\n\n"
+        f"The rollout of `{game}` release {wait.release} waits for an approval of {what}: {text(wait.reason)}.\n\n"
         "- **Merge** this pull request to approve: the promoter reads the approval file from main and goes on.\n"
         "- **Close** it without merging to reject: the release is rolled back where it runs.\n"
     )

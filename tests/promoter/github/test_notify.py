@@ -107,3 +107,11 @@ def test_a_proposed_revert_gets_its_pull_request_once_and_then_the_rollout_is_fi
 def test_state_round_trips_through_json() -> None:
     state = NotifyState("g", NEW, "abc", {"NA-WEST": 1}, {"NA-WEST": 3}, 9, {"EU-WEST/gate": 4}, frozenset({"x"}), True)
     assert NotifyState.from_json(state.as_json()) == state
+
+
+def test_free_text_cannot_mention_people_or_inject_html() -> None:
+    reason = "manual rollback by mallory: ping @studio/everyone <img src=x onerror=alert(1)> | cell"
+    record = events(Event(T0, "rollback", reason=reason))
+    comment = next(op for op in plan(view(record)) if isinstance(op, PostComment))
+    assert "@studio" not in comment.body and "<img" not in comment.body and " \\| cell" in comment.body
+    assert "mallory" in comment.body
