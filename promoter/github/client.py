@@ -115,6 +115,17 @@ class GitHubClient:
 
         return _guard(go, f"pull request from {head}")
 
+    def pull_for_commit(self, sha: str) -> int | None:
+        """The merged pull request that brought a commit to main (a rebase merge names none)."""
+
+        def go() -> int | None:
+            query = f"repo:{self.settings.repository} is:pr is:merged {sha}"
+            for result in self.gh.search_issues(query, number=1):
+                return int(result.issue.number)
+            return None
+
+        return _guard(go, f"pull request of {sha[:12]}")
+
     def pull(self, number: int) -> PullState:
         return _guard(lambda: self._state(self.repo.pull_request(number)), f"pull request #{number}")
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from promoter.decide import decide
 from promoter.github.notify import (
     EnsureDeployment,
+    FindOrigin,
     NotifyState,
     Op,
     OpenApprovalPull,
@@ -136,6 +137,8 @@ class Notifier:
 
     def _do(self, view: RolloutView, op: Op) -> tuple[NotifyState, Rejection | None]:
         state, gh = view.state, self.github
+        if isinstance(op, FindOrigin):
+            return replace(state, origin=gh.pull_for_commit(op.release), searched=True), None
         if isinstance(op, PostComment):
             gh.upsert_comment(op.pull, op.marker, op.body)
             return replace(state, comment=op.digest), None
@@ -204,4 +207,6 @@ def _merge(stored: NotifyState | None, ours: NotifyState) -> NotifyState:
         approvals={**stored.approvals, **ours.approvals},
         settled=stored.settled | ours.settled,
         done=ours.done or stored.done,
+        origin=ours.origin or stored.origin,
+        searched=ours.searched or stored.searched,
     )

@@ -34,6 +34,8 @@ class NotifyState:
     approvals: Mapping[str, int] = field(default_factory=dict)  # wait key -> approval pull request
     settled: frozenset[str] = frozenset()  # wait keys whose approval pull request is closed
     done: bool = False  # the rollout ended and everything about it was told
+    origin: int | None = None  # the pull request GitHub's search found for the release commit
+    searched: bool = False  # GitHub was asked (once) for the release commit's pull request
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +48,8 @@ class NotifyState:
             "approvals": dict(sorted(self.approvals.items())),
             "settled": sorted(self.settled),
             "done": self.done,
+            "origin": self.origin,
+            "searched": self.searched,
         }
 
     @classmethod
@@ -60,6 +64,8 @@ class NotifyState:
             {str(k): int(v) for k, v in data.get("approvals", {}).items()},
             frozenset(data.get("settled", ())),
             bool(data.get("done", False)),
+            data.get("origin"),
+            bool(data.get("searched", False)),
         )
 
 
@@ -72,6 +78,13 @@ class PostComment:
     marker: str
     body: str
     digest: str
+
+
+@dataclass(frozen=True)
+class FindOrigin:
+    """Ask GitHub which pull request merged the release (its subject names none: a rebase merge)."""
+
+    release: str
 
 
 @dataclass(frozen=True)
@@ -116,7 +129,15 @@ class SettleApprovalPull:
     current: bool
 
 
-Op = PostComment | EnsureDeployment | PostDeploymentStatus | OpenRevertPull | OpenApprovalPull | SettleApprovalPull
+Op = (
+    FindOrigin
+    | PostComment
+    | EnsureDeployment
+    | PostDeploymentStatus
+    | OpenRevertPull
+    | OpenApprovalPull
+    | SettleApprovalPull
+)
 
 
 @dataclass(frozen=True)
@@ -129,7 +150,7 @@ class RolloutView:
     policy: RolloutPolicy | None
     wait: Wait | None
     state: NotifyState
-    origin_pull: int | None  # the pull request the release was merged from
+    origin_pull: int | None  # the pull request the release was merged from, as its commit message says
     check_pulls: bool = True  # look at open approval pull requests (once per pass)
 
 
@@ -190,11 +211,15 @@ def plan(view: RolloutView) -> tuple[Op, ...]:
             ops.append(
                 OpenRevertPull(revert, f"Revert {game} {release[:12]}: rolled back by HotSwap", revert_body(view))
             )
-    if view.origin_pull is not None and (view.record is not None or view.wait is not None):
-        body = COMMENT_MARKER.format(game=game, release=release) + "\n" + rollout_comment(view)
-        digest = hashlib.sha256(body.encode()).hexdigest()[:16]
-        if digest != state.comment:
-            ops.append(PostComment(view.origin_pull, COMMENT_MARKER.format(game=game, release=release), body, digest))
+    origin = view.origin_pull or state.origin
+    if view.record is not None or view.wait is not None:
+        if origin is None and not state.searched:
+            ops.append(FindOrigin(release))
+        elif origin is not None:
+            body = COMMENT_MARKER.format(game=game, release=release) + "\n" + rollout_comment(view)
+            digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+            if digest != state.comment:
+                ops.append(PostComment(origin, COMMENT_MARKER.format(game=game, release=release), body, digest))
     return tuple(ops)
 
 

@@ -77,10 +77,14 @@ class FakeGitHub:
             self.held.set()
         self.held = None
 
-    def open_pr(self, number: int, title: str = "change", head: str = "feature", body: str = "") -> None:
-        """A pull request that exists before HotSwap looks at it (the one a release came from)."""
+    def open_pr(
+        self, number: int, title: str = "change", head: str = "feature", body: str = "", commits: tuple[str, ...] = ()
+    ) -> None:
+        """A pull request that exists before HotSwap looks at it (the one a release came from), with
+        the commits it brought to main (what the search API finds it by)."""
         self.issues.add(number)
         self.pulls[number] = self._pull_record(number, title, head, "main", body)
+        self.pulls[number]["commits"] = commits
 
     def close_pr(self, number: int, merged: bool, by: str = "lead") -> None:
         pull = self.pulls[number]
@@ -361,6 +365,7 @@ class FakeGitHub:
             Route(prefix + "/deployments/{did:int}/statuses", self._deployment_statuses, methods=["GET", "POST"]),
             Route(prefix + "/pulls", self._pulls, methods=["GET", "POST"]),
             Route(prefix + "/pulls/{number:int}", self._pull, methods=["GET", "PATCH"]),
+            Route("/api/v3/search/issues", self._search, methods=["GET"]),
         ]
         app = Starlette(routes=routes)
         app.add_middleware(_Gate, fake=self)
@@ -493,6 +498,18 @@ class FakeGitHub:
         self.issues.add(number)
         self.pulls[number] = self._pull_record(number, body["title"], body["head"], body["base"], body.get("body", ""))
         return JSONResponse(self.pull(number), status_code=201)
+
+    async def _search(self, request: Request) -> Response:
+        words = request.query_params.get("q", "").split()
+        if f"repo:{self.owner}/{self.name}" not in words or "is:pr" not in words:
+            return _invalid("q", "invalid")
+        shas = [w for w in words if len(w) == 40]
+        found = [
+            {**self.issue(n), "score": 1.0}
+            for n, p in sorted(self.pulls.items())
+            if any(sha in p.get("commits", ()) for sha in shas)
+        ]
+        return JSONResponse({"total_count": len(found), "incomplete_results": False, "items": found})
 
     async def _pull(self, request: Request) -> Response:
         number = request.path_params["number"]

@@ -72,3 +72,9 @@ def test_settings_come_from_the_environment_and_never_show_the_token() -> None:
     assert enterprise is not None and enterprise.server == "https://ghe.example.com"
     gh = GitHubClient(enterprise).gh
     assert isinstance(gh, github3.GitHubEnterprise) and gh.session.base_url == "https://ghe.example.com/api/v3"
+
+
+def test_the_pull_request_of_a_commit_is_found_by_search(fake_github: FakeGitHub) -> None:
+    fake_github.open_pr(6, commits=("c" * 40,))
+    assert client(fake_github).pull_for_commit("c" * 40) == 6
+    assert client(fake_github).pull_for_commit("d" * 40) is None

@@ -241,3 +241,17 @@ def test_a_github_outage_delays_what_is_told_not_the_rollout_and_it_catches_up_o
     assert [s for s, _ in statuses(fake_github, f"{game_name}/EU-WEST")] == ["in_progress", "success"]
     assert len(fake_github.deployments) == 2
     assert "reached 100% of every region" in fake_github.comments_on(11)[0]
+
+
+def test_a_rebase_merged_release_finds_its_pull_request_by_one_search(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+) -> None:
+    repo, _, _ = bootstrapped(tmp_path, fleet, game_name)
+    reconciler = with_github(tmp_path, fleet, repo, fake_github)
+    release = repo.commit(damage=46, message="buff rifle")  # no pull request number in the subject
+    fake_github.open_pr(21, commits=(release,))
+    fleet.expose(game_name, release)
+    settle(reconciler, game_name, 3)
+    (comment,) = fake_github.comments_on(21)
+    assert f"`{game_name}` {release[:12]}" in comment
+    assert [c.path for c in fake_github.calls].count("/api/v3/search/issues") == 1

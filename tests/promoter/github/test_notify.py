@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from promoter.github.notify import (
     EnsureDeployment,
+    FindOrigin,
     NotifyState,
     OpenApprovalPull,
     OpenRevertPull,
@@ -115,3 +116,12 @@ def test_free_text_cannot_mention_people_or_inject_html() -> None:
     comment = next(op for op in plan(view(record)) if isinstance(op, PostComment))
     assert "@studio" not in comment.body and "<img" not in comment.body and " \\| cell" in comment.body
     assert "mallory" in comment.body
+
+
+def test_without_a_number_in_the_commit_github_is_asked_once_for_the_pull_request() -> None:
+    unnamed = replace(view(events()), origin_pull=None)
+    assert FindOrigin(NEW) in plan(unnamed) and not any(isinstance(op, PostComment) for op in plan(unnamed))
+    found = replace(unnamed, state=NotifyState("g", NEW, origin=31, searched=True))
+    assert any(isinstance(op, PostComment) and op.pull == 31 for op in plan(found))
+    none = replace(unnamed, state=NotifyState("g", NEW, searched=True))
+    assert not any(isinstance(op, FindOrigin | PostComment) for op in plan(none))
