@@ -42,6 +42,10 @@ class ServiceMetrics:
         self.promotions = Counter("hotswap_promotions", "Steps deployed.", registry=r)
         self.rollbacks = Counter("hotswap_rollbacks", "Rollbacks written.", registry=r)
         self.errors = Counter("hotswap_errors", "Errors by kind.", ["kind"], registry=r)
+        self.github_told = Counter("hotswap_github_told", "Things told to GitHub.", registry=r)
+        self.github_owed = Gauge(
+            "hotswap_github_owed", "Things GitHub could not be told yet (told on a later pass).", registry=r
+        )
         self.last_good = Gauge(
             "hotswap_last_good_reconcile_timestamp_seconds", "End of the last good pass.", registry=r
         )
@@ -105,6 +109,8 @@ class Service:
             self.last_notify_error = redact(str(exc))
             return
         self.last_notify_error = report.error
+        self.metrics.github_told.inc(report.told)
+        self.metrics.github_owed.set(report.pending)
         if report.error:
             self.metrics.errors.labels("github").inc()
         if report.rejections:

@@ -169,7 +169,10 @@ def test_github_is_told_outside_the_lock_and_its_failures_are_counted(api: Api, 
     fake_github.fail(500)  # the step to 50% is owed to GitHub now
     api.service.notify_once()
     assert "500" in (api.service.last_notify_error or "")
-    assert 'hotswap_errors_total{kind="github"} 1.0' in api.get("/metrics", role=None).text
+    exported = api.get("/metrics", role=None).text
+    assert 'hotswap_errors_total{kind="github"} 1.0' in exported
+    # told: the deployment, its first status, the search for the release's pull request; owed: the 50% status
+    assert "hotswap_github_owed 1.0" in exported and "hotswap_github_told_total 3.0" in exported
 
 
 def _signed(body: bytes, secret: bytes = HOOK_SECRET) -> str:
