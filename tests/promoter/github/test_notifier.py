@@ -55,6 +55,12 @@ def merge_branch(repo: GameRepo, branch: str, number: int) -> None:
     git(repo.work, "push", "-q", str(repo.remote), "main")
 
 
+def push_all(repo: GameRepo, message: str) -> None:
+    git(repo.work, "add", "-A")
+    git(repo.work, "commit", "-q", "-m", message)
+    git(repo.work, "push", "-q", str(repo.remote), "main")
+
+
 def statuses(fake: FakeGitHub, environment: str) -> list[tuple[str, str]]:
     (did,) = [d for d, dep in fake.deployments.items() if dep["environment"] == environment]
     return [(s["state"], s["description"]) for s in fake.deployment_statuses[did]]
@@ -255,3 +261,36 @@ def test_a_rebase_merged_release_finds_its_pull_request_by_one_search(
     (comment,) = fake_github.comments_on(21)
     assert f"`{game_name}` {release[:12]}" in comment
     assert [c.path for c in fake_github.calls].count("/api/v3/search/issues") == 1
+
+
+def test_approval_files_on_main_approve_only_when_well_formed_and_exact(
+    tmp_path: Path, fleet: Fleet, game_name: str
+) -> None:
+    repo, reconciler, _ = bootstrapped(tmp_path, fleet, game_name, approval=True)  # no GitHub at all
+    release = repo.commit(damage=46)
+    fleet.expose(game_name, release)
+    waits = "awaits approval for EU-WEST"
+    seen: list[str] = []
+    drive(lambda: seen.append(reconciler.run_once([game_name])[0].summary), lambda: waits in seen[-1])
+    folder = repo.work / f"approvals/{game_name}/{release[:12]}"
+    folder.mkdir(parents=True)
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x"]\n' + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n"
+        for i in range(8)
+    )
+    hostile = {
+        "EU-WEST.yaml": f'release: "{release}"\nregion: EU-WEST\nwait: NA-WEST/gate\n',  # approves another wait
+        "NA-WEST.yaml": bomb,
+        "EU-EAST.yaml": "x" * (64 << 10),
+    }
+    for name, text in hostile.items():
+        (folder / name).write_text(text)
+    push_all(repo, "hand-written approvals")
+    for _ in range(3):
+        assert waits in reconciler.run_once([game_name])[0].summary
+    assert not carries(repo, release, [("EU-WEST", 10)]) and "approve" not in types(repo, release)
+
+    (folder / "EU-WEST.yaml").write_text(f'release: "{release}"\nregion: EU-WEST\nwait: EU-WEST/gate\n')
+    push_all(repo, "approve EU-WEST")
+    reconciler.run_once([game_name])
+    assert carries(repo, release, [("EU-WEST", 100)])
