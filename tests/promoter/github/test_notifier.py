@@ -11,10 +11,10 @@ from promoter.github.port import GitHubSettings
 from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
 from promoter.reconcile import Reconciler, utc_now
-from tests.conftest import git
+from tests.conftest import RunCli, git
 from tests.github.fake_github import TOKEN, FakeGitHub
 from tests.promoter.fixtures import BALANCE, Fleet, GameRepo, drive
-from tests.promoter.test_integration import bootstrapped, carries, ring, types
+from tests.promoter.test_integration import approve, bootstrapped, carries, ring, types
 
 
 def with_github(tmp_path: Path, fleet: Fleet, repo: GameRepo, fake: FakeGitHub) -> Reconciler:
@@ -294,3 +294,22 @@ def test_approval_files_on_main_approve_only_when_well_formed_and_exact(
     push_all(repo, "approve EU-WEST")
     reconciler.run_once([game_name])
     assert carries(repo, release, [("EU-WEST", 100)])
+
+
+def test_approved_another_way_the_approval_pull_request_is_closed_and_rejects_nothing(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub, run_cli: RunCli
+) -> None:
+    repo, _, _ = bootstrapped(tmp_path, fleet, game_name, approval=True)
+    reconciler = with_github(tmp_path, fleet, repo, fake_github)
+    release = repo.commit(damage=46)
+    fleet.expose(game_name, release)
+    drive(lambda: reconciler.run_once([game_name]), lambda: bool(fake_github.pulls))
+    (number,) = fake_github.pulls
+    code, out = approve(run_cli, repo, tmp_path / "cli-cache", "EU-WEST", by="lead")
+    assert code == 0, out
+    tag = f"refs/tags/release/{game_name}/{release[:12]}"
+    drive(lambda: reconciler.run_once([game_name]), lambda: tag in repo.refs())
+    settle(reconciler, game_name)
+    assert fake_github.pulls[number]["state"] == "closed" and not fake_github.pulls[number]["merged"]
+    assert "no longer waits" in fake_github.comments_on(number)[-1]
+    assert "rollback" not in types(repo, release) and "reject" not in types(repo, release)
