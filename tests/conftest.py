@@ -10,6 +10,23 @@ import pytest
 from hotswap.main import main
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+GITHUB_ENV = (
+    "GITHUB_TOKEN",
+    "GITHUB_REPOSITORY",
+    "GITHUB_SERVER_URL",
+    "GITHUB_RUN_ID",
+    "HOTSWAP_GITHUB_TOKEN",
+    "HOTSWAP_GITHUB_REPOSITORY",
+    "HOTSWAP_GITHUB_URL",
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_github_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests that want GitHub point at the local test server themselves; a suite run inside GitHub
+    Actions must not reach the real one through the variables Actions sets."""
+    for name in GITHUB_ENV:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -19,8 +19,6 @@ def fake_github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
         monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
         monkeypatch.setenv("GITHUB_REPOSITORY", f"{fake.owner}/{fake.name}")
         monkeypatch.setenv("HOTSWAP_GITHUB_URL", fake.base)
-        monkeypatch.delenv("GITHUB_RUN_ID", raising=False)
-        monkeypatch.delenv("HOTSWAP_GITHUB_TOKEN", raising=False)
         fake.open_pr(5, "rifle buff")
         yield fake
 
@@ -78,8 +76,6 @@ def test_github_failing_exits_2_with_one_line_and_no_token(
     assert code == 2 and "502" in err
 
 
-def test_without_a_token_it_says_what_to_set(git_repo: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
-    monkeypatch.delenv("HOTSWAP_GITHUB_TOKEN", raising=False)
+def test_without_a_token_it_says_what_to_set(git_repo: Path, run_cli: RunCli) -> None:
     code, _, err = report(run_cli, git_repo, "HEAD")
     assert code == 2 and "GITHUB_TOKEN" in err

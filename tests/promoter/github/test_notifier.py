@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from promoter.github.client import GitHubClient
 from promoter.github.notifier import Notifier
 from promoter.github.port import GitHubSettings
@@ -313,3 +315,34 @@ def test_approved_another_way_the_approval_pull_request_is_closed_and_rejects_no
     assert fake_github.pulls[number]["state"] == "closed" and not fake_github.pulls[number]["merged"]
     assert "no longer waits" in fake_github.comments_on(number)[-1]
     assert "rollback" not in types(repo, release) and "reject" not in types(repo, release)
+
+
+def test_the_commands_tell_github_when_a_token_is_set(
+    tmp_path: Path,
+    fleet: Fleet,
+    game_name: str,
+    fake_github: FakeGitHub,
+    run_cli: RunCli,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo, _, first = bootstrapped(tmp_path, fleet, game_name)
+    fake_github.open_pr(5)
+    release = merge_pull(repo, 5, damage=46)
+    fleet.expose(game_name, release)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_REPOSITORY", f"{fake_github.owner}/{fake_github.name}")
+    monkeypatch.setenv("HOTSWAP_GITHUB_URL", fake_github.base)
+    remote = ["--remote", repo.url, "--cache", str(tmp_path / "cli")]
+    code, out, err = run_cli(["reconcile", "--once", *remote, "--prometheus", fleet.url])
+    assert code == 0, err
+    assert out.endswith("~ GitHub: 3 told\n")  # a deployment, its status, the comment; nothing owed
+    assert len(fake_github.comments_on(5)) == 1 and len(fake_github.deployments) == 1
+
+    main = git(repo.remote, "rev-parse", "main")
+    code, out, err = run_cli(["rollback", *remote, "--game", game_name, "--reason", "players hate it", "--by", "lead"])
+    assert code == 0, err
+    assert git(repo.remote, "rev-parse", "main") == main  # reverted by pull request, not pushed
+    (revert,) = [p for p in fake_github.pulls.values() if p["head"] == f"hotswap/revert-{release[:12]}"]
+    assert "players hate it" in revert["body"] and "NA-WEST ring-10" in revert["body"]
+    assert statuses(fake_github, f"{game_name}/NA-WEST")[-1][0] == "failure"
+    assert repo.trailers(ring(game_name, "NA-WEST", 10))["Hotswap-Release"] == first
