@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline.policy import RolloutPolicy
@@ -224,14 +224,9 @@ def plan(view: RolloutView) -> tuple[Op, ...]:
 
 
 def finished(view: RolloutView) -> bool:
-    """Nothing more will ever be told about this rollout."""
+    """Nothing more will ever be told about this rollout (an approval pull request still open counts)."""
     record = view.record
-    return record is not None and record.ended is not None and not plan(view) and _revert_told(view)
-
-
-def _revert_told(view: RolloutView) -> bool:
-    record = view.record
-    return record is None or _proposed_revert(record) is None or view.state.revert_pull is not None
+    return record is not None and record.ended is not None and not plan(replace(view, check_pulls=True))
 
 
 def _proposed_revert(record: RolloutRecord) -> str | None:
