@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from bench.promoter_bench import GIT, run, setup
+from bench.promoter_bench import GIT, run, setup, timed
 from promoter.github.client import GitHubClient
 from promoter.github.notifier import Notifier
 from promoter.github.port import GitHubSettings
@@ -63,20 +63,14 @@ def main() -> int:
         print(f"ratio: {told / floor:.2f}x the floor")
 
         s.clock[0] += timedelta(seconds=1)
-        idle_pass = min(_timed(s.reconciler.run_once) for _ in range(3))
-        idle_notify = min(_timed(lambda: notifier.run(s.remote.games())) for _ in range(3))
+        idle_pass = min(timed(s.reconciler.run_once) for _ in range(3))
+        idle_notify = min(timed(lambda: notifier.run(s.remote.games())) for _ in range(3))
         print(f"reconcile pass, nothing due: {idle_pass:.2f} s; notifier, nothing owed: {idle_notify:.2f} s")
         print(f"the notifier adds {idle_notify / idle_pass * 100:.0f}% to an idle pass")
     finally:
         next(fakes, None)
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
-
-
-def _timed(fn: object) -> float:
-    start = time.perf_counter()
-    fn()  # type: ignore[operator]
-    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

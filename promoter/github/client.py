@@ -44,6 +44,7 @@ class GitHubClient:
         else:
             self.gh = github3.GitHubEnterprise(settings.server, token=settings.token, session=session)
         self._repo: Any = None
+        self._deployments: dict[int, Any] = {}  # by id: a status is posted without fetching it again
 
     @property
     def repo(self) -> Any:
@@ -81,6 +82,7 @@ class GitHubClient:
         def go() -> int:
             for dep in self.repo.deployments(number=100):
                 if dep.environment == environment and dep.ref == ref:
+                    self._deployments[int(dep.id)] = dep
                     return int(dep.id)
             created = self.repo.create_deployment(
                 ref,
@@ -90,15 +92,17 @@ class GitHubClient:
                 description=_short(description),
                 environment=environment,
             )
+            self._deployments[int(created.id)] = created
             return int(created.id)
 
         return _guard(go, f"deployment {environment}")
 
     def deployment_status(self, deployment_id: int, state: str, description: str) -> None:
         def go() -> None:
-            dep = self.repo.deployment(deployment_id)
+            dep = self._deployments.get(deployment_id) or self.repo.deployment(deployment_id)
             if dep is None or dep.create_status(state, description=_short(description)) is None:
                 raise GitHubUnavailable(f"GitHub deployment {deployment_id}: status {state} not accepted")
+            self._deployments[deployment_id] = dep
 
         _guard(go, f"deployment status {state}")
 

@@ -70,7 +70,7 @@ class Notifier:
         pending = 0
         for game in games:
             snap = self.remote.snapshot(game)
-            states = {s.release: s for s in map(NotifyState.from_json, self.remote.ledger_json(f"github/{game}"))}
+            states = self._states(game)
             for before in self._views(snap, states, now):
                 if error is not None:
                     pending += len(plan(before))
@@ -177,7 +177,10 @@ class Notifier:
             try:
                 if attempt:
                     self.remote.fetch()
-                    changed = {path: _merge(self._stored(path), state) for path, state in changed.items()}
+                    stored = {game: self._states(game) for game in {state.game for state in changed.values()}}
+                    changed = {
+                        path: _merge(stored[state.game].get(state.release), state) for path, state in changed.items()
+                    }
                 result = self.remote.push_ledger(
                     {path: state.as_json() for path, state in changed.items()}, "hotswap: told GitHub", now
                 )
@@ -187,12 +190,9 @@ class Notifier:
                 return None
         return "recording what GitHub was told lost the race; told again next pass"
 
-    def _stored(self, path: str) -> NotifyState | None:
-        folder, name = path.rsplit("/", 1)
-        for data in self.remote.ledger_json(folder):
-            if f"{data.get('release')}.json" == name:
-                return NotifyState.from_json(data)
-        return None
+    def _states(self, game: str) -> dict[str, NotifyState]:
+        """What the ledger says GitHub was told about each of a game's releases."""
+        return {s.release: s for s in map(NotifyState.from_json, self.remote.ledger_json(f"github/{game}"))}
 
 
 def _merge(stored: NotifyState | None, ours: NotifyState) -> NotifyState:

@@ -153,6 +153,11 @@ class RolloutView:
     origin_pull: int | None  # the pull request the release was merged from, as its commit message says
     check_pulls: bool = True  # look at open approval pull requests (once per pass)
 
+    @property
+    def origin(self) -> int | None:
+        """The release's pull request: named by its commit, else found by GitHub's search."""
+        return self.origin_pull or self.state.origin
+
 
 def origin_pull(message: str) -> int | None:
     """The pull request a main commit came from: a merge commit's subject, or a squash's `(#N)`."""
@@ -211,7 +216,7 @@ def plan(view: RolloutView) -> tuple[Op, ...]:
             ops.append(
                 OpenRevertPull(revert, f"Revert {game} {release[:12]}: rolled back by HotSwap", revert_body(view))
             )
-    origin = view.origin_pull or state.origin
+    origin = view.origin
     if view.record is not None or view.wait is not None:
         if origin is None and not state.searched:
             ops.append(FindOrigin(release))

@@ -96,7 +96,7 @@ def revert_body(view: RolloutView) -> str:
         f"{region} ring-{ring}" for (region, ring), tip in view.snap.rings.items() if tip.rollback_of == release
     )
     lines += ["", "**Rings reverted:** " + (", ".join(reverted) or "none")]
-    origin = view.origin_pull or view.state.origin
+    origin = view.origin
     if origin is not None:
         lines += ["", f"The release came from #{origin}."]
     return "\n".join(lines) + "\n"

@@ -174,12 +174,19 @@ def create_app(service: Service) -> FastAPI:
             return _error(403, str(exc))
         return who
 
-    async def body_json(request: Request) -> dict[str, Any] | JSONResponse:
+    async def read_body(request: Request) -> bytes | JSONResponse:
+        """The body, read no further than MAX_BODY (a missing or lying Content-Length included)."""
         body = b""
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_BODY:
                 return _error(413, f"the body is over {MAX_BODY} bytes")
+        return body
+
+    async def body_json(request: Request) -> dict[str, Any] | JSONResponse:
+        body = await read_body(request)
+        if isinstance(body, JSONResponse):
+            return body
         try:
             data = json.loads(body or b"{}")
         except ValueError:
@@ -352,11 +359,9 @@ def create_app(service: Service) -> FastAPI:
     async def webhook(request: Request) -> Any:
         if service.webhook_secret is None:
             return _error(404, "webhooks are not configured")
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                return _error(413, f"the body is over {MAX_BODY} bytes")
+        body = await read_body(request)
+        if isinstance(body, JSONResponse):
+            return body
         # The signature is checked before anything in the body is looked at.
         if not signature_ok(service.webhook_secret, body, request.headers.get("x-hub-signature-256")):
             service.metrics.errors.labels("webhook-signature").inc()

@@ -7,6 +7,7 @@ them, 401 without a token, 404 for what does not exist, 422 on bad input, and on
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -548,8 +549,6 @@ class _Gate:
         body: Any = None
         raw = await request.body()
         if raw:
-            import json
-
             body = json.loads(raw)
 
         async def replay() -> dict[str, Any]:

@@ -3,14 +3,17 @@ against real parts: a bare remote and a Prometheus scraping the test exporter.""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from promoter.github.client import GitHubClient
 from promoter.github.notifier import Notifier
 from promoter.github.port import GitHubSettings
-from promoter.gitio import Remote
+from promoter.gitio import PushResult, Remote
 from promoter.metrics import PrometheusSource
 from promoter.reconcile import Reconciler, utc_now
 from tests.conftest import RunCli, git
@@ -346,3 +349,30 @@ def test_the_commands_tell_github_when_a_token_is_set(
     assert "players hate it" in revert["body"] and "NA-WEST ring-10" in revert["body"]
     assert statuses(fake_github, f"{game_name}/NA-WEST")[-1][0] == "failure"
     assert repo.trailers(ring(game_name, "NA-WEST", 10))["Hotswap-Release"] == first
+
+
+def test_recording_what_was_told_survives_another_ledger_writer(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, reconciler, _, release = from_pull(tmp_path, fleet, game_name, fake_github, 9, damage=47)
+    other = Remote(repo.url, tmp_path / "other-cache")
+    remote = reconciler.remote
+    original = remote.push_ledger
+    raced: list[bool] = []
+
+    def push_after_someone_else(files: dict[str, Any], message: str, now: datetime) -> PushResult:
+        if not raced:  # the first write of what was told loses the race to another writer
+            raced.append(True)
+            other.fetch()
+            assert other.push_ledger(
+                {f"github/{game_name}/other.json": {"game": game_name, "release": "other"}}, "x", now
+            ).ok
+        return original(files, message, now)
+
+    monkeypatch.setattr(remote, "push_ledger", push_after_someone_else)
+    reconciler.run_once([game_name])
+    assert raced and reconciler.last_notify is not None and reconciler.last_notify.error is None
+    ours = json.loads(git(repo.remote, "show", f"refs/heads/hotswap/ledger:github/{game_name}/{release}.json"))
+    assert ours["sent"] == {"NA-WEST": 1} and set(ours["deployments"]) == {"NA-WEST"}  # recorded after the retry
+    git(repo.remote, "show", f"refs/heads/hotswap/ledger:github/{game_name}/other.json")  # theirs kept
+    assert len(fake_github.deployments) == 1
