@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from promoter.errors import HotswapFailure
 import contextlib
 import logging
 import random
@@ -52,8 +53,10 @@ class GitRemote:
         return self._sources[ref]
 
 
-class InvalidConfig(Exception):
+class InvalidConfig(HotswapFailure):
     """A fetched config failed validation: it never reaches the game."""
+    kind = "invalid"
+    retryable = False
 
 
 class Agent:

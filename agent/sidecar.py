@@ -8,6 +8,7 @@ reload (`realpath DIR`) and reads every file from that folder.
 
 from __future__ import annotations
 
+from promoter.errors import HotswapFailure
 import os
 import shutil
 import signal
@@ -20,8 +21,9 @@ KEEP_VERSIONS = 2
 GRACE_SECONDS = 60.0  # a reader that resolved the link a moment ago may still be reading an old folder
 
 
-class SidecarError(Exception):
-    pass
+class SidecarError(HotswapFailure):
+    kind = "publish"
+    retryable = True
 
 
 def versions_dir(out: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from promoter.errors import HotswapFailure
 import hashlib
 import os
 import subprocess
@@ -16,8 +17,10 @@ from pipeline.documents import CONFIG_SUFFIXES
 GIT_TIMEOUT = 30
 
 
-class SourceProblem(Exception):
+class SourceProblem(HotswapFailure):
     """The source cannot be read right now (network, missing ref): the agent keeps its config and backs off."""
+    kind = "source"
+    retryable = True
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ import sys
 import traceback
 from collections.abc import Iterator
 
+from promoter.errors import HotswapFailure, Refused
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -42,6 +44,12 @@ def error_handler(result: list[int]) -> Iterator[None]:
     except HotswapError as exc:
         print(f"hotswap: error: {exc}", file=sys.stderr)
         result.append(exc.exit_code)
+    except Refused as exc:
+        print(f"hotswap: {exc}", file=sys.stderr)
+        result.append(EXIT_FINDINGS)
+    except HotswapFailure as exc:  # an adapter failed (git, Prometheus, GitHub): the environment
+        print(f"hotswap: error: {exc}", file=sys.stderr)
+        result.append(EXIT_USAGE)
     except ExitCode as exc:
         result.append(exc.code)
     except KeyboardInterrupt:

@@ -6,6 +6,7 @@ release) and the rollout's record in the ledger (evaluations, pauses, approvals)
 
 from __future__ import annotations
 
+from promoter.errors import Refused
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -34,7 +35,7 @@ from promoter.model import (
 )
 
 
-class DecisionError(Exception):
+class DecisionError(Refused):
     """A command asked for something the state does not allow (approve with nothing waiting, ...)."""
 
 

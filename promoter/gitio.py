@@ -9,6 +9,7 @@ concurrent writers, so it is never used for writes.
 
 from __future__ import annotations
 
+from promoter.errors import HotswapFailure
 import base64
 import hashlib
 import json
@@ -60,12 +61,16 @@ _RING_RE = re.compile(r"^refs/heads/deploy/([^/]+)/([^/]+)/ring-(\d+)$")
 _SECRET_RE = re.compile(r"(://)[^/@\s]+@")
 
 
-class GitProblem(Exception):
+class GitProblem(HotswapFailure):
     """git could not be run or the remote could not be reached (environment error, exit 2)."""
+    kind = "git"
+    retryable = True
 
 
-class PushRejected(Exception):
+class PushRejected(HotswapFailure):
     """The remote refused the push for a reason other than a lost race (a hook, permissions)."""
+    kind = "git-push"
+    retryable = False
 
 
 def redact(text: str) -> str:

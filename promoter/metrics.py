@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from promoter.errors import HotswapFailure
 import math
 from datetime import datetime
 from typing import Any, Protocol
@@ -14,8 +15,10 @@ from urllib3.util.retry import Retry
 from promoter.gitio import redact
 
 
-class MetricsError(Exception):
+class MetricsError(HotswapFailure):
     """A query failed (unreachable, timeout, bad PromQL): never grounds for a promotion or a rollback."""
+    kind = "prometheus"
+    retryable = True
 
 
 class MetricsSource(Protocol):

@@ -3,6 +3,7 @@ doubles implement the port. Kept free of github3 so commands that may never talk
 
 from __future__ import annotations
 
+from promoter.errors import HotswapFailure
 import os
 from dataclasses import dataclass
 from typing import Protocol
@@ -10,12 +11,16 @@ from typing import Protocol
 DEFAULT_SERVER = "https://github.com"
 
 
-class GitHubUnavailable(Exception):
+class GitHubUnavailable(HotswapFailure):
     """GitHub could not be told or asked this time; nothing about the rollout depends on it."""
+    kind = "github"
+    retryable = True
 
 
-class GitHubSettingsError(Exception):
+class GitHubSettingsError(HotswapFailure):
     """The GitHub settings are incomplete or malformed (a usage error)."""
+    kind = "github-settings"
+    retryable = False
 
 
 @dataclass(frozen=True)
