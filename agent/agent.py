@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from promoter.errors import HotswapFailure
 import contextlib
 import logging
 import random
@@ -20,6 +19,7 @@ from agent.source import ConfigSource, Fetched, GitRingSource, SourceProblem
 from pipeline.documents import SourceFile
 from pipeline.schemas import PACKAGED_SCHEMAS, SchemaSet
 from pipeline.validate import validate
+from promoter.errors import HotswapFailure
 
 log = logging.getLogger("hotswap.agent")
 Listener = Callable[[ConfigSnapshot | None, ConfigSnapshot], None]
@@ -55,6 +55,7 @@ class GitRemote:
 
 class InvalidConfig(HotswapFailure):
     """A fetched config failed validation: it never reaches the game."""
+
     kind = "invalid"
     retryable = False
 

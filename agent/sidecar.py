@@ -8,7 +8,6 @@ reload (`realpath DIR`) and reads every file from that folder.
 
 from __future__ import annotations
 
-from promoter.errors import HotswapFailure
 import os
 import shutil
 import signal
@@ -16,6 +15,8 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from promoter.errors import HotswapFailure
 
 KEEP_VERSIONS = 2
 GRACE_SECONDS = 60.0  # a reader that resolved the link a moment ago may still be reading an old folder

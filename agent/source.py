@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from promoter.errors import HotswapFailure
 import hashlib
 import os
 import subprocess
@@ -13,12 +12,14 @@ from typing import Protocol
 import pygit2
 
 from pipeline.documents import CONFIG_SUFFIXES
+from promoter.errors import HotswapFailure
 
 GIT_TIMEOUT = 30
 
 
 class SourceProblem(HotswapFailure):
     """The source cannot be read right now (network, missing ref): the agent keeps its config and backs off."""
+
     kind = "source"
     retryable = True
 

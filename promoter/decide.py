@@ -6,14 +6,15 @@ release) and the rollout's record in the ledger (evaluations, pauses, approvals)
 
 from __future__ import annotations
 
-from promoter.errors import Refused
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from pipeline.durations import format_duration
 from pipeline.policy import Region, RolloutPolicy
+from promoter import rollout
 from promoter.analysis import worst
+from promoter.errors import Refused
 from promoter.model import (
     Action,
     AppendEvents,
@@ -72,16 +73,6 @@ def _next(policy: RolloutPolicy, pos: Position | None) -> tuple[int, int] | None
     if pos.region + 1 < len(policy.regions):
         return (pos.region + 1, 0)
     return None
-
-
-def _gate_open(record: RolloutRecord | None, region: Region) -> bool:
-    if not region.approval:
-        return True
-    return record is not None and any(e.type == "approve" and e.region == region.name for e in record.events)
-
-
-def _step_events(record: RolloutRecord, region: str, step: int) -> list[Event]:
-    return [e for e in record.events if e.region == region and e.step == step]
 
 
 def _record(snap: GameSnapshot, release: str, tree: str) -> RolloutRecord:
@@ -149,10 +140,9 @@ def decide_reject(snap: GameSnapshot, now: datetime, wait_key: str, by: str, why
 
 def _decide(snap: GameSnapshot, now: datetime, evaluation: tuple[CheckResult, ...] | None) -> Decision:
     game = snap.game
-    in_flight = [r for r in snap.records.values() if r.ended is None]
-    if in_flight:
-        record = min(in_flight, key=lambda r: r.events[0].at if r.events else now)
-        return _advance(snap, record, now, evaluation)
+    running = rollout.in_flight(snap.records.values())
+    if running is not None:
+        return _advance(snap, running, now, evaluation)
 
     candidate = snap.candidate
     if candidate is None:
@@ -235,17 +225,15 @@ def _advance(
 
     region = policy.regions[pos.region]
     step = region.steps[pos.step]
-    events = _step_events(record, region.name, step)
-    last_pause = _last(events, "pause")
-    last_approve = _last(events, "approve")
-    paused = last_pause is not None and (last_approve is None or last_approve.at < last_pause.at)
-    if paused:
-        assert last_pause is not None
+    events = rollout.step_events(record, region.name, step)
+    paused = rollout.open_pause(events)
+    if paused is not None:
         return Decision(
             game,
-            f"paused at {region.name}/{step}%: {last_pause.reason}; `hotswap approve --game {game} --region {region.name}` continues",
-            wait=Wait(release, record.tree, region.name, step, last_pause.at, last_pause.reason),
+            f"paused at {region.name}/{step}%: {paused.reason}; `hotswap approve --game {game} --region {region.name}` continues",
+            wait=Wait(release, record.tree, region.name, step, paused.at, paused.reason),
         )
+    last_pause, last_approve = _last(events, "pause"), _last(events, "approve")
     if last_pause is not None and last_pause.outcome == "warning":
         # The warning was approved: a person accepted these numbers, go on.
         return _step_to(
@@ -355,7 +343,7 @@ def _step_to(
         )
     region = policy.regions[target[0]]
     step = region.steps[target[1]]
-    if not _gate_open(record, region):
+    if not rollout.gate_open(record, region.name, region.approval):
         summary = f"{_short(release)} awaits approval for {region.name}: `hotswap approve --game {game} --region {region.name}`"
         return Decision(
             game,
@@ -394,7 +382,8 @@ def rollback(
     reverts = tuple(
         RevertRing(region, ring, tip.previous_tree, tip.previous_release)
         for (region, ring), tip in sorted(snap.rings.items())
-        if tip.release == release and not tip.rollback_of and tip.previous_tree is not None
+        # A ring serves the release whether its tip deployed it or reverted a later release back to it.
+        if tip.release == release and tip.previous_tree is not None
     )
     events = (*((evaluated,) if evaluated else ()), Event(now, "rollback", reason=reason, checks=results, by=by))
     actions: list[Action] = [
@@ -407,56 +396,88 @@ def rollback(
     return Decision(game, f"rollback of {_short(release)} on {len(reverts)} ring(s): {reason}", tuple(actions))
 
 
-def decide_rollback(snap: GameSnapshot, now: datetime, reason: str, by: str) -> Decision:
-    """A person's rollback: the same path as the automatic one, for the release rings carry now."""
-    carried = {tip.release for tip in snap.rings.values() if tip.release and not tip.rollback_of and tip.previous_tree}
-    candidates = [
-        r for r in snap.records.values() if r.release in carried and (r.ended is None or r.ended.type == "complete")
-    ]
-    if not candidates:
-        raise DecisionError(f"{snap.game}: no release on the rings can be rolled back")
-    record = max(candidates, key=lambda r: r.events[-1].at if r.events else now)
+def decide_rollback(snap: GameSnapshot, now: datetime, reason: str, by: str, release: str | None = None) -> Decision:
+    """A person's rollback, on the same path as the automatic one. Without `release` it acts only on
+    the rollout in flight; undoing a release that completed must name it (`release`)."""
+    if release is None:
+        record = rollout.in_flight(snap.records.values())
+        if record is None:
+            done = _last_completed(snap)
+            hint = (
+                "" if done is None else f"; to undo the completed release {_short(done.release)}, name it (--release)"
+            )
+            raise DecisionError(f"{snap.game}: no rollout in flight{hint}")
+    else:
+        record = find_record(snap, release)
+        state = rollout.ended_state(record)
+        if state not in (None, "succeeded"):
+            raise DecisionError(f"{snap.game}: release {_short(record.release)} has ended: {state}")
+    serving = [t for t in snap.rings.values() if t.release == record.release]
+    if not serving:
+        raise DecisionError(f"{snap.game}: no ring serves {_short(record.release)}; nothing to roll back")
+    if all(t.previous_tree is None for t in serving):
+        raise DecisionError(
+            f"{snap.game}: {_short(record.release)} is the first release of the game; nothing to return to"
+        )
     return rollback(snap, record, now, f"manual rollback by {by}: {reason}", by=by)
 
 
-def decide_approve(snap: GameSnapshot, now: datetime, region_name: str, by: str) -> Decision:
-    """Approve what the game's rollout waits for in a region: a paused step, or the region's gate."""
-    in_flight = [r for r in snap.records.values() if r.ended is None]
-    candidate = snap.candidate
-    if in_flight:
-        record = in_flight[0]
-    elif candidate is not None and (candidate.commit not in snap.records) and snap.rings:
-        record = _record(snap, candidate.commit, candidate.tree)
-    else:
-        raise DecisionError(f"{snap.game}: no rollout in flight")
-    info = snap.releases.get(record.release)
-    policy = info.policy if info else None
-    if policy is None or policy.region(region_name) is None:
-        raise DecisionError(f"{snap.game}: region {region_name} is not in the RolloutPolicy")
-    region = policy.region(region_name)
-    assert region is not None
-    pos = position(snap, policy, record.release)
-    if pos is not None and policy.regions[pos.region].name == region_name:
-        step = region.steps[pos.step]
-        events = _step_events(record, region_name, step)
-        last_pause, last_approve = _last(events, "pause"), _last(events, "approve")
-        if last_pause is not None and (last_approve is None or last_approve.at < last_pause.at):
-            approve = Event(now, "approve", region_name, step, reason=f"resumes: {last_pause.reason}", by=by)
-            return Decision(
-                snap.game,
-                f"approved {region_name}/{step}% by {by}",
-                (_events(snap, record.release, record.tree, approve),),
-            )
-    if region.approval and not _gate_open(record, region):
-        approve = Event(now, "approve", region_name, reason="region gate", by=by)
-        return Decision(
-            snap.game, f"approved region {region_name} by {by}", (_events(snap, record.release, record.tree, approve),)
+def rollout_state(snap: GameSnapshot, record: RolloutRecord, now: datetime) -> rollout.RolloutState:
+    """The state the CLI, the API and the page show: how it ended, or what the running rollout waits for."""
+    ended = rollout.ended_state(record)
+    if ended is not None:
+        return ended
+    wait = decide(snap, now).wait
+    if wait is None or wait.release != record.release:
+        return "in-progress"
+    return "awaiting-approval" if wait.step is None else "paused"
+
+
+def find_record(snap: GameSnapshot, release: str) -> RolloutRecord:
+    """The game's rollout of `release` (a full sha, or a prefix of at least 7 hex digits)."""
+    wanted = release.lower()
+    matches = [r for r in snap.records.values() if _names(wanted, r.release)]
+    if len(matches) != 1:
+        what = "is ambiguous" if matches else "has no rollout"
+        raise DecisionError(f"{snap.game}: release {release!r} {what}")
+    return matches[0]
+
+
+def _names(given: str, release: str) -> bool:
+    return len(given) >= 7 and release.startswith(given.lower())
+
+
+def _last_completed(snap: GameSnapshot) -> RolloutRecord | None:
+    done = [r for r in snap.records.values() if rollout.ended_state(r) == "succeeded" and r.events]
+    return max(done, key=lambda r: r.events[-1].at) if done else None
+
+
+def decide_approve(
+    snap: GameSnapshot, now: datetime, region_name: str, by: str, release: str | None = None
+) -> Decision:
+    """Approve exactly what the game's rollout waits for (`decide`'s `wait`): a paused step or a
+    region's gate, in `region_name`, and of `release` when one is named."""
+    wait = decide(snap, now).wait
+    if release is not None and not (wait is not None and _names(release, wait.release)):
+        record = find_record(snap, release)
+        state = rollout.ended_state(record)
+        raise DecisionError(
+            f"{snap.game}: release {_short(record.release)} waits for no approval"
+            + (f": it has ended ({state})" if state else "")
         )
-    raise DecisionError(f"{snap.game}: nothing in {region_name} waits for an approval")
+    if wait is None:
+        raise DecisionError(f"{snap.game}: nothing waits for an approval")
+    if wait.region != region_name:
+        what = "its approval gate" if wait.step is None else f"a paused step ({wait.step}%)"
+        raise DecisionError(
+            f"{snap.game}: nothing in {region_name} waits for an approval; the rollout waits for {what} in {wait.region}"
+        )
+    approve = _approval_event(wait, now, by)
+    where = f"region {region_name}" if wait.step is None else f"{region_name}/{wait.step}%"
+    return Decision(snap.game, f"approved {where} by {by}", (_events(snap, wait.release, wait.tree, approve),))
 
 
-def _last(events: Sequence[Event], kind: str) -> Event | None:
-    return next((e for e in reversed(events) if e.type == kind), None)
+_last = rollout.last
 
 
 def _short(sha: str | None) -> str:
@@ -479,7 +500,7 @@ def _due(events: Sequence[Event], pos: Position, region: Region, now: datetime) 
 
 def next_evaluation(snap: GameSnapshot, now: datetime) -> timedelta | None:
     """How long until the step in flight is judged (for `status`); None when nothing waits on time."""
-    record = next((r for r in snap.records.values() if r.ended is None), None)
+    record = rollout.in_flight(snap.records.values())
     info = snap.releases.get(record.release) if record else None
     if record is None or info is None or info.policy is None:
         return None
@@ -487,10 +508,9 @@ def next_evaluation(snap: GameSnapshot, now: datetime) -> timedelta | None:
     if pos is None:
         return None
     region = info.policy.regions[pos.region]
-    events = _step_events(record, region.name, region.steps[pos.step])
-    last_pause, last_approve, last_eval = _last(events, "pause"), _last(events, "approve"), _last(events, "evaluate")
-    paused = last_pause is not None and (last_approve is None or last_approve.at < last_pause.at)
+    events = rollout.step_events(record, region.name, region.steps[pos.step])
+    last_pause, last_eval = _last(events, "pause"), _last(events, "evaluate")
     judged = last_eval is not None and last_eval.outcome == "pass"
-    if paused or judged or last_pause is not None:  # waiting for a person, or already past this step
+    if judged or last_pause is not None:  # waiting for a person, or already past this step
         return None
     return max(timedelta(0), _due(events, pos, region, now) - now)

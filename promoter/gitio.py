@@ -9,7 +9,6 @@ concurrent writers, so it is never used for writes.
 
 from __future__ import annotations
 
-from promoter.errors import HotswapFailure
 import base64
 import hashlib
 import json
@@ -31,6 +30,7 @@ from pipeline.policy import policy_from_spec
 from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, SchemaSet
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
+from promoter.errors import HotswapFailure
 from promoter.model import (
     APPROVALS_ROOT,
     DEPLOY_PREFIX,
@@ -63,12 +63,14 @@ _SECRET_RE = re.compile(r"(://)[^/@\s]+@")
 
 class GitProblem(HotswapFailure):
     """git could not be run or the remote could not be reached (environment error, exit 2)."""
+
     kind = "git"
     retryable = True
 
 
 class PushRejected(HotswapFailure):
     """The remote refused the push for a reason other than a lost race (a hook, permissions)."""
+
     kind = "git-push"
     retryable = False
 
@@ -291,17 +293,7 @@ class Remote:
             tip = self.commit(sha)
             trailers = _trailers(tip)
             release = trailers.get("Hotswap-Release")
-            previous_tree = previous_release = None
-            walker = tip
-            for _ in range(HISTORY_BOUND):
-                if not walker.parents:
-                    break
-                walker = walker.parents[0]
-                parent_trailers = _trailers(walker)
-                if parent_trailers.get("Hotswap-Release") != release or parent_trailers.get("Hotswap-Rollback-Of"):
-                    previous_tree = str(walker.tree_id)
-                    previous_release = parent_trailers.get("Hotswap-Release")
-                    break
+            previous_tree, previous_release = _before(tip, release)
             rings[(match.group(2), int(match.group(3)))] = DeployInfo(
                 commit=sha,
                 tree=str(tip.tree_id),
@@ -557,6 +549,26 @@ def _json_files(tree: pygit2.Tree, folder: str) -> Iterable[Any]:
         return
     for entry in entries:
         yield json.loads(entry.peel(pygit2.Blob).data)
+
+
+def _before(tip: pygit2.Commit, release: str | None) -> tuple[str | None, str | None]:
+    """What a ring served before `release` first reached it: the newest first-parent ancestor that
+    carries another release which was not rolled back on this ring since. So after A, then B, then a
+    revert of B back to A, what came before A is the release before A, never the rolled-back B."""
+    rolled_back: set[str] = set()
+    trailers = _trailers(tip)
+    walker = tip
+    for _ in range(HISTORY_BOUND):
+        if trailers.get("Hotswap-Rollback-Of"):
+            rolled_back.add(trailers["Hotswap-Rollback-Of"])
+        if not walker.parents:
+            return None, None
+        walker = walker.parents[0]
+        trailers = _trailers(walker)
+        carried = trailers.get("Hotswap-Release")
+        if carried != release and carried not in rolled_back:
+            return str(walker.tree_id), carried
+    return None, None
 
 
 def _trailers(commit: pygit2.Commit) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from promoter.errors import HotswapFailure
 import math
 from datetime import datetime
 from typing import Any, Protocol
@@ -12,11 +11,13 @@ from prometheus_api_client import PrometheusConnect
 from prometheus_api_client.exceptions import PrometheusApiClientException
 from urllib3.util.retry import Retry
 
+from promoter.errors import HotswapFailure
 from promoter.gitio import redact
 
 
 class MetricsError(HotswapFailure):
     """A query failed (unreachable, timeout, bad PromQL): never grounds for a promotion or a rollback."""
+
     kind = "prometheus"
     retryable = True
 

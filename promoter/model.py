@@ -128,7 +128,9 @@ class RolloutRecord:
 
     @property
     def ended(self) -> Event | None:
-        return next((e for e in self.events if e.type in TERMINAL), None)
+        # The last ending event: a release that completed and was rolled back later has ended by
+        # its rollback.
+        return next((e for e in reversed(self.events) if e.type in TERMINAL), None)
 
     def appended(self, *events: Event) -> RolloutRecord:
         return RolloutRecord(self.game, self.release, self.tree, self.events + events)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from promoter.decide import decide, next_evaluation, position
+from promoter.decide import decide, next_evaluation, position, rollout_state
 from promoter.model import GameSnapshot
+from promoter.rollout import in_flight as running_rollout
 
 FORMAT_VERSION = 1
 
 
 def game_status(snap: GameSnapshot, now: datetime) -> dict[str, Any]:
     decision = decide(snap, now)
-    in_flight = next((r for r in snap.records.values() if r.ended is None), None)
+    in_flight = running_rollout(snap.records.values())
     release = in_flight.release if in_flight else (snap.candidate.commit if snap.candidate else None)
     info = snap.releases.get(release) if release else None
     policy = info.policy if info else None
@@ -40,6 +41,7 @@ def game_status(snap: GameSnapshot, now: datetime) -> dict[str, Any]:
         rollout = {
             "id": in_flight.id,
             "release": in_flight.release,
+            "state": rollout_state(snap, in_flight, now),
             "region": policy.regions[pos.region].name if pos else None,
             "step": policy.regions[pos.region].steps[pos.step] if pos else None,
             "stepsDone": done,

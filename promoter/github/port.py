@@ -3,22 +3,25 @@ doubles implement the port. Kept free of github3 so commands that may never talk
 
 from __future__ import annotations
 
-from promoter.errors import HotswapFailure
 import os
 from dataclasses import dataclass
 from typing import Protocol
+
+from promoter.errors import HotswapFailure
 
 DEFAULT_SERVER = "https://github.com"
 
 
 class GitHubUnavailable(HotswapFailure):
     """GitHub could not be told or asked this time; nothing about the rollout depends on it."""
+
     kind = "github"
     retryable = True
 
 
 class GitHubSettingsError(HotswapFailure):
     """The GitHub settings are incomplete or malformed (a usage error)."""
+
     kind = "github-settings"
     retryable = False
 

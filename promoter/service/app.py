@@ -13,18 +13,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from pipeline.documents import SourceFile, game_of, is_config_path
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS
-from promoter.decide import DecisionError, decide_approve, decide_rollback
+from promoter import usecases
+from promoter.decide import DecisionError
 from promoter.github.notifier import Notifier
 from promoter.github.port import GitHubPort, GitHubUnavailable
 from promoter.gitio import GitProblem, PushRejected, RefUpdate, Remote, redact
 from promoter.model import MAIN_REF, GameSnapshot, RolloutRecord
-from promoter.reconcile import Outcome, Reconciler, apply_with_retry, reject
+from promoter.reconcile import Outcome, Reconciler, reject
+from promoter.rollout import ended_state
 from promoter.service.auth import AuthSettings, Forbidden, Principal, Unauthorized, authenticate, require
 from promoter.service.limits import DeliveryLog, RateLimiter, signature_ok
 from promoter.service.page import render
@@ -237,7 +240,8 @@ def create_app(service: Service) -> FastAPI:
         who = principal(request, "viewer")
         if isinstance(who, JSONResponse):
             return who
-        items = [deployment(s, r) for s in service.snapshots() for r in s.records.values()]
+        now = datetime.now(UTC)
+        items = [deployment(s, r, now) for s in service.snapshots() for r in s.records.values()]
         items.sort(key=lambda d: d["startedAt"] or "", reverse=True)
         return {"deployments": items}
 
@@ -250,7 +254,7 @@ def create_app(service: Service) -> FastAPI:
         if found is None:
             return _error(404, f"no deployment {rollout!r}")
         snap, record = found
-        return deployment(snap, record) | {"history": [e.as_json() for e in record.events]}
+        return deployment(snap, record, datetime.now(UTC)) | {"history": [e.as_json() for e in record.events]}
 
     @app.get("/api/v1/deployments/{rollout}/metrics")
     def rollout_metrics(rollout: str, request: Request) -> Any:
@@ -260,7 +264,9 @@ def create_app(service: Service) -> FastAPI:
         found = service.find(rollout)
         return _error(404, f"no deployment {rollout!r}") if found is None else deployment_metrics(found[1])
 
-    async def act(request: Request, rollout: str, field_name: str, make: Callable[..., Any]) -> Any:
+    async def act(request: Request, rollout_id: str, field_name: str, name: str) -> Any:
+        """Approve or roll back exactly the rollout the id names: an ended rollout answers 409 with
+        its state; a retry of an action already taken answers with the earlier result (changed: false)."""
         who = principal(request, "operator")
         if isinstance(who, JSONResponse):
             return who
@@ -270,34 +276,46 @@ def create_app(service: Service) -> FastAPI:
         value = data.get(field_name)
         if not isinstance(value, str) or not value.strip():
             return _error(422, "invalid request", fields={field_name: "required, a non-empty string"})
-        found = service.find(rollout)
+        found = await run_in_threadpool(service.find, rollout_id)
         if found is None:
-            return _error(404, f"no deployment {rollout!r}")
-        game = found[0].game
-        try:
+            return _error(404, f"no deployment {rollout_id!r}")
+        snap, record = found
+        state = ended_state(record)
+        if state is not None and not (name == "rollback" and state == "rolled-back"):
+            return _error(409, f"deployment {rollout_id} has ended: {state}", state=state)
+
+        def run() -> usecases.Result:
             with service.lock:
                 service.remote.fetch()
-                outcome = apply_with_retry(
-                    service.remote,
-                    game,
-                    lambda s, n: make(s, n, value, who.subject),
-                    service.reconciler.clock,
-                    service.reconciler.revert_main,
-                )
+                clock, mode = service.reconciler.clock, service.reconciler.revert_main
+                if name == "rollback":
+                    return usecases.rollback(service.remote, snap.game, value, who.subject, record.release, clock, mode)
+                return usecases.approve(service.remote, snap.game, value, who.subject, record.release, clock)
+
+        try:
+            result = await run_in_threadpool(run)
         except DecisionError as exc:
             return _error(409, str(exc))
-        if outcome.error:
-            return _error(502, outcome.summary)
-        service.wake.set()
-        return {"game": game, "result": outcome.summary, "by": who.subject}
+        if result.outcome.error:
+            return _error(502, result.outcome.summary)
+        if result.changed:
+            service.wake.set()
+        return {
+            "game": snap.game,
+            "deployment": record.id,
+            "release": record.release,
+            "result": result.outcome.summary,
+            "changed": result.changed,
+            "by": who.subject,
+        }
 
-    @app.post("/api/v1/deployments/{rollout}/rollback")
-    async def rollback(rollout: str, request: Request) -> Any:
-        return await act(request, rollout, "reason", decide_rollback)
+    @app.post("/api/v1/deployments/{rollout_id}/rollback")
+    async def rollback(rollout_id: str, request: Request) -> Any:
+        return await act(request, rollout_id, "reason", "rollback")
 
-    @app.post("/api/v1/deployments/{rollout}/approve")
-    async def approve(rollout: str, request: Request) -> Any:
-        return await act(request, rollout, "region", decide_approve)
+    @app.post("/api/v1/deployments/{rollout_id}/approve")
+    async def approve(rollout_id: str, request: Request) -> Any:
+        return await act(request, rollout_id, "region", "approve")
 
     @app.post("/api/v1/game-configs")
     async def propose(request: Request) -> Any:

@@ -5,24 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from promoter.decide import position
+from promoter.decide import position, rollout_state
 from promoter.model import GameSnapshot, RolloutRecord
 from promoter.status import game_status
 
 
-def deployment_state(record: RolloutRecord) -> str:
-    if record.ended is not None:
-        return {"complete": "succeeded", "bootstrap": "succeeded", "rollback": "rolled-back", "reject": "rejected"}.get(
-            record.ended.type, record.ended.type
-        )
-    pauses = [e for e in record.events if e.type == "pause"]
-    approvals = [e for e in record.events if e.type == "approve"]
-    if pauses and (not approvals or approvals[-1].at < pauses[-1].at):
-        return "paused"
-    return "in-progress"
-
-
-def deployment(snap: GameSnapshot, record: RolloutRecord) -> dict[str, Any]:
+def deployment(snap: GameSnapshot, record: RolloutRecord, now: datetime) -> dict[str, Any]:
     info = snap.releases.get(record.release)
     pos = position(snap, info.policy, record.release) if info and info.policy and record.ended is None else None
     region = info.policy.regions[pos.region] if info and info.policy and pos else None
@@ -30,7 +18,7 @@ def deployment(snap: GameSnapshot, record: RolloutRecord) -> dict[str, Any]:
         "id": record.id,
         "game": record.game,
         "release": record.release,
-        "state": deployment_state(record),
+        "state": rollout_state(snap, record, now),
         "startedAt": record.events[0].at.isoformat() if record.events else None,
         "endedAt": record.ended.at.isoformat() if record.ended else None,
         "region": region.name if region else None,

@@ -125,6 +125,12 @@ def test_a_warning_pauses_and_approve_resumes(tmp_path: Path, fleet: Fleet, game
     assert code == 0, out
     approval = next(e for e in repo.events(release) if e["type"] == "approve")
     assert approval["by"] == "alice" and approval["step"] == 10
+    # Approving the same release again answers with the earlier approval and writes nothing.
+    refs = repo.refs()
+    argv = ["approve", "--remote", repo.url, "--cache", str(tmp_path / "c2"), "--game", game_name]
+    code, out, _ = run_cli([*argv, "--region", "NA-WEST", "--release", release[:12], "--by", "bob"])
+    assert code == 0 and "already approved NA-WEST by alice" in out, out
+    assert repo.refs() == refs
     reconciler.run_once([game_name])
     assert carries(repo, release, [("NA-WEST", 50)])
 

@@ -100,6 +100,30 @@ def test_approve_and_rollback_through_the_api(api: Api) -> None:
     assert api.repo.trailers(f"refs/heads/deploy/{api.repo.game}/NA-WEST/ring-10")["Hotswap-Rollback-Of"] == api.release
 
 
+def test_actions_apply_only_to_the_rollout_named_and_retries_change_nothing(api: Api) -> None:
+    game = api.repo.game
+    rollout = f"{game}-{api.release[:12]}"
+    (bootstrap,) = [d for d in api.get("/api/v1/deployments").json()["deployments"] if d["release"] != api.release]
+    assert bootstrap["state"] == "succeeded"
+    refs = api.repo.refs()
+    # A finished rollout cannot be approved or rolled back through its id: 409 with its state.
+    for action, body in (("approve", {"region": "EU-WEST"}), ("rollback", {"reason": "wrong id"})):
+        response = api.post(f"/api/v1/deployments/{bootstrap['id']}/{action}", "operator", body)
+        assert response.status_code == 409 and response.json()["state"] == "succeeded", response.text
+    assert api.repo.refs() == refs
+
+    first = api.post(f"/api/v1/deployments/{rollout}/rollback", "operator", {"reason": "players report lag"})
+    assert first.status_code == 200 and first.json()["changed"] is True, first.text
+    assert first.json()["release"] == api.release
+    refs = api.repo.refs()
+    # The same URL again: the earlier result, and no other release is touched.
+    again = api.post(f"/api/v1/deployments/{rollout}/rollback", "operator", {"reason": "players report lag"})
+    assert again.status_code == 200 and again.json()["changed"] is False, again.text
+    assert "already rolled back" in again.json()["result"]
+    assert api.repo.refs() == refs
+    assert api.post(f"/api/v1/deployments/{rollout}/approve", "operator", {"region": "NA-WEST"}).status_code == 409
+
+
 def test_a_bad_config_gets_422_with_findings_and_nothing_is_written(api: Api) -> None:
     before = api.repo.refs()
     path = f"configs/{api.repo.game}/balance.yaml"
