@@ -94,5 +94,5 @@ def _num(value: float | None) -> str:
 
 
 def worst(results: tuple[CheckResult, ...]) -> Verdict:
-    verdicts = {r.verdict for r in results}
+    verdicts = {r.verdict for r in results} - {"n/a"}
     return next((v for v in VERDICT_ORDER if v in verdicts), "pass")

@@ -70,7 +70,7 @@ def _check(source: MetricsSource, check: Check, values: dict[str, str], at: date
         absolute = [t if t and not t.relative else None for t in (check.critical, check.warning)]
         if not any(absolute):
             return CheckResult(
-                check.name, "pass", message="no baseline cohort at this step; relative threshold not applicable"
+                check.name, "n/a", message="no baseline cohort at this step; relative threshold not applicable"
             )
         check = replace(check, baseline=None, critical=absolute[0], warning=absolute[1])
     candidate = _query(source, check.query, values, at)

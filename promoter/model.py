@@ -14,8 +14,9 @@ RELEASE_TAG_PREFIX = "refs/tags/release/"
 LEDGER_REF = "refs/heads/hotswap/ledger"
 MAIN_REF = "refs/heads/main"
 
-Verdict = Literal["pass", "warning", "critical", "inconclusive", "error"]
-# Worst first: a rollout is judged by its worst check.
+Verdict = Literal["pass", "warning", "critical", "inconclusive", "error", "n/a"]
+# Worst first: a rollout is judged by its worst check. "n/a" (a check that does not apply at this
+# step) judges nothing and is shown as such, never as a pass.
 VERDICT_ORDER: tuple[Verdict, ...] = ("critical", "warning", "error", "inconclusive", "pass")
 
 

@@ -86,3 +86,22 @@ def test_values_cannot_inject_matchers() -> None:
 def test_interval_renders_as_promql_seconds() -> None:
     assert promql_duration(timedelta(minutes=30)) == "1800s"
     assert promql_duration(timedelta(milliseconds=10)) == "1s"
+
+
+def test_checks_that_do_not_apply_are_na_never_pass() -> None:
+    from datetime import UTC, datetime
+
+    from promoter.evaluate import evaluate
+    from promoter.model import EvaluationRequest
+    from tests.promoter.test_decide import POLICY
+
+    class Steady:
+        def query(self, promql: str, at: datetime) -> float | None:
+            return 1.0
+
+    # At a region's 100% step there is no baseline cohort: the relative-only check does not apply.
+    request = EvaluationRequest("g", "NA-WEST", 100, "b" * 12, None, POLICY)
+    (churn,) = evaluate(Steady(), request, datetime(2026, 11, 1, tzinfo=UTC))
+    assert churn.verdict == "n/a" and "not applicable" in churn.message
+    assert worst((churn,)) == "pass"  # it judges nothing: the step is not held by it
+    assert worst((churn, CheckResult("crashes", "warning"))) == "warning"
