@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from promoter.errors import HotswapFailure
 import hashlib
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Protocol
 import pygit2
 
 from pipeline.documents import CONFIG_SUFFIXES
+from promoter.gitcli import check_remote_url, git_env
 
 GIT_TIMEOUT = 30
 
@@ -78,7 +78,7 @@ class GitRingSource:
     def __init__(
         self, url: str, ref: str, cache: Path | None = None, max_bytes: int = 1 << 20, in_place: bool = True
     ) -> None:
-        self.url = url
+        self.url = check_remote_url(url)
         self.ref = ref
         self.max_bytes = max_bytes
         local = url.removeprefix("file://")
@@ -100,7 +100,7 @@ class GitRingSource:
                 return str(self.local.references[self.ref].target)
             except KeyError:
                 return None
-        out = self._git("ls-remote", self.url, self.ref).stdout.split()
+        out = self._git("ls-remote", "--", self.url, self.ref).stdout.split()
         return out[0] if out else None
 
     def fetch(self, version: str) -> Fetched:
@@ -111,7 +111,7 @@ class GitRingSource:
                 raise SourceProblem("a remote URL needs a cache directory")
             repo = self._cache_repo()
             self._git(
-                "--git-dir", str(self.cache), "fetch", "--quiet", "--depth=1", self.url, f"+{self.ref}:{self.ref}"
+                "--git-dir", str(self.cache), "fetch", "--quiet", "--depth=1", "--", self.url, f"+{self.ref}:{self.ref}"
             )
         try:
             commit = repo[version].peel(pygit2.Commit)
@@ -127,7 +127,7 @@ class GitRingSource:
                 text=True,
                 timeout=GIT_TIMEOUT,
                 check=False,
-                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+                env=git_env(self.url),
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise SourceProblem(f"git {args[0]}: {exc}") from None
