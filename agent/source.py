@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from promoter.errors import HotswapFailure
 import hashlib
 import subprocess
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Protocol
 import pygit2
 
 from pipeline.documents import CONFIG_SUFFIXES
+from promoter.errors import HotswapFailure
 from promoter.gitcli import check_remote_url, git_env
 
 GIT_TIMEOUT = 30
@@ -19,6 +19,7 @@ GIT_TIMEOUT = 30
 
 class SourceProblem(HotswapFailure):
     """The source cannot be read right now (network, missing ref): the agent keeps its config and backs off."""
+
     kind = "source"
     retryable = True
 

@@ -9,7 +9,6 @@ concurrent writers, so it is never used for writes.
 
 from __future__ import annotations
 
-from promoter.errors import HotswapFailure
 import hashlib
 import json
 import os
@@ -30,6 +29,7 @@ from pipeline.policy import policy_from_spec
 from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, SchemaSet
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
+from promoter.errors import HotswapFailure
 from promoter.gitcli import check_remote_url, git_env
 from promoter.model import (
     APPROVALS_ROOT,
@@ -63,12 +63,14 @@ _SECRET_RE = re.compile(r"(://)[^/@\s]+@")
 
 class GitProblem(HotswapFailure):
     """git could not be run or the remote could not be reached (environment error, exit 2)."""
+
     kind = "git"
     retryable = True
 
 
 class PushRejected(HotswapFailure):
     """The remote refused the push for a reason other than a lost race (a hook, permissions)."""
+
     kind = "git-push"
     retryable = False
 
@@ -135,7 +137,14 @@ class Remote:
     def fetch(self) -> None:
         self._forget()
         self._git(
-            "fetch", "--quiet", "--prune", "--force", "--", self.url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"
+            "fetch",
+            "--quiet",
+            "--prune",
+            "--force",
+            "--",
+            self.url,
+            "+refs/heads/*:refs/heads/*",
+            "+refs/tags/*:refs/tags/*",
         )
 
     def push(self, updates: Sequence[RefUpdate]) -> PushResult:
