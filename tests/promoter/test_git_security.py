@@ -74,6 +74,7 @@ def test_the_git_token_travels_in_the_environment_never_on_a_command_line(
     command_lines = argv_log.read_text(errors="replace")
     words = {word for line in command_lines.splitlines() for word in line.split("\0")}
     assert {"fetch", "push", "ls-remote"} <= words  # every call went through the wrapper
+    assert "run_command: git remote-https" in trace.read_text()  # the children's command lines are traced too
     basic = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
     for secret in (TOKEN, basic, "extraHeader", "Authorization"):
         assert secret not in command_lines
