@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import pygit2
 
 from pipeline.documents import CONFIG_SUFFIXES
 from promoter.errors import HotswapFailure
+from promoter.gitcli import check_remote_url, git_env
 
 GIT_TIMEOUT = 30
 
@@ -79,7 +79,7 @@ class GitRingSource:
     def __init__(
         self, url: str, ref: str, cache: Path | None = None, max_bytes: int = 1 << 20, in_place: bool = True
     ) -> None:
-        self.url = url
+        self.url = check_remote_url(url)
         self.ref = ref
         self.max_bytes = max_bytes
         local = url.removeprefix("file://")
@@ -101,7 +101,7 @@ class GitRingSource:
                 return str(self.local.references[self.ref].target)
             except KeyError:
                 return None
-        out = self._git("ls-remote", self.url, self.ref).stdout.split()
+        out = self._git("ls-remote", "--", self.url, self.ref).stdout.split()
         return out[0] if out else None
 
     def fetch(self, version: str) -> Fetched:
@@ -112,7 +112,7 @@ class GitRingSource:
                 raise SourceProblem("a remote URL needs a cache directory")
             repo = self._cache_repo()
             self._git(
-                "--git-dir", str(self.cache), "fetch", "--quiet", "--depth=1", self.url, f"+{self.ref}:{self.ref}"
+                "--git-dir", str(self.cache), "fetch", "--quiet", "--depth=1", "--", self.url, f"+{self.ref}:{self.ref}"
             )
         try:
             commit = repo[version].peel(pygit2.Commit)
@@ -128,7 +128,7 @@ class GitRingSource:
                 text=True,
                 timeout=GIT_TIMEOUT,
                 check=False,
-                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+                env=git_env(self.url),
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise SourceProblem(f"git {args[0]}: {exc}") from None

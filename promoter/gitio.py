@@ -9,7 +9,6 @@ concurrent writers, so it is never used for writes.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -31,6 +30,7 @@ from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, Sche
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
 from promoter.errors import HotswapFailure
+from promoter.gitcli import check_remote_url, git_env
 from promoter.model import (
     APPROVALS_ROOT,
     DEPLOY_PREFIX,
@@ -102,7 +102,7 @@ class Remote:
     """A remote repository, seen through a local bare cache."""
 
     def __init__(self, url: str, cache_root: Path) -> None:
-        self.url = url
+        self.url = check_remote_url(url)
         key = hashlib.sha256(url.encode()).hexdigest()[:16]
         self.path = cache_root / f"{key}.git"
         if not self.path.exists():
@@ -117,20 +117,14 @@ class Remote:
     # --- git CLI --------------------------------------------------------------------------------
 
     def _git(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
-        config: list[str] = []
-        token = os.environ.get("HOTSWAP_GIT_TOKEN")
-        if token and self.url.startswith("https://"):
-            basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-            config = ["-c", f"http.extraHeader=Authorization: Basic {basic}"]
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
         try:
             result = subprocess.run(
-                ["git", *config, "--git-dir", str(self.path), *args],
+                ["git", "--git-dir", str(self.path), *args],
                 input=input,
                 capture_output=True,
                 text=True,
                 timeout=GIT_TIMEOUT,
-                env=env,
+                env=git_env(self.url),
                 check=False,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -143,7 +137,14 @@ class Remote:
     def fetch(self) -> None:
         self._forget()
         self._git(
-            "fetch", "--quiet", "--prune", "--force", self.url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"
+            "fetch",
+            "--quiet",
+            "--prune",
+            "--force",
+            "--",
+            self.url,
+            "+refs/heads/*:refs/heads/*",
+            "+refs/tags/*:refs/tags/*",
         )
 
     def push(self, updates: Sequence[RefUpdate]) -> PushResult:
@@ -151,7 +152,7 @@ class Remote:
             return PushResult(True)
         args = ["push", "--atomic", "--porcelain"]
         args += [f"--force-with-lease={u.ref}:{u.expected or ''}" for u in updates]
-        args += [self.url, *(f"{u.new}:{u.ref}" for u in updates)]
+        args += ["--", self.url, *(f"{u.new}:{u.ref}" for u in updates)]
         result = self._git(*args, check=False)
         rows = [line.split("\t") for line in result.stdout.splitlines() if line[:1] in " +-*!=" and "\t" in line]
         rejected = [row for row in rows if row[0] == "!"]

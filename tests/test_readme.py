@@ -3,6 +3,7 @@ names a real subcommand and real flags."""
 
 from __future__ import annotations
 
+import argparse
 import re
 import shlex
 import threading
@@ -71,7 +72,8 @@ def command_lines() -> list[list[str]]:
 @pytest.mark.parametrize("argv", command_lines(), ids=lambda a: " ".join(a[:2]))
 def test_every_command_line_in_the_readme_names_real_flags(argv: list[str]) -> None:
     parser = build_parser()
-    subcommands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    subcommands: dict[str, argparse.ArgumentParser] = action.choices
     assert argv[1] in subcommands, f"`hotswap {argv[1]}` is not a subcommand"
     known = {opt for action in subcommands[argv[1]]._actions for opt in action.option_strings}
     flags = {a.split("=", 1)[0] for a in argv[2:] if a.startswith("--")}

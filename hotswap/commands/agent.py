@@ -16,6 +16,7 @@ from agent.sidecar import SidecarError, notify, publish
 from agent.snapshot import ConfigSnapshot
 from agent.source import SourceProblem
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem
+from promoter.gitcli import check_remote_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_remote_url(args.remote)  # before anything runs git with it
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     cache = args.cache or args.out.parent / f".{args.out.name}.cache"
     agent = Agent(args.game, args.region, args.server_id, GitRemote(args.remote, cache))

@@ -1,4 +1,5 @@
-"""hotswap serve --remote URL --prometheus URL [--host H] [--port P] [--interval S] [--tls-cert F --tls-key F]"""
+"""hotswap serve --remote URL --prometheus URL [--host H] [--port P] [--interval S] [--tls-cert F --tls-key F]
+[--jwt-issuer ISS] [--jwt-audience AUD]"""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ from promoter.github.notifier import Notifier
 from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
 from promoter.reconcile import Reconciler, utc_now
-from promoter.service.auth import AuthSettings
+from promoter.service.auth import AuthSettings, WeakSecret
+
+ENV_JWT_SECRET = "HOTSWAP_JWT_SECRET"
+ENV_JWT_ISSUER = "HOTSWAP_JWT_ISSUER"
+ENV_JWT_AUDIENCE = "HOTSWAP_JWT_AUDIENCE"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,15 +36,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM)")
     parser.add_argument("--tls-key", type=Path, help="and this private key (PEM)")
     parser.add_argument("--public-status", action="store_true", help="serve the status page at / without a token")
+    parser.add_argument("--jwt-issuer", help=f"accept only tokens with this `iss` (env {ENV_JWT_ISSUER})")
+    parser.add_argument("--jwt-audience", help=f"accept only tokens with this `aud` (env {ENV_JWT_AUDIENCE})")
 
 
-def settings_from_env() -> tuple[AuthSettings, bytes | None]:
+def settings_from_env(args: argparse.Namespace) -> tuple[AuthSettings, bytes | None]:
+    """Flags first, then the environment; secrets only from the environment (a command line is public)."""
     public_key_file = os.environ.get("HOTSWAP_JWT_PUBLIC_KEY_FILE")
-    auth = AuthSettings(
-        secret=os.environ.get("HOTSWAP_JWT_SECRET"),
-        public_key=Path(public_key_file).read_text() if public_key_file else None,
-        audience=os.environ.get("HOTSWAP_JWT_AUDIENCE"),
-    )
+    try:
+        auth = AuthSettings(
+            secret=os.environ.get(ENV_JWT_SECRET) or None,
+            public_key=Path(public_key_file).read_text() if public_key_file else None,
+            audience=args.jwt_audience or os.environ.get(ENV_JWT_AUDIENCE) or None,
+            issuer=args.jwt_issuer or os.environ.get(ENV_JWT_ISSUER) or None,
+        )
+    except WeakSecret as exc:
+        raise UsageError(f"{ENV_JWT_SECRET}: {exc} (make one with `openssl rand -hex 32`)") from None
     webhook = os.environ.get("HOTSWAP_WEBHOOK_SECRET")
     return auth, webhook.encode() if webhook else None
 
@@ -54,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"no Prometheus: give --prometheus URL or set {ENV_PROMETHEUS}")
     if bool(args.tls_cert) != bool(args.tls_key):
         raise UsageError("--tls-cert and --tls-key go together")
-    auth, webhook = settings_from_env()
+    auth, webhook = settings_from_env(args)
     if not auth.enabled:
         raise UsageError("set HOTSWAP_JWT_SECRET or HOTSWAP_JWT_PUBLIC_KEY_FILE: the API needs authentication")
     github = github_from_env()

@@ -8,6 +8,7 @@ import threading
 
 from agent.simulator import Fleet
 from hotswap.errors import EXIT_OK, UsageError
+from promoter.gitcli import check_remote_url
 
 DEFAULT_REGIONS = ["NA-WEST", "NA-EAST", "EU-WEST", "EU-EAST", "APAC"]
 
@@ -24,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_remote_url(args.remote)  # before anything runs git with it
     if args.servers_per_region < 1:
         raise UsageError("--servers-per-region must be at least 1")
     logging.basicConfig(level=logging.WARNING)

@@ -3,7 +3,6 @@ receive GitHub webhooks, export metrics. It never writes main: config changes be
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -29,7 +28,7 @@ from promoter.model import MAIN_REF, GameSnapshot, RolloutRecord
 from promoter.reconcile import Outcome, Reconciler, reject
 from promoter.rollout import ended_state
 from promoter.service.auth import AuthSettings, Forbidden, Principal, Unauthorized, authenticate, require
-from promoter.service.limits import DeliveryLog, RateLimiter, signature_ok
+from promoter.service.limits import DeliveryLog, RateLimiter, client_key, signature_ok
 from promoter.service.page import render
 from promoter.service.views import deployment, deployment_metrics, game_configs
 
@@ -155,9 +154,8 @@ def create_app(service: Service) -> FastAPI:
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             return _error(413, f"the body is over {MAX_BODY} bytes")
         if request.url.path not in ("/healthz", "/readyz", "/metrics"):
-            client = request.client.host if request.client else "?"
-            token = request.headers.get("authorization", "")
-            key = client + ":" + hashlib.sha256(token.encode()).hexdigest()[:16]
+            address = request.client.host if request.client else "?"
+            key = client_key(service.auth, request.headers.get("authorization"), address)
             wait = service.limiter.take(key)
             if wait:
                 return JSONResponse(

@@ -8,6 +8,7 @@ from typing import Any
 import jwt
 
 ROLES = ("viewer", "operator", "admin")
+MIN_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key at least as long as the hash
 
 
 class Unauthorized(Exception):
@@ -18,11 +19,20 @@ class Forbidden(Exception):
     """A valid token whose role is not enough: HTTP 403."""
 
 
+class WeakSecret(ValueError):
+    """An HS256 secret too short to resist guessing: the server does not start."""
+
+
 @dataclass(frozen=True)
 class AuthSettings:
     secret: str | None = None  # HS256 shared secret
     public_key: str | None = None  # RS256 public key (PEM)
-    audience: str | None = None
+    audience: str | None = None  # when set, a token must carry this `aud`
+    issuer: str | None = None  # when set, a token must carry this `iss`
+
+    def __post_init__(self) -> None:
+        if self.secret and len(self.secret.encode()) < MIN_SECRET_BYTES:
+            raise WeakSecret(f"the HS256 secret is {len(self.secret.encode())} bytes, under {MIN_SECRET_BYTES}")
 
     @property
     def enabled(self) -> bool:
@@ -46,6 +56,7 @@ def authenticate(settings: AuthSettings, header: str | None) -> Principal:
             key,  # type: ignore[arg-type]
             algorithms=[algorithm],  # never "none", never the token's own choice
             audience=settings.audience,
+            issuer=settings.issuer,
             options={"require": ["exp", "sub"], "verify_aud": settings.audience is not None},
         )
     except jwt.PyJWTError as exc:

@@ -9,6 +9,8 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from promoter.service.auth import AuthSettings, Forbidden, Unauthorized, authenticate
+
 
 @dataclass
 class _Bucket:
@@ -38,6 +40,18 @@ class RateLimiter:
                 bucket.tokens -= 1
                 return 0.0
             return (1 - bucket.tokens) / self.rate
+
+
+def client_key(auth: AuthSettings, authorization: str | None, address: str) -> str:
+    """Whom a request is counted against: the verified subject of its token, else its address.
+    What a client can vary for free (padding, a forged or junk token, other headers) never buys it a
+    fresh bucket; only a token the server signed does, and one bucket per subject."""
+    if auth.enabled and authorization:
+        try:
+            return "sub:" + authenticate(auth, authorization).subject
+        except (Unauthorized, Forbidden):
+            pass
+    return "addr:" + address
 
 
 def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
