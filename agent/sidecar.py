@@ -8,7 +8,6 @@ reload (`realpath DIR`) and reads every file from that folder.
 
 from __future__ import annotations
 
-from promoter.errors import HotswapFailure
 import os
 import shutil
 import signal
@@ -16,6 +15,8 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from promoter.errors import HotswapFailure
 
 KEEP_VERSIONS = 2
 GRACE_SECONDS = 60.0  # a reader that resolved the link a moment ago may still be reading an old folder
@@ -31,7 +32,16 @@ def versions_dir(out: Path) -> Path:
 
 
 def publish(out: Path, version: str, files: Mapping[str, bytes], grace: float = GRACE_SECONDS) -> Path:
-    """Make `out` show exactly `files`; returns the version folder it now points to."""
+    """Make `out` show exactly `files`; returns the version folder it now points to.
+
+    Any failure is a SidecarError and leaves `out` as it was (the link is replaced last)."""
+    try:
+        return _publish(out, version, files, grace)
+    except OSError as exc:
+        raise SidecarError(f"cannot publish {version[:12]} to {out}: {exc}") from None
+
+
+def _publish(out: Path, version: str, files: Mapping[str, bytes], grace: float) -> Path:
     if out.exists() and not out.is_symlink():
         raise SidecarError(f"{out} exists and is not a link HotSwap manages; remove it or choose another --out")
     store = versions_dir(out)
