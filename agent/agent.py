@@ -216,7 +216,7 @@ class Agent:
     def _failed(self, kind: str, message: str) -> None:
         self.last_error = message
         self.metrics.errors.labels(**self._labels, kind=kind).inc()
-        log.warning("%s: %s", self.server_id, message)
+        log.warning("%s: %s: %s", self.server_id, kind, " | ".join(message.splitlines()))  # one line per failure
 
     def _update_pinned(self) -> None:
         self.metrics.pinned.labels(**self._labels).set(self.pinned_to_older())
