@@ -23,6 +23,9 @@ from promoter.errors import HotswapFailure
 
 log = logging.getLogger("hotswap.agent")
 Listener = Callable[[ConfigSnapshot | None, ConfigSnapshot], None]
+# Makes a new config visible outside the process (the sidecar's folder) before it is swapped in; raising
+# (a HotswapFailure, kind "publish") fails the swap: the old config stays and the next poll tries again.
+Publisher = Callable[[ConfigSnapshot], None]
 
 _SCHEMAS: SchemaSet | None = None
 
@@ -69,10 +72,12 @@ class Agent:
         source: GitRemote | ConfigSource,
         registry: CollectorRegistry = REGISTRY,
         schemas: SchemaSet | None = None,
+        publisher: Publisher | None = None,
     ) -> None:
         self.game, self.region, self.server_id = game, region, server_id
         self.source = source
         self.schemas = schemas
+        self.publisher = publisher
         self.metrics = AgentMetrics.for_registry(registry)
         self._labels = {"game": game, "region": region, "server": server_id}
         self._snapshot: ConfigSnapshot | None = None
@@ -128,27 +133,38 @@ class Agent:
     def poll_once(self) -> bool:
         """Check the ring; swap in a new valid config. True when the config changed.
 
-        Fetch errors raise SourceProblem; an invalid config raises InvalidConfig. Either way the
-        old config stays in place and the error is counted.
+        Every failure is counted here, by kind, and raised as a HotswapFailure: SourceProblem (kind
+        "fetch", or "malformed" for a commit that cannot be read as a config folder), InvalidConfig,
+        a publisher's failure ("publish"), and any unexpected exception ("internal"). Whatever fails,
+        the old config stays in place.
         """
+        try:
+            return self._follow()
+        except HotswapFailure as exc:
+            self._failed(exc.kind, str(exc))
+            raise
+        except Exception as exc:  # a bug or an input nothing foresaw: count it, never lose the thread
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            self._failed("internal", message)
+            raise HotswapFailure(message, kind="internal") from exc
+
+    def _follow(self) -> bool:
         for _ in range(3):  # a new policy can move the server to another ring: follow it at once
             source = self._ring_source()
-            try:
-                version = source.current()
-                if version is None:
-                    raise SourceProblem(f"{getattr(source, 'ref', 'the source')} does not exist")
-                if version == self._refused or (self._snapshot is not None and version == self._snapshot.version):
-                    self.metrics.last_success.labels(**self._labels).set_to_current_time()
-                    return False
-                fetched = source.fetch(version)
-            except SourceProblem as exc:
-                self._failed("fetch", str(exc))
-                raise
+            version = source.current()
+            if version is None:
+                raise SourceProblem(f"{getattr(source, 'ref', 'the source')} does not exist")
+            if version == self._refused or (self._snapshot is not None and version == self._snapshot.version):
+                self.metrics.last_success.labels(**self._labels).set_to_current_time()
+                return False
+            fetched = source.fetch(version)
             try:
                 snapshot = self._load(fetched)
             except InvalidConfig:
                 self._refused = version
                 raise
+            if self.publisher is not None:
+                self.publisher(snapshot)  # raising here fails the swap: nothing below happens
             ring_before = self.ring
             self._swap(snapshot)
             if self.ring == ring_before or not isinstance(self.source, GitRemote):
@@ -166,13 +182,15 @@ class Agent:
 
     def _validate(self, fetched: Fetched) -> ConfigSnapshot:
         prefix = f"configs/{self.game}/"
-        sources = [SourceFile(prefix + path, data) for path, data in sorted(fetched.files.items())]
-        result = validate(sources, self.schemas or packaged_schemas())
+        sources = [SourceFile(prefix + path, data) for path, data in fetched.files.items()]
+        sources += [SourceFile(prefix + path, b"", problem) for path, problem in fetched.problems.items()]
+        result = validate(sorted(sources, key=lambda s: s.path), self.schemas or packaged_schemas())
         if not result.ok:
             first = next(f for f in result.findings if f.severity == "error")
-            message = f"{fetched.revision}: {result.errors} error(s), first {first.file}:{first.line}: {first.message}"
-            self._failed("invalid", message)
-            raise InvalidConfig(message)
+            raise InvalidConfig(
+                f"{fetched.revision}: {result.errors} error(s), first {first.file}:{first.line}: "
+                f"{first.message} [{first.rule}]"
+            )
         documents = {(d.kind, d.name): freeze(dict(d.spec)) for d in result.parsed}
         return ConfigSnapshot(self.game, fetched.revision, fetched.version, freeze(documents), freeze(fetched.files))
 
@@ -198,18 +216,21 @@ class Agent:
     def _failed(self, kind: str, message: str) -> None:
         self.last_error = message
         self.metrics.errors.labels(**self._labels, kind=kind).inc()
-        log.warning("%s: %s", self.server_id, message)
+        log.warning("%s: %s: %s", self.server_id, kind, " | ".join(message.splitlines()))  # one line per failure
 
     def _update_pinned(self) -> None:
         self.metrics.pinned.labels(**self._labels).set(self.pinned_to_older())
 
     def run(self, stop: threading.Event, interval: float = 2.0, max_backoff: float = 30.0) -> None:
-        """Poll until `stop` is set: jitter spreads a fleet's polls, errors back off exponentially."""
+        """Poll until `stop` is set: jitter spreads a fleet's polls, errors back off exponentially.
+
+        Nothing ends the loop but `stop`: poll_once has counted and logged every failure already.
+        """
         delay = interval
         while not stop.is_set():
             try:
                 self.poll_once()
                 delay = interval
-            except (SourceProblem, InvalidConfig):
+            except Exception:
                 delay = min(max_backoff, delay * 2)
             stop.wait(delay * random.uniform(0.8, 1.2))

@@ -8,6 +8,7 @@ reload (`realpath DIR`) and reads every file from that folder.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -32,7 +33,16 @@ def versions_dir(out: Path) -> Path:
 
 
 def publish(out: Path, version: str, files: Mapping[str, bytes], grace: float = GRACE_SECONDS) -> Path:
-    """Make `out` show exactly `files`; returns the version folder it now points to."""
+    """Make `out` show exactly `files`; returns the version folder it now points to.
+
+    Any failure is a SidecarError and leaves `out` as it was: replacing the link is the last step."""
+    try:
+        return _publish(out, version, files, grace)
+    except OSError as exc:
+        raise SidecarError(f"cannot publish {version[:12]} to {out}: {exc}") from None
+
+
+def _publish(out: Path, version: str, files: Mapping[str, bytes], grace: float) -> Path:
     if out.exists() and not out.is_symlink():
         raise SidecarError(f"{out} exists and is not a link HotSwap manages; remove it or choose another --out")
     store = versions_dir(out)
@@ -56,9 +66,10 @@ def publish(out: Path, version: str, files: Mapping[str, bytes], grace: float = 
     if link.is_symlink() or link.exists():
         link.unlink()
     link.symlink_to(target.relative_to(out.parent), target_is_directory=True)
-    os.replace(link, out)  # the swap
     os.utime(target)  # the current version is the newest
-    _prune(store, keep=target.name, grace=grace)
+    os.replace(link, out)  # the swap, the last step that can fail the publish
+    with contextlib.suppress(OSError):  # housekeeping: a folder left over is removed by a later publish
+        _prune(store, keep=target.name, grace=grace)
     return target
 
 

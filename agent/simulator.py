@@ -13,10 +13,10 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from agent.agent import Agent, GitRemote, InvalidConfig
+from agent.agent import Agent, GitRemote
 from agent.effects import Effects, effects_of
 from agent.snapshot import ConfigSnapshot
-from agent.source import SourceProblem
+from promoter.errors import HotswapFailure
 
 LABELS = ("game", "region", "server", "config_revision")
 BASE_PLAYERS = 50.0
@@ -119,7 +119,7 @@ class Fleet:
 
     def poll(self) -> None:
         for server in self.servers:
-            with contextlib.suppress(SourceProblem, InvalidConfig):
+            with contextlib.suppress(HotswapFailure):  # counted by the agent; it keeps its config
                 server.agent.poll_once()
 
     def _noise(self) -> float:

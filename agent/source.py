@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import pygit2
 
 from pipeline.documents import CONFIG_SUFFIXES
+from pipeline.gitsource import BrokenObject, blob_size, over_the_limit
 from promoter.errors import HotswapFailure
 from promoter.gitcli import check_remote_url, git_env
 
@@ -20,8 +21,15 @@ GIT_TIMEOUT = 30
 class SourceProblem(HotswapFailure):
     """The source cannot be read right now (network, missing ref): the agent keeps its config and backs off."""
 
-    kind = "source"
+    kind = "fetch"
     retryable = True
+
+
+class MalformedTree(SourceProblem):
+    """The ring's commit or tree cannot be read as a config folder (a missing object, a submodule, an
+    entry of the wrong type): counted apart from fetch failures, the old config stays, the agent retries."""
+
+    kind = "malformed"
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,8 @@ class Fetched:
     version: str
     revision: str
     files: dict[str, bytes]
+    # Files that cannot be used as they are (too large, a symlink): (rule, message), refused by validation.
+    problems: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 class ConfigSource(Protocol):
@@ -51,21 +61,39 @@ def _release_of(commit: pygit2.Commit) -> str:
     return (release or str(commit.id))[:12]
 
 
-def _tree_files(repo: pygit2.Repository, tree: pygit2.Tree, max_bytes: int) -> dict[str, bytes]:
+_FILE_MODES = (pygit2.GIT_FILEMODE_BLOB, pygit2.GIT_FILEMODE_BLOB_EXECUTABLE)
+
+
+def _tree_files(
+    repo: pygit2.Repository, commit: pygit2.Commit, max_bytes: int
+) -> tuple[dict[str, bytes], dict[str, tuple[str, str]]]:
+    """The commit's config files and the ones refused as they are. A file's size is read from its object
+    header, before any of its content."""
     files: dict[str, bytes] = {}
-    stack: list[tuple[str, pygit2.Tree]] = [("", tree)]
-    while stack:
-        base, current = stack.pop()
-        for entry in current:
-            path = f"{base}{entry.name}"
-            if entry.type == pygit2.GIT_OBJECT_TREE:
-                stack.append((path + "/", entry.peel(pygit2.Tree)))
-            elif entry.type == pygit2.GIT_OBJECT_BLOB and path.endswith(CONFIG_SUFFIXES):
-                blob = entry.peel(pygit2.Blob)
-                if blob.size > max_bytes:
-                    raise SourceProblem(f"{path} is {blob.size} bytes, over the limit")
-                files[path] = blob.data
-    return files
+    problems: dict[str, tuple[str, str]] = {}
+    try:
+        stack: list[tuple[str, pygit2.Tree]] = [("", commit.tree)]
+        while stack:
+            base, current = stack.pop()
+            for entry in current:
+                path = f"{base}{entry.name}"
+                if entry.filemode == pygit2.GIT_FILEMODE_TREE:
+                    stack.append((path + "/", entry.peel(pygit2.Tree)))
+                elif entry.filemode == pygit2.GIT_FILEMODE_LINK:
+                    problems[path] = ("symlink", "symbolic links are not allowed in a config folder")
+                elif entry.filemode not in _FILE_MODES:
+                    raise MalformedTree(f"{path}: a submodule or an entry of mode {entry.filemode:o}")
+                elif path.endswith(CONFIG_SUFFIXES):
+                    size = blob_size(repo, entry.id)
+                    if size > max_bytes:
+                        problems[path] = ("file-too-large", over_the_limit(size, max_bytes))
+                    else:
+                        files[path] = entry.peel(pygit2.Blob).data
+    except BrokenObject as exc:
+        raise MalformedTree(f"{str(commit.id)[:12]}: {exc}") from None
+    except (KeyError, ValueError, pygit2.GitError) as exc:  # a missing or unparsable tree, a tree that is a blob
+        raise MalformedTree(f"{str(commit.id)[:12]}: unreadable tree: {exc}") from None
+    return files, problems
 
 
 class GitRingSource:
@@ -118,7 +146,8 @@ class GitRingSource:
             commit = repo[version].peel(pygit2.Commit)
         except (KeyError, ValueError) as exc:
             raise SourceProblem(f"{version[:12]} is not in the repository: {exc}") from None
-        return Fetched(version, _release_of(commit), _tree_files(repo, commit.tree, self.max_bytes))
+        files, problems = _tree_files(repo, commit, self.max_bytes)
+        return Fetched(version, _release_of(commit), files, problems)
 
     def _git(self, *args: str) -> subprocess.CompletedProcess[str]:
         try:

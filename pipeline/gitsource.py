@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pygit2
-from pygit2.enums import DiffFind, DiffOption
+from pygit2.enums import DiffFind, DiffOption, ObjectType
 
 from pipeline.documents import CONFIG_ROOT, CONFIG_SUFFIXES, SourceFile
 from pipeline.yamlstrict import LoadLimits
@@ -33,17 +33,35 @@ def resolve(repo: pygit2.Repository, rev: str) -> pygit2.Commit:
     return commit
 
 
+class BrokenObject(GitSourceError):
+    """A tree entry whose object is missing or is not a blob: the repository is damaged or was crafted."""
+
+
+def blob_size(repo: pygit2.Repository, oid: pygit2.Oid) -> int:
+    """The size of a blob from its object header: none of its content is read (a 300 MB blob costs nothing)."""
+    try:
+        kind, size = repo.odb.read_header(oid)
+    except (KeyError, pygit2.GitError):
+        raise BrokenObject(f"object {str(oid)[:12]} is missing from the repository") from None
+    if kind != pygit2.GIT_OBJECT_BLOB:
+        raise BrokenObject(f"object {str(oid)[:12]} is a {ObjectType(kind).name.lower()}, not a file")
+    return size
+
+
+def over_the_limit(size: int, max_bytes: int) -> str:
+    return f"file is {size} bytes, over the limit of {max_bytes} bytes"
+
+
 def _blob_source(repo: pygit2.Repository, path: str, entry: pygit2.Object, mode: int, limits: LoadLimits) -> SourceFile:
     if mode == pygit2.GIT_FILEMODE_LINK:
         return SourceFile(path, b"", ("symlink", "symbolic links are not allowed under configs/"))
-    blob = repo[entry.id].peel(pygit2.Blob)
-    if blob.size > limits.max_bytes:
-        return SourceFile(
-            path,
-            b"",
-            ("file-too-large", f"file is {blob.size} bytes, over the limit of {limits.max_bytes} bytes"),
-        )
-    return SourceFile(path, blob.data)
+    try:
+        size = blob_size(repo, entry.id)
+    except BrokenObject as exc:
+        return SourceFile(path, b"", ("broken-object", str(exc)))
+    if size > limits.max_bytes:
+        return SourceFile(path, b"", ("file-too-large", over_the_limit(size, limits.max_bytes)))
+    return SourceFile(path, repo[entry.id].peel(pygit2.Blob).data)
 
 
 def tree_sources(
@@ -63,7 +81,10 @@ def tree_sources(
         for entry in tree:
             path = f"{base}/{entry.name}"
             if entry.type == pygit2.GIT_OBJECT_TREE:
-                stack.append((path, entry.peel(pygit2.Tree)))
+                try:
+                    stack.append((path, entry.peel(pygit2.Tree)))
+                except (KeyError, ValueError, pygit2.GitError):
+                    out.append(SourceFile(path, b"", ("broken-object", f"{path} is not a readable folder")))
             elif entry.type == pygit2.GIT_OBJECT_BLOB and (
                 path.endswith(CONFIG_SUFFIXES) or entry.filemode == pygit2.GIT_FILEMODE_LINK
             ):
@@ -130,7 +151,7 @@ def paths_changed_since(repo: pygit2.Repository, base: pygit2.Commit) -> set[str
 
 
 def schemas_at(
-    repo: pygit2.Repository, commit: pygit2.Commit, directory: str = "schemas"
+    repo: pygit2.Repository, commit: pygit2.Commit, directory: str = "schemas", max_bytes: int = 1 << 20
 ) -> dict[str, dict[str, object]] | None:
     """The JSON Schemas in the commit's tree, so a revision is judged by its own schemas."""
     try:
@@ -141,6 +162,9 @@ def schemas_at(
     for entry in tree:
         name = entry.name or ""
         if entry.type == pygit2.GIT_OBJECT_BLOB and name.endswith(".schema.json"):
+            size = blob_size(repo, entry.id)
+            if size > max_bytes:
+                raise GitSourceError(f"{directory}/{name} at {str(commit.id)[:12]}: {over_the_limit(size, max_bytes)}")
             try:
                 out[name.removesuffix(".schema.json")] = json.loads(entry.peel(pygit2.Blob).data)
             except ValueError as exc:

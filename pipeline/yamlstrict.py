@@ -8,6 +8,8 @@ We drive libyaml's event stream ourselves instead of using a composer or constru
 - Plain scalars resolve by the YAML 1.2 core schema (`yes`, `on`, `2024-01-01` stay strings), and
   any tag outside it (`!!python/object`, `!!binary`, `!custom` ...) is refused.
 - Duplicate keys, non-string keys, merge keys and extra documents are errors.
+- Numbers stay within a 64-bit float's range: a 5,000-digit integer would make `int()` raise (and
+  a huge one fail every later `str()` or `float()` of it), so it is an error, not a crash.
 Every error carries a 1-based line and column.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -147,6 +150,22 @@ def _to_int(text: str) -> int:
 
 
 def _scalar_value(event: Any) -> Any:
+    try:
+        value = _typed_value(event)
+    except (ValueError, OverflowError):  # int() past 4,300 digits; float() of an integer past 1.8e308
+        raise _too_large(event) from None
+    if isinstance(value, int) and abs(value) > sys.float_info.max:  # hex and octal have no digit limit
+        raise _too_large(event)
+    return value
+
+
+def _too_large(event: Any) -> YamlError:
+    text: str = event.value
+    shown = text if len(text) <= 24 else f"{text[:20]}... ({len(text)} characters)"
+    return YamlError("number-too-large", f"{shown} is beyond the range of a 64-bit float", *_mark(event))
+
+
+def _typed_value(event: Any) -> Any:
     tag = event.tag
     text: str = event.value
     if tag is None or tag == "!":

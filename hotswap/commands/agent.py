@@ -12,10 +12,10 @@ from pathlib import Path
 from prometheus_client import start_http_server
 
 from agent.agent import Agent, GitRemote, InvalidConfig
-from agent.sidecar import SidecarError, notify, publish
+from agent.sidecar import notify, publish
 from agent.snapshot import ConfigSnapshot
-from agent.source import SourceProblem
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem
+from promoter.errors import HotswapFailure
 from promoter.gitcli import check_remote_url
 
 
@@ -39,15 +39,15 @@ def run(args: argparse.Namespace) -> int:
     check_remote_url(args.remote)  # before anything runs git with it
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     cache = args.cache or args.out.parent / f".{args.out.name}.cache"
-    agent = Agent(args.game, args.region, args.server_id, GitRemote(args.remote, cache))
     command = shlex.split(args.exec_command) if args.exec_command else None
 
+    def to_folder(new: ConfigSnapshot) -> None:
+        # Part of the swap: when it fails the agent keeps its old config (and metrics) and retries.
+        publish(args.out, new.version, dict(new.files))
+
+    agent = Agent(args.game, args.region, args.server_id, GitRemote(args.remote, cache), publisher=to_folder)
+
     def on_swap(_old: ConfigSnapshot | None, new: ConfigSnapshot) -> None:
-        try:
-            publish(args.out, new.version, dict(new.files))
-        except (SidecarError, OSError) as exc:
-            logging.error("cannot publish %s: %s", new.revision, exc)
-            return
         notify(command, args.signal_pid, args.out, new.revision)
         print(f"{args.server_id}: {args.out} now holds {new.revision} (ring-{agent.ring})", flush=True)
 
@@ -57,11 +57,11 @@ def run(args: argparse.Namespace) -> int:
     if args.once:
         try:
             agent.poll_once()
-        except SourceProblem as exc:
-            raise EnvironmentProblem(str(exc)) from None
         except InvalidConfig as exc:
             print(f"hotswap: refused: {exc}")
             return EXIT_FINDINGS
+        except HotswapFailure as exc:  # fetch, malformed, publish, internal: counted and logged already
+            raise EnvironmentProblem(str(exc)) from None
         return EXIT_OK
     stop = threading.Event()
     try:

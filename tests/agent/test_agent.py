@@ -42,7 +42,7 @@ class RingRepo:
         self.work.mkdir()
         git(self.work, "init", "-q", "-b", "ring")
 
-    def deploy(self, damage: int, magazine: int = 30, ref: str = RING, release: str | None = None) -> str:
+    def deploy(self, damage: int | str, magazine: int = 30, ref: str = RING, release: str | None = None) -> str:
         (self.work / "rollout-policy.yaml").write_text(POLICY)
         (self.work / "balance.yaml").write_text(BALANCE.format(damage=damage, magazine=magazine))
         git(self.work, "add", "-A")
@@ -50,11 +50,6 @@ class RingRepo:
         git(self.work, "commit", "-q", "--allow-empty", "-m", message)
         git(self.work, "push", "-q", "--force", str(self.remote), f"HEAD:{ref}")
         return git(self.work, "rev-parse", "HEAD")
-
-
-@pytest.fixture
-def ring_repo(tmp_path: Path) -> RingRepo:
-    return RingRepo(tmp_path)
 
 
 def agent_for(repo: RingRepo, server: str = "na-west-001", cache: Path | None = None) -> Agent:

@@ -92,3 +92,30 @@ def test_decode_rejects_size_binary_and_bad_utf8() -> None:
         decode(b"a: 1\nb: caf\xe9\n", LoadLimits())
     assert (bad.value.rule, bad.value.line, bad.value.column) == ("encoding", 2, 7)
     assert decode(b"\xef\xbb\xbfa: 1\n", LoadLimits()) == "a: 1\n"
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "1" * 5000,  # int() raises past 4,300 digits
+        "-" + "9" * 4301,
+        "1" + "0" * 309,  # parses, but float() of it overflows
+        "!!float 1" + "0" * 309,  # float() of the integer raises OverflowError
+        "0x" + "f" * 300,  # no digit limit for hex, but str() of it would fail past 4,300 digits
+        "0o" + "7" * 400,
+    ],
+)
+def test_numbers_beyond_a_float_are_an_error_with_a_position(number: str) -> None:
+    error = error_of(f"spec:\n  damage: {number}\n")
+    assert (error.rule, error.line, error.column) == ("number-too-large", 2, 11)
+    assert len(error.message) < 120  # the number itself is not echoed in full
+
+
+def test_numbers_at_the_edge_of_a_float_still_load() -> None:
+    largest = int(1.7976931348623157e308)
+    value = parse(f"a: {largest}\nb: !!float {largest}\nc: 1e308\nd: -{largest}\n").value
+    assert value == {"a": largest, "b": 1.7976931348623157e308, "c": 1e308, "d": -largest}
+
+
+def test_a_huge_number_in_json_is_an_error_too() -> None:
+    assert error_of('{"a": ' + "7" * 4400 + "}").rule == "number-too-large"
