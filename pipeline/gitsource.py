@@ -89,6 +89,9 @@ def tree_sources(
                 path.endswith(CONFIG_SUFFIXES) or entry.filemode == pygit2.GIT_FILEMODE_LINK
             ):
                 out.append(_blob_source(repo, path, entry, entry.filemode, limits))
+            elif entry.filemode == pygit2.GIT_FILEMODE_COMMIT:
+                # A submodule: agents refuse a ring that holds one, so the release must never pass.
+                out.append(SourceFile(path, b"", ("broken-object", f"{path} is a submodule (gitlink), not a file")))
     return sorted(out, key=lambda s: s.path)
 
 

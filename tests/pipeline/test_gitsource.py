@@ -84,6 +84,7 @@ def commit_with_game_tree(repo: Path, entries: str) -> pygit2.Commit:
     [
         (f"100644 blob {'1' * 40}\tgone.yaml\n", f"{GAME}/gone.yaml"),
         (f"040000 tree {'2' * 40}\tgone\n", f"{GAME}/gone"),
+        (f"160000 commit {'3' * 40}\tsubmodule\n", f"{GAME}/submodule"),
     ],
 )
 def test_a_missing_object_is_a_finding_not_a_crash(git_repo: Path, entry: str, path: str) -> None:
