@@ -9,7 +9,6 @@ concurrent writers, so it is never used for writes.
 
 from __future__ import annotations
 
-from promoter.errors import HotswapFailure
 import base64
 import hashlib
 import json
@@ -31,6 +30,7 @@ from pipeline.policy import policy_from_spec
 from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, SchemaSet
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
+from promoter.errors import HotswapFailure
 from promoter.model import (
     APPROVALS_ROOT,
     DEPLOY_PREFIX,
@@ -63,12 +63,14 @@ _SECRET_RE = re.compile(r"(://)[^/@\s]+@")
 
 class GitProblem(HotswapFailure):
     """git could not be run or the remote could not be reached (environment error, exit 2)."""
+
     kind = "git"
     retryable = True
 
 
 class PushRejected(HotswapFailure):
     """The remote refused the push for a reason other than a lost race (a hook, permissions)."""
+
     kind = "git-push"
     retryable = False
 
@@ -244,10 +246,10 @@ class Remote:
                 name = entry.name or ""
                 if entry.type != pygit2.GIT_OBJECT_BLOB or not name.endswith(".yaml"):
                     continue
-                data = entry.peel(pygit2.Blob).data
                 try:
+                    data = entry.peel(pygit2.Blob).data
                     value = parse(decode(data, APPROVAL_LIMITS), APPROVAL_LIMITS).value
-                except YamlError:
+                except (YamlError, ValueError, RecursionError, pygit2.GitError):  # ValueError: int() limits
                     continue
                 region = name.removesuffix(".yaml")
                 if (
@@ -353,6 +355,15 @@ class Remote:
         return self._schema_memo[key]
 
     def _read_release(self, game: str, sha: str) -> ReleaseInfo:
+        """Anything a loader raises on what main holds (an integer of 5,000 digits, a tree git
+        cannot read) is this release's problem: the release is rejected, nothing else stops."""
+        try:
+            return self._validated_release(game, sha)
+        except Exception as exc:  # a loader bug or limit must never stop the promoter
+            problem = f"configs/{game}/ could not be read: {type(exc).__name__}: {str(exc)[:200]}"
+            return ReleaseInfo(None, (problem,), problem)
+
+    def _validated_release(self, game: str, sha: str) -> ReleaseInfo:
         commit = self.commit(sha)
         try:
             schemas = self.schemas_for(commit)
@@ -544,6 +555,21 @@ class Remote:
             f"Hotswap-Rollback-Of: {release}\nHotswap-Reason: {' '.join(reason.split())}\n"
         )
         return "done", self._commit(str(tree), [main], message, now), main
+
+
+def invalid_ref_names(actions: Sequence[Action]) -> list[str]:
+    """The refs these actions would write whose names git refuses (a region `NA..WEST`, `EU WEST`,
+    `A~1`: a schema of the repository's own may allow it). Checked before a push is built, so one
+    game's bad name is that game's error and the others' writes still go."""
+    refs: list[str] = []
+    for action in actions:
+        if isinstance(action, WriteRings):
+            refs += [ring_ref(action.game, region, percent) for region, percent in action.rings]
+        elif isinstance(action, RevertRings):
+            refs += [ring_ref(action.game, ring.region, ring.percent) for ring in action.rings]
+        elif isinstance(action, TagRelease):
+            refs.append(release_tag(action.game, action.release))
+    return [ref for ref in refs if not pygit2.reference_is_valid_name(ref)]
 
 
 def revert_branch(release: str) -> str:
