@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE (128 + 13)
+EXIT_BROKEN_PIPE = 1  # as Python's documentation recommends, and as rich does for the tables it prints
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,7 +25,7 @@ import pygit2
 from pygit2.enums import FileMode, ReferenceType
 
 from pipeline import gitsource
-from pipeline.documents import CONFIG_ROOT, SourceFile
+from pipeline.documents import CONFIG_ROOT, SourceFile, load
 from pipeline.policy import policy_from_spec
 from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, SchemaSet
 from pipeline.validate import validate
@@ -370,8 +370,15 @@ class Remote:
         except (gitsource.GitSourceError, SchemaLoadError) as exc:
             return ReleaseInfo(None, (f"schemas: {exc}",), f"schemas: {exc}")
         sources = self.game_sources(commit, game)
-        result = validate(sources, schemas, DEFAULT_LIMITS)
-        problems = tuple(
+        unreadable: list[str] = []
+        try:
+            result = validate(sources, schemas, DEFAULT_LIMITS)
+        except Exception:
+            # A loader raised instead of reporting a finding: find the files it cannot read, make
+            # each a problem of this release, and validate the others (the policy among them).
+            sources, unreadable = _readable(sources)
+            result = validate(sources, schemas, DEFAULT_LIMITS)
+        problems = tuple(unreadable) + tuple(
             f"{f.file}:{f.line}:{f.column}: {f.message} [{f.rule}]" for f in result.findings if f.severity == "error"
         )
         policies = [d for d in result.parsed if d.kind == "RolloutPolicy"]
@@ -555,6 +562,20 @@ class Remote:
             f"Hotswap-Rollback-Of: {release}\nHotswap-Reason: {' '.join(reason.split())}\n"
         )
         return "done", self._commit(str(tree), [main], message, now), main
+
+
+def _readable(sources: list[SourceFile]) -> tuple[list[SourceFile], list[str]]:
+    """The files the loader reads without raising, and a problem line for each other file."""
+    readable: list[SourceFile] = []
+    problems: list[str] = []
+    for source in sources:
+        try:
+            load(source, DEFAULT_LIMITS)
+        except Exception as exc:
+            problems.append(f"{source.path}:1:1: could not be read: {type(exc).__name__}: {str(exc)[:200]} [load]")
+        else:
+            readable.append(source)
+    return readable, problems
 
 
 def invalid_ref_names(actions: Sequence[Action]) -> list[str]:
