@@ -35,9 +35,7 @@ def now() -> datetime:
         ("sum(", "HTTP 400"),
     ],
 )
-def test_real_prometheus_answers_that_are_not_one_number_are_query_errors(
-    fleet: Fleet, promql: str, says: str
-) -> None:
+def test_real_prometheus_answers_that_are_not_one_number_are_query_errors(fleet: Fleet, promql: str, says: str) -> None:
     with pytest.raises(MetricsError) as caught:
         PrometheusSource(fleet.url, timeout=5).query(promql, now())
     assert says in str(caught.value)

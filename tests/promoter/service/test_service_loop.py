@@ -162,7 +162,9 @@ def test_a_path_under_an_existing_file_is_refused_and_nothing_is_written(api: Ap
     before = api.repo.refs()
     game = api.repo.game
     content = BALANCE.format(game=game, damage=47).replace("name: balance", "name: other")
-    response = api.post("/api/v1/game-configs", "admin", {"path": f"configs/{game}/balance.yaml/x.yaml", "content": content})
+    response = api.post(
+        "/api/v1/game-configs", "admin", {"path": f"configs/{game}/balance.yaml/x.yaml", "content": content}
+    )
     assert response.status_code == 409, response.text
     assert f"configs/{game}/balance.yaml is a file" in response.json()["error"]
     assert api.repo.refs() == before
