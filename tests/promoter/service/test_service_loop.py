@@ -161,7 +161,8 @@ def test_odd_proposal_paths_get_422(api: Api, path: str) -> None:
 def test_a_path_under_an_existing_file_is_refused_and_nothing_is_written(api: Api) -> None:
     before = api.repo.refs()
     game = api.repo.game
-    content = BALANCE.format(game=game, damage=47).replace("name: balance", "name: other")
+    # a valid document on its own: only where it would go is wrong
+    content = BALANCE.format(game=game, damage=47).replace("name: balance", "name: other").replace("rifle", "pistol")
     response = api.post(
         "/api/v1/game-configs", "admin", {"path": f"configs/{game}/balance.yaml/x.yaml", "content": content}
     )
