@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -52,13 +53,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_BROKEN_PIPE = 1  # as Python's documentation recommends, and as rich does for the tables it prints
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     result: list[int] = []
     with error_handler(result):
-        args = build_parser().parse_args(argv)
-        module = importlib.import_module(f"hotswap.commands.{args.command.replace('-', '_')}")
-        result.append(module.run(args))
+        try:
+            args = build_parser().parse_args(argv)
+            module = importlib.import_module(f"hotswap.commands.{args.command.replace('-', '_')}")
+            result.append(module.run(args))
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's final flush
+        except BrokenPipeError:
+            # The reader went away (`hotswap status | head -1`): leave quietly. Python's recommended
+            # pattern: point stdout at devnull so the interpreter's last flush cannot raise again.
+            _stdout_to_devnull()
+            result.append(EXIT_BROKEN_PIPE)
     return result[-1] if result else EXIT_USAGE
+
+
+def _stdout_to_devnull() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout replaced by an object with no file descriptor (a test)
+        pass
+    finally:
+        os.close(devnull)
 
 
 if __name__ == "__main__":

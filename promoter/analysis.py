@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import math
-import re
 from datetime import timedelta
 
 from pipeline.policy import Check, Threshold
+from pipeline.template import scan
 from promoter.model import VERDICT_ORDER, CheckResult, Verdict
-
-_VARIABLE_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
 def escape_label_value(value: str) -> str:
@@ -25,13 +23,15 @@ def promql_duration(value: timedelta) -> str:
 def render(template: str, variables: dict[str, str]) -> str:
     """Fill `{{name}}` from `variables`, every value escaped; an unknown variable is an error."""
 
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in variables:
-            raise KeyError(name)
-        return escape_label_value(variables[name])
-
-    return _VARIABLE_RE.sub(fill, template)
+    out: list[str] = []
+    for part in scan(template).parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif part.name in variables:
+            out.append(escape_label_value(variables[part.name]))
+        else:
+            raise KeyError(part.name[:40])
+    return "".join(out)
 
 
 def _fires(threshold: Threshold, candidate: float, baseline: float | None) -> bool | None:

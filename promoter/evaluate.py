@@ -59,7 +59,11 @@ def _query(
     if template is None:
         return None
     try:
-        return source.query(render(template, values), at)
+        query = render(template, values)
+    except KeyError as exc:  # the validator refuses these; a policy is still read defensively
+        return MetricsError(f"unknown variable {{{{{exc.args[0]}}}}} in the query")
+    try:
+        return source.query(query, at)
     except MetricsError as exc:
         return exc
 

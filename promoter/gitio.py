@@ -24,7 +24,7 @@ import pygit2
 from pygit2.enums import FileMode, ReferenceType
 
 from pipeline import gitsource
-from pipeline.documents import CONFIG_ROOT, SourceFile
+from pipeline.documents import CONFIG_ROOT, SourceFile, load
 from pipeline.policy import policy_from_spec
 from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, SchemaSet
 from pipeline.validate import validate
@@ -247,10 +247,10 @@ class Remote:
                 name = entry.name or ""
                 if entry.type != pygit2.GIT_OBJECT_BLOB or not name.endswith(".yaml"):
                     continue
-                data = entry.peel(pygit2.Blob).data
                 try:
+                    data = entry.peel(pygit2.Blob).data
                     value = parse(decode(data, APPROVAL_LIMITS), APPROVAL_LIMITS).value
-                except YamlError:
+                except (YamlError, ValueError, RecursionError, pygit2.GitError):  # ValueError: int() limits
                     continue
                 region = name.removesuffix(".yaml")
                 if (
@@ -346,14 +346,30 @@ class Remote:
         return self._schema_memo[key]
 
     def _read_release(self, game: str, sha: str) -> ReleaseInfo:
+        """Anything a loader raises on what main holds (an integer of 5,000 digits, a tree git
+        cannot read) is this release's problem: the release is rejected, nothing else stops."""
+        try:
+            return self._validated_release(game, sha)
+        except Exception as exc:  # a loader bug or limit must never stop the promoter
+            problem = f"configs/{game}/ could not be read: {type(exc).__name__}: {str(exc)[:200]}"
+            return ReleaseInfo(None, (problem,), problem)
+
+    def _validated_release(self, game: str, sha: str) -> ReleaseInfo:
         commit = self.commit(sha)
         try:
             schemas = self.schemas_for(commit)
         except (gitsource.GitSourceError, SchemaLoadError) as exc:
             return ReleaseInfo(None, (f"schemas: {exc}",), f"schemas: {exc}")
         sources = self.game_sources(commit, game)
-        result = validate(sources, schemas, DEFAULT_LIMITS)
-        problems = tuple(
+        unreadable: list[str] = []
+        try:
+            result = validate(sources, schemas, DEFAULT_LIMITS)
+        except Exception:
+            # A loader raised instead of reporting a finding: find the files it cannot read, make
+            # each a problem of this release, and validate the others (the policy among them).
+            sources, unreadable = _readable(sources)
+            result = validate(sources, schemas, DEFAULT_LIMITS)
+        problems = tuple(unreadable) + tuple(
             f"{f.file}:{f.line}:{f.column}: {f.message} [{f.rule}]" for f in result.findings if f.severity == "error"
         )
         policies = [d for d in result.parsed if d.kind == "RolloutPolicy"]
@@ -537,6 +553,35 @@ class Remote:
             f"Hotswap-Rollback-Of: {release}\nHotswap-Reason: {' '.join(reason.split())}\n"
         )
         return "done", self._commit(str(tree), [main], message, now), main
+
+
+def _readable(sources: list[SourceFile]) -> tuple[list[SourceFile], list[str]]:
+    """The files the loader reads without raising, and a problem line for each other file."""
+    readable: list[SourceFile] = []
+    problems: list[str] = []
+    for source in sources:
+        try:
+            load(source, DEFAULT_LIMITS)
+        except Exception as exc:
+            problems.append(f"{source.path}:1:1: could not be read: {type(exc).__name__}: {str(exc)[:200]} [load]")
+        else:
+            readable.append(source)
+    return readable, problems
+
+
+def invalid_ref_names(actions: Sequence[Action]) -> list[str]:
+    """The refs these actions would write whose names git refuses (a region `NA..WEST`, `EU WEST`,
+    `A~1`: a schema of the repository's own may allow it). Checked before a push is built, so one
+    game's bad name is that game's error and the others' writes still go."""
+    refs: list[str] = []
+    for action in actions:
+        if isinstance(action, WriteRings):
+            refs += [ring_ref(action.game, region, percent) for region, percent in action.rings]
+        elif isinstance(action, RevertRings):
+            refs += [ring_ref(action.game, ring.region, ring.percent) for ring in action.rings]
+        elif isinstance(action, TagRelease):
+            refs.append(release_tag(action.game, action.release))
+    return [ref for ref in refs if not pygit2.reference_is_valid_name(ref)]
 
 
 def revert_branch(release: str) -> str:

@@ -4,14 +4,15 @@ read again and decide again. Holds no state between passes: git is the database.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
 from promoter.decide import DecisionError, decide, decide_reject
+from promoter.errors import HotswapFailure
 from promoter.evaluate import evaluate
 from promoter.github.notifier import Notifier, NotifyReport, Rejection
-from promoter.gitio import PushRejected, Remote, record_main_revert
+from promoter.gitio import PushRejected, Remote, invalid_ref_names, record_main_revert
 from promoter.metrics import MetricsSource
 from promoter.model import AppendEvents, CheckResult, Decision, GameSnapshot, RevertMain
 
@@ -33,6 +34,29 @@ class Outcome:
     wrote: bool = False
     error: str | None = None
     actions: tuple[str, ...] = ()  # kinds of what was written: WriteRings, RevertRings, ...
+    kind: str | None = None  # what failed, when error is set: "decision", "git", "prometheus", ...
+
+
+MAIN_REVERT_REFUSED = "main revert refused: open a pull request or revert by hand"
+
+
+def failed(game: str, exc: Exception) -> Outcome:
+    """One game's pass raised: that game's error, counted by kind; the other games go on."""
+    kind = exc.kind if isinstance(exc, HotswapFailure) else "internal"
+    message = str(exc) if isinstance(exc, HotswapFailure) else f"{type(exc).__name__}: {exc}"
+    message = message[:500]
+    return Outcome(
+        game, f"{kind} error, nothing more done for this game this pass: {message}", error=message, kind=kind
+    )
+
+
+def checked(decision: Decision) -> Decision:
+    """A decision whose writes name refs git refuses is that game's error, before any push is built."""
+    bad = invalid_ref_names(decision.actions)
+    if not bad or decision.error:
+        return decision
+    error = f"git refuses the ref name {bad[0]!r}: rename the region in the RolloutPolicy"
+    return replace(decision, summary=f"nothing written: {error}", actions=(), evaluate=None, error=error)
 
 
 RevertMode = Literal["push", "pull", "off"]  # revert main directly, by pull request, or not at all
@@ -51,19 +75,23 @@ def apply_with_retry(
             remote.fetch()
         snap = remote.snapshot(game)
         now = clock()
-        decision = make(snap, now)
+        decision = checked(make(snap, now))
         if decision.error:
-            return Outcome(game, decision.summary, error=decision.error)
+            return _refused(game, decision)
         if not decision.actions:
             return Outcome(game, decision.summary)
         try:
             result = remote.apply(snap, decision.actions, now)
         except PushRejected as exc:
-            return Outcome(game, f"the remote refused the write, nothing changed: {exc}", error=str(exc))
+            return Outcome(game, f"the remote refused the write, nothing changed: {exc}", error=str(exc), kind=exc.kind)
         if result.race:
             continue
         return _written(remote, game, decision, clock, revert_main)
     return Outcome(game, f"lost the race {MAX_ATTEMPTS} times in a row; the next pass decides again")
+
+
+def _refused(game: str, decision: Decision) -> Outcome:
+    return Outcome(game, decision.summary, error=decision.error, kind="decision")
 
 
 def _written(remote: Remote, game: str, decision: Decision, clock: Clock, revert_main: RevertMode) -> Outcome:
@@ -77,12 +105,18 @@ def _written(remote: Remote, game: str, decision: Decision, clock: Clock, revert
 
 def _revert_main(remote: Remote, game: str, action: RevertMain, clock: Clock, mode: RevertMode) -> str:
     now = clock()
-    if mode == "push":
-        outcome, detail = remote.revert_main(action.release, action.reason, now)
-    elif mode == "pull":  # the branch now; the pull request is told to GitHub with the notifications
-        outcome, detail = remote.propose_revert(action.release, action.reason, now)
-    else:
+    if mode == "off":
         outcome, detail = "needed", "reverting main is turned off (HOTSWAP_REVERT_MAIN=0): revert it by pull request"
+    else:
+        try:
+            if mode == "push":
+                outcome, detail = remote.revert_main(action.release, action.reason, now)
+            else:  # the branch now; the pull request is told to GitHub with the notifications
+                outcome, detail = remote.propose_revert(action.release, action.reason, now)
+        except PushRejected as exc:
+            # main (or hotswap/**) is protected: recorded once in the ledger, never pushed again
+            # (every pass would be refused the same way); a person reverts it.
+            outcome, detail = "refused", f"{MAIN_REVERT_REFUSED} ({exc})"
     if outcome == "pending":
         return f"main revert of {action.release[:12]}: {detail}"
     for _ in range(MAX_ATTEMPTS):
@@ -100,6 +134,8 @@ def reject(remote: Remote, report: NotifyReport, clock: Clock, revert_main: Reve
             outcomes.append(apply_with_retry(remote, rejection.game, _rejecting(rejection), clock, revert_main))
         except DecisionError:
             continue  # the rollout moved on since (approved another way): nothing to reject
+        except Exception as exc:  # that game's problem alone
+            outcomes.append(failed(rejection.game, exc))
     return outcomes
 
 
@@ -151,25 +187,46 @@ class Reconciler:
         return reject(self.remote, report, self.clock, self.revert_main)
 
     def _decide_and_write(self, names: list[str]) -> list[Outcome]:
-        """Decide for every game, then send all their writes in one atomic push."""
+        """Decide for every game, then send all their writes in one atomic push. Whatever one game
+        raises (a git object it cannot read, a bug) is that game's outcome; the others go on."""
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
                 self.remote.fetch()
             now = self.clock()
-            decided = [(snap, self._decide(snap, now)) for snap in map(self.remote.snapshot, names)]
+            decided: list[tuple[GameSnapshot, Decision]] = []
+            broken: dict[str, Outcome] = {}
+            for name in names:
+                try:
+                    snap = self.remote.snapshot(name)
+                    decided.append((snap, checked(self._decide(snap, now))))
+                except Exception as exc:
+                    broken[name] = failed(name, exc)
             writes = [(snap, d.actions) for snap, d in decided if d.actions and not d.error]
             try:
                 result = self.remote.apply_many(writes, now)
             except PushRejected:
                 # Something refused part of the batch (a hook on some refs): go game by game, so
                 # the others still move and the refused one says why.
-                return [apply_with_retry(self.remote, g, self._decide, self.clock, self.revert_main) for g in names]
+                return [broken.get(g) or self._one_by_one(g) for g in names]
             if result.race:
                 continue
-            return [
-                _written(self.remote, snap.game, d, self.clock, self.revert_main)
-                if d.actions and not d.error
-                else Outcome(snap.game, d.summary, error=d.error)
-                for snap, d in decided
-            ]
+            done = {snap.game: self._after(snap.game, d) for snap, d in decided}
+            return [broken.get(g) or done[g] for g in names]
         return [Outcome(g, f"lost the race {MAX_ATTEMPTS} times in a row; the next pass decides again") for g in names]
+
+    def _one_by_one(self, game: str) -> Outcome:
+        try:
+            return apply_with_retry(self.remote, game, self._decide, self.clock, self.revert_main)
+        except Exception as exc:
+            return failed(game, exc)
+
+    def _after(self, game: str, decision: Decision) -> Outcome:
+        """What one game's decision came to once the batch is written (or had nothing to write)."""
+        if decision.error:
+            return _refused(game, decision)
+        if not decision.actions:
+            return Outcome(game, decision.summary)
+        try:
+            return _written(self.remote, game, decision, self.clock, self.revert_main)
+        except Exception as exc:
+            return failed(game, exc)

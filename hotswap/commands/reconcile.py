@@ -10,15 +10,15 @@ import time
 from hotswap.commands.promoter_options import (
     ENV_PROMETHEUS,
     add_remote_options,
+    check_game,
     github_from_env,
     remote_from,
     revert_mode,
 )
 from hotswap.errors import EXIT_OK, EXIT_USAGE, UsageError
 from promoter.github.notifier import Notifier
-from promoter.gitio import GitProblem
 from promoter.metrics import PrometheusSource
-from promoter.reconcile import Outcome, Reconciler, utc_now
+from promoter.reconcile import Outcome, Reconciler, failed, utc_now
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--interval must be positive")
     github = github_from_env()
     remote = remote_from(args)
+    for game in args.game or ():
+        check_game(remote, game)
     notifier = Notifier(remote, github, utc_now) if github is not None else None
     reconciler = Reconciler(
         remote, PrometheusSource(url), revert_main=revert_mode(args.no_revert_main, github), notifier=notifier
@@ -68,10 +70,11 @@ def run(args: argparse.Namespace) -> int:
     while True:
         try:
             outcomes = reconciler.run_once(args.game)
-        except GitProblem as exc:
+        except Exception as exc:  # the whole pass failed (the remote unreachable, a bug)
             if args.once:
                 raise
-            print(f"! git: {exc}; retrying", file=sys.stderr)
+            # the daemon never dies of one pass: one line by kind, the next pass retries
+            print(f"! {failed('*', exc).summary}; retrying", file=sys.stderr)
             outcomes = []
         for outcome in outcomes:
             print_outcome(outcome)

@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
         remote, reconciler, auth, webhook, args.interval, args.public_status, github=github, notifier=notifier
     )
     stop = threading.Event()
-    threading.Thread(target=service.loop, args=(stop,), daemon=True).start()
+    # The loop counts and survives whatever a pass raises; if it ever ends, /healthz answers 503.
+    threading.Thread(target=service.loop, args=(stop,), name="hotswap-reconcile", daemon=True).start()
     try:
         uvicorn.run(
             create_app(service),

@@ -1,24 +1,23 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from pipeline.findings import Finding
 from pipeline.game import GameView
+from pipeline.template import scan
 
 POLICY_VARIABLES = frozenset({"game", "region", "revision", "baseline", "interval"})
 EXPERIMENT_VARIABLES = frozenset({"game", "region", "revision", "variant", "interval"})
-VARIABLE_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 
 
 def template_problems(template: str, allowed: frozenset[str]) -> list[str]:
+    scanned = scan(template)
     problems = [
-        f"unknown variable {{{{{name}}}}} (known: {', '.join(sorted(allowed))})"
-        for name in VARIABLE_RE.findall(template)
+        f"unknown variable {{{{{name[:40]}}}}} (known: {', '.join(sorted(allowed))})"
+        for name in scanned.variables
         if name not in allowed
     ]
-    rest = VARIABLE_RE.sub("", template)
-    if "{{" in rest or "}}" in rest:
+    if scanned.unbalanced:
         problems.append("unbalanced {{ or }}")
     return problems
 

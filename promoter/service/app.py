@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,20 +16,22 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from pipeline.documents import SourceFile, game_of, is_config_path
+from pipeline.documents import game_of
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS
 from promoter import usecases
 from promoter.decide import DecisionError
+from promoter.errors import HotswapFailure
 from promoter.github.notifier import Notifier
 from promoter.github.port import GitHubPort, GitHubUnavailable
 from promoter.gitio import GitProblem, PushRejected, RefUpdate, Remote, redact
 from promoter.model import MAIN_REF, GameSnapshot, RolloutRecord
-from promoter.reconcile import Outcome, Reconciler, reject
+from promoter.reconcile import Outcome, Reconciler, failed, reject
 from promoter.rollout import ended_state
 from promoter.service.auth import AuthSettings, Forbidden, Principal, Unauthorized, authenticate, require
 from promoter.service.limits import DeliveryLog, RateLimiter, client_key, signature_ok
 from promoter.service.page import render
+from promoter.service.proposal_paths import path_clash, path_problem
 from promoter.service.views import deployment, deployment_metrics, game_configs
 
 MAX_BODY = 1 << 20
@@ -61,7 +63,7 @@ class ServiceMetrics:
             if "RevertRings" in o.actions:
                 self.rollbacks.inc()
             if o.error:
-                self.errors.labels("decision").inc()
+                self.errors.labels(o.kind or "decision").inc()
         if not any(o.error for o in outcomes):
             self.last_good.set_to_current_time()
 
@@ -84,15 +86,20 @@ class Service:
     wake: threading.Event = field(default_factory=threading.Event)
     last_pass: float | None = None
     passes: int = 0
+    loop_state: str = "not started"  # running | stopped: a loop that ended is visible in /healthz
+    loop_beat: float | None = None  # when the loop last finished an iteration, pass or not
+    last_error: str | None = None
 
     def reconcile_once(self) -> list[Outcome]:
         start = time.monotonic()
         try:
             with self.lock:
                 outcomes = self.reconciler.run_once()
-        except GitProblem as exc:
-            self.metrics.errors.labels("git").inc()
-            return [Outcome("*", redact(str(exc)), error=str(exc))]
+        except Exception as exc:  # the whole pass failed (the remote unreachable, a bug): next pass retries
+            outcome = failed("*", exc)
+            self.metrics.errors.labels(outcome.kind or "internal").inc()
+            self.last_error = redact(outcome.summary)
+            return [replace(outcome, summary=self.last_error, error=redact(outcome.error or ""))]
         self.metrics.record(outcomes, time.monotonic() - start)
         self.last_pass = time.time()
         self.passes += 1
@@ -122,11 +129,21 @@ class Service:
             self.wake.set()
 
     def loop(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            self.reconcile_once()
-            self.notify_once()
-            self.wake.wait(self.interval)
-            self.wake.clear()
+        """Pass after pass until stopped. Nothing one pass raises ends it: it is counted by kind."""
+        self.loop_state = "running"
+        try:
+            while not stop.is_set():
+                for step in (self.reconcile_once, self.notify_once):
+                    try:
+                        step()
+                    except Exception as exc:
+                        self.metrics.errors.labels(exc.kind if isinstance(exc, HotswapFailure) else "internal").inc()
+                        self.last_error = redact(f"{type(exc).__name__}: {exc}")[:500]
+                self.loop_beat = time.time()
+                self.wake.wait(self.interval)
+                self.wake.clear()
+        finally:
+            self.loop_state = "stopped"
 
     def snapshots(self) -> list[GameSnapshot]:
         with self.lock:
@@ -143,6 +160,21 @@ class Service:
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+
+
+def parse_json_body(body: bytes) -> dict[str, Any] | JSONResponse:
+    """A JSON object, or a 4xx: not JSON, nested too deep for the parser, or a string that is not
+    Unicode (a lone surrogate `\\ud800` cannot go into a commit message or a file)."""
+    try:
+        data = json.loads(body or b"{}")
+        json.dumps(data, ensure_ascii=False).encode()
+    except RecursionError:
+        return _error(400, "the body is nested too deeply")
+    except UnicodeEncodeError:
+        return _error(400, "the body holds a string that is not valid Unicode (a lone surrogate)")
+    except ValueError:
+        return _error(400, "the body is not JSON")
+    return data if isinstance(data, dict) else _error(400, "the body must be a JSON object")
 
 
 def create_app(service: Service) -> FastAPI:
@@ -188,11 +220,7 @@ def create_app(service: Service) -> FastAPI:
         body = await read_body(request)
         if isinstance(body, JSONResponse):
             return body
-        try:
-            data = json.loads(body or b"{}")
-        except ValueError:
-            return _error(400, "the body is not JSON")
-        return data if isinstance(data, dict) else _error(400, "the body must be a JSON object")
+        return parse_json_body(body)
 
     @app.get("/", response_class=HTMLResponse)
     def status_page(request: Request) -> Any:
@@ -202,14 +230,30 @@ def create_app(service: Service) -> FastAPI:
                 return who
         return HTMLResponse(render(service.snapshots(), datetime.now(UTC)))
 
+    # async: answered on the event loop itself, never queued behind handlers waiting for the lock
+    # in the threadpool. A reconcile loop that ended is a failed liveness check.
     @app.get("/healthz")
-    def healthz() -> dict[str, bool]:
-        return {"ok": True}
+    async def healthz() -> Response:
+        alive = service.loop_state != "stopped"
+        beat = service.loop_beat
+        body = {
+            "ok": alive,
+            "loop": service.loop_state,
+            "loopBeatAgeSeconds": None if beat is None else round(time.time() - beat, 3),
+        }
+        return JSONResponse(body, status_code=200 if alive else 503)
 
     @app.get("/readyz")
-    def readyz() -> Response:
-        fresh = service.last_pass is not None and time.time() - service.last_pass < 3 * service.interval + 5
-        return JSONResponse({"ready": fresh, "passes": service.passes}, status_code=200 if fresh else 503)
+    async def readyz() -> Response:
+        last = service.last_pass
+        fresh = last is not None and time.time() - last < 3 * service.interval + 5
+        body = {
+            "ready": fresh,
+            "passes": service.passes,
+            "lastPassAgeSeconds": None if last is None else round(time.time() - last, 3),
+            "lastError": service.last_error,
+        }
+        return JSONResponse(body, status_code=200 if fresh else 503)
 
     @app.get("/metrics")
     def metrics() -> Response:
@@ -325,13 +369,17 @@ def create_app(service: Service) -> FastAPI:
             return data
         path, content = data.get("path"), data.get("content")
         fields = {}
-        if not isinstance(path, str) or not is_config_path(path) or ".." in path.split("/") or game_of(path) is None:
-            fields["path"] = "configs/<game>/<name>.yaml (or .yml, .json)"
+        problem = path_problem(path) if isinstance(path, str) else "required, a string"
+        if problem:
+            fields["path"] = f"configs/<game>/<name>.yaml (or .yml, .json): {problem}"
         if not isinstance(content, str):
             fields["content"] = "required: the document as text"
         if fields:
             return _error(422, "invalid request", fields=fields)
         assert isinstance(path, str) and isinstance(content, str)
+        return await run_in_threadpool(propose_now, path, content, who)
+
+    def propose_now(path: str, content: str, who: Principal) -> Any:
         with service.lock:
             service.remote.fetch()
             main = service.remote.ref(MAIN_REF)
@@ -339,13 +387,18 @@ def create_app(service: Service) -> FastAPI:
                 return _error(503, "the remote has no main branch")
             commit = service.remote.commit(main)
             game = game_of(path) or ""
-            sources = [s for s in service.remote.game_sources(commit, game) if s.path != path]
-            sources.append(SourceFile(path, content.encode()))
-            result = validate(sources, service.remote.schemas_for(commit), DEFAULT_LIMITS)
+            clash = path_clash(commit.tree, path)
+            if clash:
+                return _error(409, clash)
+            # Build the commit first and validate ITS tree: what is validated is what is pushed.
+            branch, new = service.remote.propose(commit, path, content.encode(), who.subject, datetime.now(UTC))
+            built = service.remote.commit(new)
+            result = validate(
+                service.remote.game_sources(built, game), service.remote.schemas_for(built), DEFAULT_LIMITS
+            )
             problems = [f for f in result.findings if f.severity == "error"]
             if problems:
                 return _error(422, "the config is invalid", findings=[f.as_dict() for f in problems])
-            branch, new = service.remote.propose(commit, path, content.encode(), who.subject, datetime.now(UTC))
             existing = service.remote.ref(branch)
             try:
                 created = existing is None and service.remote.push([RefUpdate(branch, new, None)]).ok

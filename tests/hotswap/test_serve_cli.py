@@ -73,7 +73,7 @@ def test_serve_speaks_tls_with_the_given_certificate(tmp_path: Path) -> None:
                 response = requests.get(f"https://127.0.0.1:{port}/healthz", verify=str(cert), timeout=2)
             except requests.ConnectionError:
                 time.sleep(0.2)
-        assert response is not None and response.json() == {"ok": True}
+        assert response is not None and response.json() == response.json() | {"ok": True, "loop": "running"}
         assert requests.get(f"https://127.0.0.1:{port}/api/v1/games", verify=str(cert), timeout=5).status_code == 401
     finally:
         process.terminate()

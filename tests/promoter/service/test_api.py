@@ -50,7 +50,7 @@ def test_read_endpoints_and_their_shapes(api: Api) -> None:
     assert metrics == {"id": current["id"], "at": None, "region": None, "step": None, "outcome": None, "checks": []}
     assert api.get("/api/v1/deployments/nope").status_code == 404
     assert api.get("/api/v1/games/nope/configs").status_code == 404
-    assert api.get("/healthz", role=None).json() == {"ok": True}
+    assert api.get("/healthz", role=None).json() == {"ok": True, "loop": "not started", "loopBeatAgeSeconds": None}
     assert api.get("/readyz", role=None).status_code == 200
     assert "hotswap_reconcile_duration_seconds_count 1.0" in api.get("/metrics", role=None).text
 
