@@ -15,9 +15,11 @@ from hotswap.commands.promoter_options import (
     revert_mode,
 )
 from hotswap.errors import EXIT_OK, UsageError
+from promoter.fleet_reports import PrometheusFleet
 from promoter.github.notifier import Notifier
 from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
+from promoter.observed import DEFAULT_STALE_AFTER
 from promoter.reconcile import Reconciler, utc_now
 from promoter.service.auth import AuthSettings
 
@@ -31,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM)")
     parser.add_argument("--tls-key", type=Path, help="and this private key (PEM)")
     parser.add_argument("--public-status", action="store_true", help="serve the status page at / without a token")
+    parser.add_argument(
+        "--stale-after",
+        type=float,
+        default=DEFAULT_STALE_AFTER,
+        help=f"a server whose last report is older is not reporting (default {DEFAULT_STALE_AFTER:g} s)",
+    )
 
 
 def settings_from_env() -> tuple[AuthSettings, bytes | None]:
@@ -48,10 +56,13 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn  # the web stack is loaded by the command that serves, not by every command
 
     from promoter.service.app import Service, create_app
+    from promoter.service.fleet import FleetBoard
 
     url = args.prometheus or os.environ.get(ENV_PROMETHEUS)
     if not url:
         raise UsageError(f"no Prometheus: give --prometheus URL or set {ENV_PROMETHEUS}")
+    if args.stale_after <= 0:
+        raise UsageError("--stale-after must be positive")
     if bool(args.tls_cert) != bool(args.tls_key):
         raise UsageError("--tls-cert and --tls-key go together")
     auth, webhook = settings_from_env()
@@ -63,7 +74,15 @@ def run(args: argparse.Namespace) -> int:
     # The notifier gets a cache of its own, so it can talk to GitHub without holding the API's lock.
     notifier = Notifier(Remote(remote.url, remote.path.parent / "notify"), github, utc_now) if github else None
     service = Service(
-        remote, reconciler, auth, webhook, args.interval, args.public_status, github=github, notifier=notifier
+        remote,
+        reconciler,
+        auth,
+        webhook,
+        args.interval,
+        args.public_status,
+        github=github,
+        notifier=notifier,
+        fleet=FleetBoard(PrometheusFleet(url), args.stale_after),
     )
     stop = threading.Event()
     threading.Thread(target=service.loop, args=(stop,), daemon=True).start()
