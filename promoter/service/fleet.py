@@ -34,16 +34,18 @@ class FleetBoard:
         self._lock = threading.Lock()
         self._registered: set[int] = set()
 
-    def view(self, snap: GameSnapshot, now: datetime) -> FleetView:
+    def view(self, snap: GameSnapshot, now: datetime, failed: Unobserved | None = None) -> FleetView:
         with self._lock:
             cached = self._views.get(snap.game)
         if cached is not None and time.monotonic() - cached[0] < self.max_age:
             return cached[1]
-        observation = (
-            self.source.observe(snap.game, now)
-            if self.source is not None
-            else Unobserved("no Prometheus configured for the fleet")
-        )
+        observation: Observation
+        if failed is not None:
+            observation = failed
+        elif self.source is None:
+            observation = Unobserved("no Prometheus configured for the fleet")
+        else:
+            observation = self.source.observe(snap.game, now)
         view = observe(snap, observation, now, self.stale_after)
         with self._lock:
             self._views[snap.game] = (time.monotonic(), view)
@@ -52,10 +54,13 @@ class FleetBoard:
     def refresh(self, snaps: Iterable[GameSnapshot], now: datetime) -> dict[str, FleetView]:
         """Observe every game now (a loop pass); games that are gone are forgotten."""
         views = {}
+        failed: Unobserved | None = None  # Prometheus failed for one game: not asked again this pass
         for snap in snaps:
             with self._lock:
                 self._views.pop(snap.game, None)
-            views[snap.game] = self.view(snap, now)
+            view = views[snap.game] = self.view(snap, now, failed)
+            if not view.known and failed is None and self.source is not None:
+                failed = Unobserved(view.why or "unknown")
         with self._lock:
             for game in set(self._views) - set(views):
                 del self._views[game]
