@@ -48,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
         json.dump({"version": FORMAT_VERSION, "at": now.isoformat(), "games": games}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
-    console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    # Piped output is not cut to 80 columns: the table stays one line per region.
+    width = None if sys.stdout.isatty() else 200
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
     for game in games:
         print_game(console, game)
     return EXIT_OK
