@@ -17,6 +17,7 @@ from hotswap.commands.promoter_options import (
 from hotswap.errors import EXIT_OK, UsageError
 from promoter.fleet_reports import PrometheusFleet
 from promoter.github.notifier import Notifier
+from promoter.github.port import GitHubSettings
 from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
 from promoter.observed import DEFAULT_STALE_AFTER
@@ -52,6 +53,12 @@ def settings_from_env() -> tuple[AuthSettings, bytes | None]:
     return auth, webhook.encode() if webhook else None
 
 
+def compare_url() -> str | None:
+    """GitHub's compare page of the repository, for the status page's diff link (None without GitHub)."""
+    settings = GitHubSettings.from_env()
+    return f"{settings.server.rstrip('/')}/{settings.repository}/compare/" if settings else None
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn  # the web stack is loaded by the command that serves, not by every command
 
@@ -83,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         github=github,
         notifier=notifier,
         fleet=FleetBoard(PrometheusFleet(url), args.stale_after),
+        compare_url=compare_url(),
     )
     stop = threading.Event()
     threading.Thread(target=service.loop, args=(stop,), daemon=True).start()

@@ -95,6 +95,7 @@ class Service:
     passes: int = 0
     fleet: FleetBoard = field(default_factory=FleetBoard)  # what servers report (observed), for status and /metrics
     session_key: bytes | None = None  # signs the status page's session cookies; derived from auth when None
+    compare_url: str | None = None  # GitHub's compare page for the repository, linked from the status page
 
     def reconcile_once(self) -> list[Outcome]:
         start = time.monotonic()
@@ -252,7 +253,7 @@ def create_app(service: Service) -> FastAPI:
             return who
         snaps = service.snapshots()
         fleets, metas = service.observed(snaps)
-        return HTMLResponse(render(snaps, datetime.now(UTC), fleets, metas))
+        return HTMLResponse(render(snaps, datetime.now(UTC), fleets, metas, service.compare_url))
 
     @app.get("/login", response_class=HTMLResponse)
     def login_form() -> Any:

@@ -33,7 +33,9 @@ def _observed(ring: dict[str, Any]) -> str:
     revisions = ", ".join(f"{escape(rev)}: {n}" for rev, n in observed["revisions"].items())
     bad = observed["servers"] - observed["states"]["ok"]
     cls = "ok" if bad == 0 else "drift"
-    return f'<br><span class="observed {cls}">{observed["states"]["ok"]}/{observed["servers"]} ok: {revisions}</span>'
+    stale = observed["states"]["stale"]
+    text = f"{observed['states']['ok']}/{observed['servers']} ok" + (f": {revisions}" if revisions else "")
+    return f'<br><span class="observed {cls}">{text}{f", {stale} not reporting" if stale else ""}</span>'
 
 
 def _cell(ring: dict[str, Any] | None, current: str | None) -> str:
@@ -46,7 +48,7 @@ def _cell(ring: dict[str, Any] | None, current: str | None) -> str:
     return f'<td class="{cls}">{escape(release)}{_observed(ring)}</td>'
 
 
-def _release(game: str, release: dict[str, Any]) -> str:
+def _release(game: str, release: dict[str, Any], compare: str | None) -> str:
     sha = release["sha"]
     if not sha:
         return ""
@@ -56,6 +58,9 @@ def _release(game: str, release: dict[str, Any]) -> str:
     if release["diffBase"]:
         query = urlencode({"base": release["diffBase"], "head": sha})
         diff = f' — <a class="diff" href="/api/v1/games/{quote(game, safe="")}/diff?{escape(query)}">diff</a>'
+        if compare:
+            href = f"{compare}{release['diffBase']}...{sha}"
+            diff += f' (<a class="compare" href="{escape(href)}">on GitHub</a>)'
     return f'<p class="release-info">release <b>{escape(sha[:12])}</b>{subject}{who}{diff}</p>'
 
 
@@ -95,13 +100,15 @@ def _rollbacks(rollbacks: list[dict[str, Any]]) -> str:
     return f'<p class="critical">rollbacks (quarantined)</p><ul class="rollbacks">{"".join(items)}</ul>'
 
 
-def _game(snap: GameSnapshot, now: datetime, fleet: FleetView | None, meta: ReleaseMeta | None) -> str:
+def _game(
+    snap: GameSnapshot, now: datetime, fleet: FleetView | None, meta: ReleaseMeta | None, compare: str | None
+) -> str:
     status = game_status(snap, now, fleet, meta)
     rollout = status["rollout"]
     current = rollout["release"] if rollout else status["candidate"]
     parts = [f'<section class="game" id="game-{escape(snap.game)}"><h2>{escape(snap.game)}</h2>']
     parts.append(f'<p class="summary">{escape(status["summary"])}</p>')
-    parts.append(_release(snap.game, status["release"]))
+    parts.append(_release(snap.game, status["release"], compare))
     parts.append(_fleet(status["observed"]))
     if rollout:
         wait = rollout["nextEvaluationSeconds"]
@@ -154,9 +161,14 @@ def render(
     now: datetime,
     fleets: Mapping[str, FleetView] | None = None,
     metas: Mapping[str, ReleaseMeta | None] | None = None,
+    compare: str | None = None,
 ) -> str:
+    """`compare`: a GitHub compare URL prefix (`https://github.com/owner/name/compare/`), when set up."""
     fleets, metas = fleets or {}, metas or {}
-    games = "".join(_game(s, now, fleets.get(s.game), metas.get(s.game)) for s in snapshots) or "<p>No games yet.</p>"
+    games = (
+        "".join(_game(s, now, fleets.get(s.game), metas.get(s.game), compare) for s in snapshots)
+        or "<p>No games yet.</p>"
+    )
     return (
         '<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">'
         f"<title>HotSwap</title><style>{STYLE}</style></head><body>"
