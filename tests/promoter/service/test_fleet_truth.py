@@ -4,7 +4,11 @@ headless Chromium, signed in through the login form) show desired vs observed.""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -190,6 +194,30 @@ def serve_split() -> Iterator[Any]:
         thread.join(timeout=10)
 
 
+@contextlib.contextmanager
+def serve_process(tmp_path: Path, split: Split, prometheus_url: str) -> Iterator[str]:
+    port = free_port()
+    argv = [sys.executable, "-m", "hotswap", "serve", "--remote", split.repo.url, "--cache", str(tmp_path / "serve")]
+    argv += ["--prometheus", prometheus_url, "--port", str(port), "--interval", "1", "--public-status"]
+    env = {**os.environ, "HOTSWAP_JWT_SECRET": SECRET}
+    process = subprocess.Popen([*argv, "--stale-after", str(STALE_AFTER)], env=env, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        until(lambda: _healthy(url), bool)
+        yield url
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=30)
+        assert "Traceback" not in err, err[-2000:]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(url + "/healthz", timeout=2).ok
+    except requests.ConnectionError:
+        return False
+
+
 def test_a_split_fleet_is_never_up_to_date_and_a_matching_one_is(
     tmp_path: Path,
     fleet: Fleet,
@@ -243,6 +271,13 @@ def test_a_split_fleet_is_never_up_to_date_and_a_matching_one_is(
     assert f'hotswap_fleet_drift_servers{{game="{game_name}",region="NA-WEST"}} {float(len(split.stuck))}' in metrics
     assert f'hotswap_fleet_servers{{game="{game_name}",region="EU-WEST",state="stale"}} 1.0' in metrics
     assert f'hotswap_fleet_observed{{game="{game_name}"}} 1.0' in metrics
+
+    # `hotswap serve` itself: each loop pass reads the fleet into /metrics; --public-status needs no sign-in.
+    with serve_process(tmp_path, split, agents_prometheus.url) as url:
+        drift = f'hotswap_fleet_drift_servers{{game="{game_name}",region="NA-WEST"}} {float(len(split.stuck))}'
+        until(lambda: requests.get(f"{url}/metrics", timeout=5).text, lambda text: drift in text)
+        page = requests.get(url + "/", timeout=10)
+        assert page.status_code == 200 and f"{len(split.stuck)} on a quarantined revision" in page.text
 
     # The stuck servers read their ring again and the lost one comes back: observed matches desired.
     for sid in split.stuck:
