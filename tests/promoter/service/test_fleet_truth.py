@@ -34,7 +34,7 @@ from promoter.service.fleet import FleetBoard
 from tests.conftest import RunCli, git
 from tests.promoter.fixtures import Fleet, GameRepo, PrometheusProcess, drive, free_port
 from tests.promoter.service.cdp import Browser
-from tests.promoter.service.harness import HOOK_SECRET, SECRET, auth, token
+from tests.promoter.service.harness import HOOK_SECRET, SECRET, Api, auth, token
 from tests.promoter.service.test_status_page import chromium
 from tests.promoter.test_integration import bootstrapped, carries, types
 
@@ -343,42 +343,53 @@ def test_signed_in_through_the_form_a_browser_sees_the_drift(
     assert diff_status == 200
 
 
-def test_login_makes_a_short_lived_strict_cookie_and_refuses_bad_tokens(tmp_path: Path, fleet: Fleet) -> None:
-    from tests.promoter.service.harness import serve_api
+def test_login_makes_a_short_lived_strict_cookie_and_refuses_bad_tokens(api: Api) -> None:
+    game = api.repo.game
+    answer = requests.post(api.url + "/login", data={"token": token("viewer")}, allow_redirects=False, timeout=10)
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+    assert "Secure" not in cookie  # plain http on loopback; https adds Secure
+    max_age = int(cookie.split("Max-Age=", 1)[1].split(";", 1)[0])
+    assert 0 < max_age <= 900
+    value = cookie.split(";", 1)[0].split("=", 1)[1]
+    assert token("viewer") not in cookie
+    page = requests.get(api.url + "/", cookies={"hotswap_session": value}, timeout=10)
+    assert page.status_code == 200 and f'id="game-{game}"' in page.text
+    assert requests.get(api.url + f"/api/v1/games/{game}", cookies={"hotswap_session": value}, timeout=10).ok
+    tampered = value[:-2] + ("AA" if not value.endswith("AA") else "BB")
+    assert requests.get(api.url + "/", cookies={"hotswap_session": tampered}, timeout=10).status_code == 401
+    for bad in ("not-a-jwt", token("viewer", secret="another-secret-another-secret-another"), ""):
+        refused = requests.post(api.url + "/login", data={"token": bad}, allow_redirects=False, timeout=10)
+        assert refused.status_code == 401 and "set-cookie" not in refused.headers
+        assert 'id="token"' in refused.text
+    # A token that expires sooner than 15 minutes makes a session that ends with it.
+    short = requests.post(
+        api.url + "/login", data={"token": token("viewer", expires=60)}, allow_redirects=False, timeout=10
+    )
+    assert int(short.headers["set-cookie"].split("Max-Age=", 1)[1].split(";", 1)[0]) <= 60
+    # The session only lets you read: acting still needs a bearer token.
+    act = requests.post(
+        api.url + f"/api/v1/deployments/{game}-{api.release[:12]}/rollback",
+        json={"reason": "x"},
+        cookies={"hotswap_session": value},
+        timeout=10,
+    )
+    assert act.status_code == 401
+    logout = requests.post(api.url + "/logout", cookies={"hotswap_session": value}, allow_redirects=False, timeout=10)
+    assert logout.status_code == 303 and "Max-Age=0" in logout.headers["set-cookie"]
 
-    api_iter = serve_api(tmp_path, fleet, "login-game")
-    api = next(api_iter)
-    try:
-        answer = requests.post(api.url + "/login", data={"token": token("viewer")}, allow_redirects=False, timeout=10)
-        assert answer.status_code == 303 and answer.headers["location"] == "/"
-        cookie = answer.headers["set-cookie"]
-        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
-        assert "Secure" not in cookie  # plain http on loopback; https adds Secure
-        max_age = int(cookie.split("Max-Age=", 1)[1].split(";", 1)[0])
-        assert 0 < max_age <= 900
-        value = cookie.split(";", 1)[0].split("=", 1)[1]
-        assert token("viewer") not in cookie
-        page = requests.get(api.url + "/", cookies={"hotswap_session": value}, timeout=10)
-        assert page.status_code == 200 and 'id="game-login-game"' in page.text
-        assert requests.get(api.url + "/api/v1/games/login-game", cookies={"hotswap_session": value}, timeout=10).ok
-        tampered = value[:-2] + ("AA" if not value.endswith("AA") else "BB")
-        assert requests.get(api.url + "/", cookies={"hotswap_session": tampered}, timeout=10).status_code == 401
-        for bad in ("not-a-jwt", token("viewer", secret="another-secret-another-secret-another"), ""):
-            refused = requests.post(api.url + "/login", data={"token": bad}, allow_redirects=False, timeout=10)
-            assert refused.status_code == 401 and "set-cookie" not in refused.headers
-            assert 'id="token"' in refused.text
-        # A token that expires sooner than 15 minutes makes a session that ends with it.
-        short = requests.post(
-            api.url + "/login", data={"token": token("viewer", expires=60)}, allow_redirects=False, timeout=10
-        )
-        assert int(short.headers["set-cookie"].split("Max-Age=", 1)[1].split(";", 1)[0]) <= 60
-        # The session never grants more than viewing: acting still needs a bearer token.
-        act = requests.post(
-            api.url + f"/api/v1/deployments/{api.repo.game}-{api.release[:12]}/rollback",
-            json={"reason": "x"},
-            cookies={"hotswap_session": value},
-            timeout=10,
-        )
-        assert act.status_code == 401
-    finally:
-        next(api_iter, None)
+
+def test_the_api_says_unknown_when_prometheus_is_down(api: Api) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    api.service.fleet = FleetBoard(PrometheusFleet(dead), max_age=0)
+    game = api.repo.game
+    detail = api.get(f"/api/v1/games/{game}")
+    assert detail.status_code == 200
+    observed = detail.json()["observed"]
+    assert observed["known"] is False and observed["why"] == f"Prometheus at {dead}: unreachable (ConnectionError)"
+    assert detail.json()["upToDate"] is False
+    listed = api.get(f"/api/v1/games/{game}/servers").json()
+    assert listed["servers"] == [] and listed["observed"]["known"] is False
+    page = api.get("/")
+    assert page.status_code == 200 and f"observed: unknown — Prometheus at {dead}: unreachable" in page.text
