@@ -1,18 +1,91 @@
-"""Where every game stands, as plain data (for `--format json`) and as a terminal view."""
+"""Where every game stands, as plain data (for `--format json`) and as a terminal view: what the refs
+say (desired) next to what the servers report (observed, promoter/observed.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import pygit2
+
 from promoter.decide import decide, next_evaluation, position, rollout_state
+from promoter.gitio import Remote
 from promoter.model import GameSnapshot
+from promoter.observed import (
+    DEFAULT_STALE_AFTER,
+    UP_TO_DATE,
+    FleetView,
+    counts,
+    fleet_json,
+    honest_summary,
+    ring_observed,
+)
 from promoter.rollout import in_flight as running_rollout
 
 FORMAT_VERSION = 1
 
 
-def game_status(snap: GameSnapshot, now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReleaseMeta:
+    """The release commit as a person knows it."""
+
+    subject: str
+    author: str
+
+
+def release_meta(remote: Remote, sha: str | None) -> ReleaseMeta | None:
+    """Subject and author of a commit in the remote's cache; None when it is not there."""
+    if not sha:
+        return None
+    try:
+        commit = remote.commit(sha)
+    except (KeyError, ValueError, pygit2.GitError):
+        return None
+    subject = (commit.message.strip().splitlines() or [""])[0]
+    return ReleaseMeta(subject, commit.author.name)
+
+
+def current_release(snap: GameSnapshot) -> str | None:
+    """The release a person asks about: the one in flight, else main's, else what ring-100 serves."""
+    in_flight = next((r for r in snap.records.values() if r.ended is None), None)
+    if in_flight is not None:
+        return in_flight.release
+    if snap.candidate is not None:
+        return snap.candidate.commit
+    tip = next((t for (_, ring), t in sorted(snap.rings.items()) if ring == 100), None)
+    return tip.release if tip else None
+
+
+def diff_base(snap: GameSnapshot, release: str) -> str | None:
+    """What the release changes from: what ring-100 served before it (the rollout's baseline)."""
+    for (_, ring), tip in sorted(snap.rings.items()):
+        if ring != 100:
+            continue
+        if tip.release and tip.release != release:
+            return tip.release
+        if tip.previous_release and tip.previous_release != release:
+            return tip.previous_release
+    return None
+
+
+def rollbacks(snap: GameSnapshot) -> list[dict[str, Any]]:
+    """Every quarantined release with the reason and the evidence (the check numbers), newest first."""
+    return [
+        {"release": q.release, "at": q.at.isoformat(), "reason": q.reason, "checks": [c.as_json() for c in q.checks]}
+        for q in sorted(snap.quarantine.values(), key=lambda q: q.at, reverse=True)
+    ]
+
+
+def unobserved(snap: GameSnapshot, why: str = "the fleet was not observed") -> FleetView:
+    return FleetView(snap.game, False, why, DEFAULT_STALE_AFTER)
+
+
+def game_status(
+    snap: GameSnapshot, now: datetime, fleet: FleetView | None = None, meta: ReleaseMeta | None = None
+) -> dict[str, Any]:
+    fleet = fleet if fleet is not None else unobserved(snap)
     decision = decide(snap, now)
     in_flight = running_rollout(snap.records.values())
     release = in_flight.release if in_flight else (snap.candidate.commit if snap.candidate else None)
@@ -20,17 +93,23 @@ def game_status(snap: GameSnapshot, now: datetime) -> dict[str, Any]:
     policy = info.policy if info else None
     regions: list[dict[str, Any]] = []
     names = [r.name for r in policy.regions] if policy else sorted({region for region, _ in snap.rings})
+    names += [n for n in fleet.regions() if n not in names]  # servers of a region the refs do not know
     for name in names:
         rings = {
             str(percent): {
                 "release": tip.release[:12] if tip.release else None,
                 "rolledBack": tip.rollback_of[:12] if tip.rollback_of else None,
                 "since": tip.time.isoformat(),
+                "observed": ring_observed(fleet, name, percent),
             }
             for (region, percent), tip in sorted(snap.rings.items())
             if region == name
         }
-        regions.append({"name": name, "rings": rings})
+        servers = fleet.select(name)
+        observed = (
+            {"servers": len(servers), "states": counts(servers), "drift": fleet.drift(name)} if fleet.known else None
+        )
+        regions.append({"name": name, "rings": rings, "observed": observed})
     rollout: dict[str, Any] | None = None
     if in_flight is not None and policy is not None:
         pos = position(snap, policy, in_flight.release)
@@ -50,15 +129,31 @@ def game_status(snap: GameSnapshot, now: datetime) -> dict[str, Any]:
             "nextEvaluationSeconds": wait.total_seconds() if wait is not None else None,
             "lastChecks": [c.as_json() for c in evaluations[-1].checks] if evaluations else [],
         }
+    shown = current_release(snap)
     return {
         "game": snap.game,
-        "summary": decision.summary,
+        "summary": honest_summary(decision.summary, fleet),
+        "upToDate": decision.summary.startswith(UP_TO_DATE) and fleet.converged,
+        "refs": decision.summary,
         "error": decision.error,
         "candidate": snap.candidate.commit if snap.candidate else None,
+        "release": {
+            "sha": shown,
+            "subject": meta.subject if meta else None,
+            "author": meta.author if meta else None,
+            "diffBase": diff_base(snap, shown) if shown else None,
+        },
         "rollout": rollout,
         "regions": regions,
+        "observed": fleet_json(fleet, now),
         "quarantined": sorted(q.release for q in snap.quarantine.values()),
+        "rollbacks": rollbacks(snap),
     }
+
+
+def release_metas(remote: Remote, snaps: list[GameSnapshot]) -> Mapping[str, ReleaseMeta | None]:
+    """Subject and author of each game's current release, by game."""
+    return {s.game: release_meta(remote, current_release(s)) for s in snaps}
 
 
 def progress_bar(done: int, total: int, width: int = 20) -> str:

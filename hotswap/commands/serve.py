@@ -16,9 +16,12 @@ from hotswap.commands.promoter_options import (
     revert_mode,
 )
 from hotswap.errors import EXIT_OK, UsageError
+from promoter.fleet_reports import PrometheusFleet
 from promoter.github.notifier import Notifier
+from promoter.github.port import GitHubSettings
 from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
+from promoter.observed import DEFAULT_STALE_AFTER
 from promoter.reconcile import Reconciler, utc_now
 from promoter.service.auth import AuthSettings, WeakSecret
 
@@ -38,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--public-status", action="store_true", help="serve the status page at / without a token")
     parser.add_argument("--jwt-issuer", help=f"accept only tokens with this `iss` (env {ENV_JWT_ISSUER})")
     parser.add_argument("--jwt-audience", help=f"accept only tokens with this `aud` (env {ENV_JWT_AUDIENCE})")
+    parser.add_argument(
+        "--stale-after",
+        type=float,
+        default=DEFAULT_STALE_AFTER,
+        help=f"a server whose last report is older is not reporting (default {DEFAULT_STALE_AFTER:g} s)",
+    )
 
 
 def settings_from_env(args: argparse.Namespace) -> tuple[AuthSettings, bytes | None]:
@@ -56,14 +65,23 @@ def settings_from_env(args: argparse.Namespace) -> tuple[AuthSettings, bytes | N
     return auth, webhook.encode() if webhook else None
 
 
+def compare_url() -> str | None:
+    """GitHub's compare page of the repository, for the status page's diff link (None without GitHub)."""
+    settings = GitHubSettings.from_env()
+    return f"{settings.server.rstrip('/')}/{settings.repository}/compare/" if settings else None
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn  # the web stack is loaded by the command that serves, not by every command
 
     from promoter.service.app import Service, create_app
+    from promoter.service.fleet import FleetBoard
 
     url = args.prometheus or os.environ.get(ENV_PROMETHEUS)
     if not url:
         raise UsageError(f"no Prometheus: give --prometheus URL or set {ENV_PROMETHEUS}")
+    if args.stale_after <= 0:
+        raise UsageError("--stale-after must be positive")
     if bool(args.tls_cert) != bool(args.tls_key):
         raise UsageError("--tls-cert and --tls-key go together")
     auth, webhook = settings_from_env(args)
@@ -75,7 +93,16 @@ def run(args: argparse.Namespace) -> int:
     # The notifier gets a cache of its own, so it can talk to GitHub without holding the API's lock.
     notifier = Notifier(Remote(remote.url, remote.path.parent / "notify"), github, utc_now) if github else None
     service = Service(
-        remote, reconciler, auth, webhook, args.interval, args.public_status, github=github, notifier=notifier
+        remote,
+        reconciler,
+        auth,
+        webhook,
+        args.interval,
+        args.public_status,
+        github=github,
+        notifier=notifier,
+        fleet=FleetBoard(PrometheusFleet(url), args.stale_after),
+        compare_url=compare_url(),
     )
     stop = threading.Event()
     # The loop counts and survives whatever a pass raises; if it ever ends, /healthz answers 503.

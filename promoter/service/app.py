@@ -4,18 +4,24 @@ receive GitHub webhooks, export metrics. It never writes main: config changes be
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
+import jwt
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from pipeline import gitsource
+from pipeline.diff import diff_revisions
+from pipeline.diff_format import FORMATS as DIFF_FORMATS
 from pipeline.documents import game_of
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS
@@ -26,15 +32,20 @@ from promoter.github.notifier import Notifier
 from promoter.github.port import GitHubPort, GitHubUnavailable
 from promoter.gitio import GitProblem, PushRejected, RefUpdate, Remote, redact
 from promoter.model import MAIN_REF, GameSnapshot, RolloutRecord
+from promoter.observed import FleetView
 from promoter.reconcile import Outcome, Reconciler, failed, reject
 from promoter.rollout import ended_state
+from promoter.service import session
 from promoter.service.auth import AuthSettings, Forbidden, Principal, Unauthorized, authenticate, require
+from promoter.service.fleet import FleetBoard
 from promoter.service.limits import DeliveryLog, RateLimiter, client_key, signature_ok
-from promoter.service.page import render
+from promoter.service.page import login_page, render
 from promoter.service.proposal_paths import path_clash, path_problem
-from promoter.service.views import deployment, deployment_metrics, game_configs
+from promoter.service.views import deployment, deployment_metrics, game_configs, game_detail, game_servers
+from promoter.status import ReleaseMeta, release_metas
 
 MAX_BODY = 1 << 20
+_SHA = re.compile(r"[0-9a-f]{7,40}")
 
 
 class ServiceMetrics:
@@ -89,6 +100,9 @@ class Service:
     loop_state: str = "not started"  # running | stopped: a loop that ended is visible in /healthz
     loop_beat: float | None = None  # when the loop last finished an iteration, pass or not
     last_error: str | None = None
+    fleet: FleetBoard = field(default_factory=FleetBoard)  # what servers report (observed), for status and /metrics
+    session_key: bytes | None = None  # signs the status page's session cookies; derived from auth when None
+    compare_url: str | None = None  # GitHub's compare page for the repository, linked from the status page
 
     def reconcile_once(self) -> list[Outcome]:
         start = time.monotonic()
@@ -128,12 +142,21 @@ class Service:
                 reject(self.remote, report, self.reconciler.clock, self.reconciler.revert_main)
             self.wake.set()
 
+    def observe_once(self) -> None:
+        """Read what the fleet reports (drift in /metrics); Prometheus failing is a state, never raised."""
+        try:
+            snaps = self.snapshots()
+        except GitProblem:
+            self.metrics.errors.labels("git").inc()
+            return
+        self.fleet.refresh(snaps, datetime.now(UTC))
+
     def loop(self, stop: threading.Event) -> None:
         """Pass after pass until stopped. Nothing one pass raises ends it: it is counted by kind."""
         self.loop_state = "running"
         try:
             while not stop.is_set():
-                for step in (self.reconcile_once, self.notify_once):
+                for step in (self.reconcile_once, self.notify_once, self.observe_once):
                     try:
                         step()
                     except Exception as exc:
@@ -148,6 +171,14 @@ class Service:
     def snapshots(self) -> list[GameSnapshot]:
         with self.lock:
             return [self.remote.snapshot(g) for g in self.remote.games()]
+
+    def observed(self, snaps: list[GameSnapshot]) -> tuple[dict[str, FleetView], dict[str, ReleaseMeta | None]]:
+        """Per game: the fleet as observed, and its current release's subject and author."""
+        now = datetime.now(UTC)
+        fleets = {s.game: self.fleet.view(s, now) for s in snaps}
+        with self.lock:
+            metas = dict(release_metas(self.remote, snaps))
+        return fleets, metas
 
     def find(self, rollout: str) -> tuple[GameSnapshot, RolloutRecord] | None:
         for snap in self.snapshots():
@@ -179,6 +210,10 @@ def parse_json_body(body: bytes) -> dict[str, Any] | JSONResponse:
 
 def create_app(service: Service) -> FastAPI:
     app = FastAPI(title="HotSwap", docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json")
+    service.fleet.register(service.metrics.registry)
+    if service.session_key is None:
+        service.session_key = session.session_key(service.auth)
+    session_key: bytes = service.session_key
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -222,13 +257,62 @@ def create_app(service: Service) -> FastAPI:
             return body
         return parse_json_body(body)
 
+    def viewer(request: Request) -> Principal | JSONResponse:
+        """A bearer token, or the status page's session cookie (viewer role at least)."""
+        if "authorization" not in request.headers:
+            who = session.verify(session_key, request.cookies.get(session.COOKIE))
+            if who is not None:
+                return who
+        return principal(request, "viewer")
+
+    def page_viewer(request: Request) -> Principal | Response | None:
+        """None when the page is public; a 401 carrying the login form for a browser without a session."""
+        if service.public_status:
+            return None
+        who = viewer(request)
+        if isinstance(who, JSONResponse) and who.status_code == 401 and "authorization" not in request.headers:
+            return HTMLResponse(login_page(), status_code=401)
+        return who
+
     @app.get("/", response_class=HTMLResponse)
     def status_page(request: Request) -> Any:
-        if not service.public_status:
-            who = principal(request, "viewer")
-            if isinstance(who, JSONResponse):
-                return who
-        return HTMLResponse(render(service.snapshots(), datetime.now(UTC)))
+        who = page_viewer(request)
+        if isinstance(who, Response):
+            return who
+        snaps = service.snapshots()
+        fleets, metas = service.observed(snaps)
+        return HTMLResponse(render(snaps, datetime.now(UTC), fleets, metas, service.compare_url))
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form() -> Any:
+        return HTMLResponse(login_page())
+
+    @app.post("/login")
+    async def login(request: Request) -> Any:
+        body = await read_body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        token = (parse_qs(body.decode("utf-8", "replace")).get("token") or [""])[0].strip()
+        if not service.auth.enabled:
+            return HTMLResponse(login_page("authentication is not configured on this server"), status_code=401)
+        try:
+            who = authenticate(service.auth, f"Bearer {token}")
+            require(who, "viewer")
+            expires = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+        except (Unauthorized, Forbidden, jwt.PyJWTError, KeyError, TypeError, ValueError) as exc:
+            return HTMLResponse(login_page(f"not signed in: {exc}"), status_code=401)
+        expires = min(expires, time.time() + session.LIFETIME)
+        response = RedirectResponse("/", status_code=303)
+        response.headers["set-cookie"] = session.cookie_header(
+            session.mint(session_key, who, expires), max(1, int(expires - time.time())), request.url.scheme == "https"
+        )
+        return response
+
+    @app.post("/logout")
+    def logout(request: Request) -> Any:
+        response = RedirectResponse("/login", status_code=303)
+        response.headers["set-cookie"] = session.cookie_header("", 0, request.url.scheme == "https")
+        return response
 
     # async: answered on the event loop itself, never queued behind handlers waiting for the lock
     # in the threadpool. A reconcile loop that ended is a failed liveness check.
@@ -265,7 +349,9 @@ def create_app(service: Service) -> FastAPI:
         if isinstance(who, JSONResponse):
             return who
         now = datetime.now(UTC)
-        return {"games": [game_configs(s, now) | {"regions": None} for s in service.snapshots()]}
+        return {
+            "games": [game_configs(s, now, service.fleet.view(s, now)) | {"regions": None} for s in service.snapshots()]
+        }
 
     @app.get("/api/v1/games/{game}/configs")
     def configs(game: str, request: Request) -> Any:
@@ -275,7 +361,52 @@ def create_app(service: Service) -> FastAPI:
         snap = next((s for s in service.snapshots() if s.game == game), None)
         if snap is None:
             return _error(404, f"no game {game!r}")
-        return game_configs(snap, datetime.now(UTC))
+        now = datetime.now(UTC)
+        return game_configs(snap, now, service.fleet.view(snap, now))
+
+    def game_snapshot(game: str) -> GameSnapshot | None:
+        return next((s for s in service.snapshots() if s.game == game), None)
+
+    @app.get("/api/v1/games/{game}")
+    def game_status_route(game: str, request: Request) -> Any:
+        who = viewer(request)
+        if isinstance(who, JSONResponse):
+            return who
+        snap = game_snapshot(game)
+        if snap is None:
+            return _error(404, f"no game {game!r}")
+        fleets, metas = service.observed([snap])
+        return game_detail(snap, datetime.now(UTC), fleets[game], metas[game])
+
+    @app.get("/api/v1/games/{game}/servers")
+    def game_servers_route(game: str, request: Request) -> Any:
+        who = viewer(request)
+        if isinstance(who, JSONResponse):
+            return who
+        snap = game_snapshot(game)
+        if snap is None:
+            return _error(404, f"no game {game!r}")
+        now = datetime.now(UTC)
+        return game_servers(service.fleet.view(snap, now), now)
+
+    @app.get("/api/v1/games/{game}/diff")
+    def game_diff(game: str, request: Request, base: str = "", head: str = "", format: str = "text") -> Any:
+        """What `hotswap diff BASE HEAD` prints, for the page's diff link (readable as the page is)."""
+        who = page_viewer(request)
+        if isinstance(who, Response):
+            return who
+        if not (_SHA.fullmatch(base) and _SHA.fullmatch(head)) or format not in DIFF_FORMATS:
+            return _error(422, "base and head are commit ids (7 to 40 hex); format is text, json or markdown")
+        if game_snapshot(game) is None:
+            return _error(404, f"no game {game!r}")
+        with service.lock:
+            try:
+                old = gitsource.resolve(service.remote.repo, base)
+                new = gitsource.resolve(service.remote.repo, head)
+            except gitsource.GitSourceError as exc:
+                return _error(404, str(exc))
+            text = DIFF_FORMATS[format](diff_revisions(service.remote.repo, old, new, DEFAULT_LIMITS))
+        return PlainTextResponse(text, media_type="application/json" if format == "json" else "text/plain")
 
     @app.get("/api/v1/deployments")
     def deployments(request: Request) -> Any:

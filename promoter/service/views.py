@@ -7,7 +7,8 @@ from typing import Any
 
 from promoter.decide import position, rollout_state
 from promoter.model import GameSnapshot, RolloutRecord
-from promoter.status import game_status
+from promoter.observed import FleetView, fleet_json
+from promoter.status import ReleaseMeta, game_status
 
 
 def deployment(snap: GameSnapshot, record: RolloutRecord, now: datetime) -> dict[str, Any]:
@@ -40,6 +41,20 @@ def deployment_metrics(record: RolloutRecord) -> dict[str, Any]:
     }
 
 
-def game_configs(snap: GameSnapshot, now: datetime) -> dict[str, Any]:
-    status = game_status(snap, now)
+def game_configs(snap: GameSnapshot, now: datetime, fleet: FleetView | None = None) -> dict[str, Any]:
+    status = game_status(snap, now, fleet)
     return {"game": snap.game, "main": status["candidate"], "summary": status["summary"], "regions": status["regions"]}
+
+
+def game_detail(snap: GameSnapshot, now: datetime, fleet: FleetView, meta: ReleaseMeta | None) -> dict[str, Any]:
+    """`GET /api/v1/games/{game}`: the status of `hotswap status --format json`, desired vs observed."""
+    return game_status(snap, now, fleet, meta)
+
+
+def game_servers(fleet: FleetView, now: datetime) -> dict[str, Any]:
+    """`GET /api/v1/games/{game}/servers`: every server with its ring, revision, desired revision and state."""
+    return {
+        "game": fleet.game,
+        "observed": fleet_json(fleet, now),
+        "servers": [s.as_json() for s in fleet.servers],
+    }
