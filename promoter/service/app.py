@@ -26,9 +26,10 @@ from promoter.gitio import GitProblem, PushRejected, RefUpdate, Remote, redact
 from promoter.model import MAIN_REF, GameSnapshot, RolloutRecord
 from promoter.reconcile import Outcome, Reconciler, apply_with_retry, reject
 from promoter.service.auth import AuthSettings, Forbidden, Principal, Unauthorized, authenticate, require
-from promoter.service.limits import DeliveryLog, RateLimiter, signature_ok
+from promoter.service.limits import DeliveryLog, RateLimiter
 from promoter.service.page import render
 from promoter.service.views import deployment, deployment_metrics, game_configs
+from promoter.service.webhook import register_webhook
 
 MAX_BODY = 1 << 20
 
@@ -355,29 +356,6 @@ def create_app(service: Service) -> FastAPI:
             status_code=201 if created else 200,
         )
 
-    @app.post("/webhooks/github")
-    async def webhook(request: Request) -> Any:
-        if service.webhook_secret is None:
-            return _error(404, "webhooks are not configured")
-        body = await read_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        # The signature is checked before anything in the body is looked at.
-        if not signature_ok(service.webhook_secret, body, request.headers.get("x-hub-signature-256")):
-            service.metrics.errors.labels("webhook-signature").inc()
-            return _error(401, "bad signature")
-        delivery = request.headers.get("x-github-delivery")
-        if not delivery:
-            return _error(400, "no X-GitHub-Delivery")
-        if not service.deliveries.first_time(delivery):
-            return _error(409, "delivery already received")
-        event = request.headers.get("x-github-event", "")
-        if event == "ping":
-            return {"ok": True}
-        if event in ("push", "pull_request"):
-            # main moved, or an approval pull request was merged or closed: decide again now
-            service.wake.set()
-            return JSONResponse({"reconcile": "scheduled"}, status_code=202)
-        return Response(status_code=204)
+    register_webhook(app, service, read_body)
 
     return app
