@@ -92,6 +92,8 @@ class GitHubClient:
             return call()
         except github3.exceptions.GitHubError as exc:
             reason = getattr(exc, "msg", None) or str(exc)
+            if not isinstance(exc.code, int):  # an answer github3.py could not read: not the item's fault
+                raise GitHubUnavailable(f"GitHub {what}: {type(exc).__name__}") from None
             response = getattr(exc, "response", None)
             verdict = classify(exc.code, getattr(response, "headers", None) or {}, str(reason), now)
             if verdict.hold_until is not None:

@@ -82,13 +82,13 @@ class Notifier:
             states = self._states(game)
             for before in self._views(snap, states, now):
                 if error is not None:
-                    pending += len(plan(before))
+                    pending += _owed(before)
                     continue
                 try:
                     view, count, rejected = self._tell(before)
                 except _Unavailable as exc:
                     error, view = exc.args
-                    pending += len(plan(view))
+                    pending += _owed(view)
                     count, rejected = 0, []
                 told += count
                 rejections += rejected
@@ -233,6 +233,12 @@ class Notifier:
     def _states(self, game: str) -> dict[str, NotifyState]:
         """What the ledger says GitHub was told about each of a game's releases."""
         return {s.release: s for s in map(NotifyState.from_json, self.remote.ledger_json(f"github/{game}"))}
+
+
+def _owed(view: RolloutView) -> int:
+    """What GitHub failed to take (`hotswap_github_owed`): neither what it refused for good (not
+    planned any more) nor a search for the release's pull request that is still being retried."""
+    return sum(1 for op in plan(view) if not isinstance(op, FindOrigin))
 
 
 def _merge(stored: NotifyState | None, ours: NotifyState) -> NotifyState:

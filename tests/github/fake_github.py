@@ -11,6 +11,7 @@ layout), or at the root (`api_root=""`: github.com's and api.<tenant>.ghe.com's 
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 import threading
@@ -20,13 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.promoter.fixtures import free_port
+from tests.github.loopback import serving
 
 TOKEN = "ghp_test_token_never_logged"
 MAX_COMMENT = 65_536
@@ -35,6 +35,11 @@ SECONDARY_LIMIT = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
     "If you reach out to GitHub Support for help, please include the request ID."
 )
+
+
+def _rendered(body: str) -> dict[str, str]:
+    """github3.py asks for the `full` media type: GitHub adds the body as HTML and as text."""
+    return {"body_html": f"<p>{html.escape(body)}</p>", "body_text": body}
 
 
 def _node(kind: str, key: object) -> str:
@@ -50,6 +55,7 @@ class Call:
     method: str
     path: str
     body: Any
+    query: str = ""
 
 
 @dataclass
@@ -271,6 +277,7 @@ class FakeGitHub:
             "labels_url": f"{u}/labels{{/name}}",
             "title": pull["title"] if pull else f"issue {number}",
             "body": pull["body"] if pull else "",
+            **_rendered(pull["body"] if pull else ""),
             "closed_by": None,
             "state": pull["state"] if pull else "open",
             "user": self.user("dev"),
@@ -305,6 +312,7 @@ class FakeGitHub:
             "html_url": f"{self.base}/{self.owner}/{self.name}/pull/{c['issue']}#issuecomment-{cid}",
             "issue_url": f"{self.repo_url}/issues/{c['issue']}",
             "body": c["body"],
+            **_rendered(c["body"]),
             "user": self.user(c["user"]),
             "author_association": "NONE",
             "created_at": c["created_at"],
@@ -371,6 +379,7 @@ class FakeGitHub:
             "state": p["state"],
             "title": p["title"],
             "body": p["body"],
+            **_rendered(p["body"]),
             "user": self.user("hotswap"),
             "assignee": None,
             "assignees": [],
@@ -695,7 +704,7 @@ class _Gate:
 
         path = scope["path"].removeprefix(f"{self.fake.api_root}/repos/{self.fake.owner}/{self.fake.name}")
         with self.fake.lock:
-            self.fake.calls.append(Call(scope["method"], path, body))
+            self.fake.calls.append(Call(scope["method"], path, body, scope["query_string"].decode()))
             fault = next((f for f in self.fake.faults if f.matches(scope["method"], path)), None)
             if fault is not None:
                 fault.times -= 1
@@ -720,14 +729,6 @@ class _Gate:
 
 
 def serve(fake: FakeGitHub) -> Iterator[FakeGitHub]:
-    port = free_port()
-    fake.base = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(uvicorn.Config(fake.app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield fake
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(fake.app()) as base:
+        fake.base = base
+        yield fake
