@@ -14,10 +14,11 @@ from promoter.gitio import Remote
 from promoter.model import MAIN_REF
 
 
-class ForeignBranch(HotswapFailure):
-    """A branch the promoter would use holds a commit it did not write."""
+class UnusableBranch(HotswapFailure):
+    """A branch the promoter would open a pull request from holds a commit it did not write, is gone,
+    or could not be pushed: permanent for that item (asking again gets the same answer)."""
 
-    kind = "foreign-branch"
+    kind = "branch"
     retryable = False
 
 
@@ -33,7 +34,7 @@ def check_approval_branch(remote: Remote, branch: str, path: str, content: bytes
         and remote.repo[deltas[0].new_file.id].peel(pygit2.Blob).data == content
     )
     if not ok:
-        raise ForeignBranch(f"branch {branch} changes more than its approval file: not used (see README)")
+        raise UnusableBranch(f"branch {branch} changes more than its approval file: not used (see README)")
 
 
 def check_revert_branch(remote: Remote, branch: str, release: str) -> None:
@@ -42,19 +43,19 @@ def check_revert_branch(remote: Remote, branch: str, release: str) -> None:
     bad = remote.commit(release)
     index = remote.repo.revert_commit(bad, parent, 1 if len(bad.parents) == 2 else 0)
     if index.conflicts is not None or index.write_tree(remote.repo) != tip.tree_id:
-        raise ForeignBranch(f"branch {branch} is not the revert of {release[:12]}: not used (see README)")
+        raise UnusableBranch(f"branch {branch} is not the revert of {release[:12]}: not used (see README)")
 
 
 def _tip(remote: Remote, branch: str, trailer: str) -> tuple[pygit2.Commit, pygit2.Commit]:
     sha = remote.ref(f"refs/heads/{branch}")
     if sha is None:
-        raise ForeignBranch(f"branch {branch} is not on the remote")
+        raise UnusableBranch(f"branch {branch} is not on the remote (deleted?)")
     tip = remote.commit(sha)
     main = remote.ref(MAIN_REF)
     if len(tip.parents) != 1 or main is None:
-        raise ForeignBranch(f"branch {branch} has a tip the promoter did not write: not used (see README)")
+        raise UnusableBranch(f"branch {branch} has a tip the promoter did not write: not used (see README)")
     parent = tip.parents[0]
     on_main = str(parent.id) == main or remote.repo.descendant_of(main, parent.id)
     if not on_main or trailer not in tip.message.splitlines():
-        raise ForeignBranch(f"branch {branch} has a tip the promoter did not write: not used (see README)")
+        raise UnusableBranch(f"branch {branch} has a tip the promoter did not write: not used (see README)")
     return tip, parent

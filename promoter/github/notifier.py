@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from promoter.decide import decide
-from promoter.github.branches import ForeignBranch, check_approval_branch, check_revert_branch
+from promoter.github.branches import UnusableBranch, check_approval_branch, check_revert_branch
 from promoter.github.notify import (
     EnsureDeployment,
     FindOrigin,
@@ -149,7 +149,7 @@ class Notifier:
             for op in ops:
                 try:
                     state, rejection = self._do(view, op)
-                except (GitHubUnavailable, ForeignBranch) as exc:
+                except (GitHubUnavailable, UnusableBranch) as exc:
                     if exc.retryable:
                         raise _Unavailable(str(exc), view) from None
                     view = replace(view, state=replace(view.state, failed={**view.state.failed, item(op): str(exc)}))
@@ -169,7 +169,8 @@ class Notifier:
                 return replace(state, origin=found, searched=True), None
             if self.clock() - self._started(view) < ORIGIN_SEARCH:
                 return state, None  # not indexed yet, perhaps: asked again next pass
-            why = f"GitHub's search found no pull request for {op.release[:12]} within {ORIGIN_SEARCH}"
+            minutes = int(ORIGIN_SEARCH.total_seconds() // 60)
+            why = f"GitHub's search found no pull request for {op.release[:12]} within {minutes} minutes"
             return replace(state, searched=True, failed={**state.failed, "origin": why}), None
         if isinstance(op, PostComment):
             gh.upsert_comment(op.pull, op.marker, op.body)
@@ -181,8 +182,6 @@ class Notifier:
             gh.deployment_status(state.deployments[op.region], op.state, op.description)
             return replace(state, sent={**state.sent, op.region: op.index + 1}), None
         if isinstance(op, OpenRevertPull):
-            if self.remote.ref(f"refs/heads/{op.branch}") is None:
-                raise GitHubUnavailable(f"revert branch {op.branch} is not on the remote yet")
             check_revert_branch(self.remote, op.branch, view.release)
             pull = gh.open_pull(op.branch, "main", op.title, op.body)
             return replace(state, revert_pull=pull.number), None
@@ -192,10 +191,10 @@ class Notifier:
                 result = self.remote.branch_with_file(op.branch, op.path, op.content.encode(), message, self.clock())
                 if result.race:  # pushed by someone else meanwhile: look at what is there
                     self.remote.fetch()
-            except (GitProblem, PushRejected) as exc:
+            except GitProblem as exc:
                 raise GitHubUnavailable(f"approval branch {op.branch}: {exc}") from None
-            if self.remote.ref(f"refs/heads/{op.branch}") is None:
-                raise GitHubUnavailable(f"approval branch {op.branch}: not pushed ({result.detail})")
+            except PushRejected as exc:  # a hook or a rule refused it: the same next time
+                raise UnusableBranch(f"approval branch {op.branch}: the remote refused it: {exc}") from None
             check_approval_branch(self.remote, op.branch, op.path, op.content.encode(), op.wait.key)
             pull = gh.open_pull(op.branch, "main", op.title, op.body)
             return replace(state, approvals={**state.approvals, op.wait.key: pull.number}), None

@@ -453,21 +453,36 @@ def test_a_pull_request_that_does_not_exist_fails_its_comment_only_and_later_rel
     assert f"`{game_name}` {second[:12]}" in comment
 
 
-def test_actions_not_permitted_to_open_pull_requests_fails_the_approval_item_not_the_rest(
-    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+PROTECT_APPROVALS = (  # a rule keeping the promoter from pushing hotswap/approve-*
+    '#!/bin/sh\nwhile read old new ref; do case "$ref" in refs/heads/hotswap/approve-*)'
+    ' echo "protected by a rule" >&2; exit 1;; esac; done\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("refusal", "why", "asked"),
+    [("actions", "GitHub Actions is not permitted", 1), ("rule", "the remote refused it", 0)],
+)
+def test_an_approval_pull_request_refused_for_good_fails_that_item_not_the_rest(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub, refusal: str, why: str, asked: int
 ) -> None:
     repo, _, _ = bootstrapped(tmp_path, fleet, game_name, approval=True)
     reconciler = with_github(tmp_path, fleet, repo, fake_github)
-    fake_github.actions_may_open_pulls = False
+    if refusal == "actions":
+        fake_github.actions_may_open_pulls = False
+    else:
+        hook = repo.remote / "hooks" / "pre-receive"
+        hook.write_text(PROTECT_APPROVALS)
+        hook.chmod(0o755)
     release = repo.commit(damage=46, message="small buff (#3)")
     fake_github.open_pr(3)
     fleet.expose(game_name, release)
     key = "approval:EU-WEST/gate"
     drive(lambda: reconciler.run_once([game_name]), lambda: key in failed(repo, game_name, release))
     settle(reconciler, game_name)
-    assert "GitHub Actions is not permitted" in failed(repo, game_name, release)[key]
+    assert why in failed(repo, game_name, release)[key]
     assert list(fake_github.pulls) == [3]  # no approval pull request, and it is not asked again and again
-    assert len([c for c in fake_github.calls if c.method == "POST" and c.path == "/pulls"]) == 1
+    assert len([c for c in fake_github.calls if c.method == "POST" and c.path == "/pulls"]) == asked
     assert "EU-WEST" in fake_github.comments_on(3)[0]  # the comment and the deployments were told
     assert [s for s, _ in statuses(fake_github, f"{game_name}/NA-WEST")][-1] == "success"
     report = reconciler.last_notify
@@ -554,3 +569,22 @@ def test_an_approval_branch_pushed_in_advance_is_not_used(
     assert not fake_github.pulls
     assert "changes more than its approval file" in failed(repo, game_name, release)[key]
     assert carries(repo, release, [("NA-WEST", 100)]) and not carries(repo, release, [("EU-WEST", 10)])
+
+
+def test_a_revert_branch_deleted_before_its_pull_request_fails_that_item_only(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+) -> None:
+    repo, _, _ = bootstrapped(tmp_path, fleet, game_name)
+    fake_github.open_pr(8)
+    bad = merge_pull(repo, 8, damage=400)
+    fleet.expose(game_name, bad, errors=3.0)
+    quiet = Reconciler(Remote(repo.url, tmp_path / "quiet"), PrometheusSource(fleet.url, timeout=5), revert_main="pull")
+    drive(lambda: quiet.run_once([game_name]), lambda: "rollback" in types(repo, bad))  # GitHub not told yet
+    branch = f"hotswap/revert-{bad[:12]}"
+    git(repo.remote, "branch", "-D", branch)
+    reconciler = with_github(tmp_path, fleet, repo, fake_github)
+    settle(reconciler, game_name)
+    assert "not on the remote" in failed(repo, game_name, bad)["revert-pull"]
+    assert not fake_github.pulls.keys() - {8}
+    assert "was rolled back" in fake_github.comments_on(8)[0]
+    assert statuses(fake_github, f"{game_name}/NA-WEST")[-1][0] == "failure"
