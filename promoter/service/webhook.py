@@ -130,7 +130,7 @@ def register_webhook(
             return {"duplicate": again}
         try:
             payload = json.loads(body) if body else {}
-        except ValueError:
+        except (ValueError, RecursionError):
             return JSONResponse({"error": "the body is not JSON"}, status_code=400)
         wake, why = decide(request.headers.get("x-github-event", ""), payload, configured_repository(service))
         if not wake:

@@ -160,3 +160,9 @@ def test_what_wakes_the_loop() -> None:
     assert not decide("issues", {"action": "opened"}, None)[0]
     assert not decide("ping", {}, None)[0]
     assert decide("pull_request", {"action": "closed"}, None)[0]
+
+
+def test_a_signed_body_that_is_not_json_is_a_400(hook: Hook) -> None:
+    assert hook.send("push", b"[" * 100_000).status_code == 400  # nested past the parser's depth
+    assert hook.send("push", b"{not json").status_code == 400
+    assert not hook.woke
