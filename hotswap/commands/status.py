@@ -63,7 +63,19 @@ def status_of(remote: Remote, game: str, now: datetime, url: str | None, stale_a
         fleet = observe(snap, PrometheusFleet(url).observe(game, now), now, stale_after)
     else:
         fleet = unobserved(snap, f"no Prometheus: give --prometheus URL or set {ENV_PROMETHEUS}")
-    return game_status(snap, now, fleet, release_meta(remote, current_release(snap)))
+    status = game_status(snap, now, fleet, release_meta(remote, current_release(snap)))
+    return status | {"githubRefused": github_refused(remote, game)}
+
+
+def github_refused(remote: Remote, game: str) -> list[dict[str, str]]:
+    """What GitHub refused for good (a 4xx for one item), as the notifier recorded it in the ledger."""
+    refused = []
+    for record in remote.ledger_json(f"github/{game}"):
+        failed = record.get("failed") if isinstance(record, dict) else None
+        if isinstance(failed, dict):
+            release = str(record.get("release", ""))
+            refused += [{"release": release, "item": str(k), "why": str(v)} for k, v in sorted(failed.items())]
+    return refused
 
 
 def _cell(ring: dict[str, Any] | None) -> str:
@@ -107,3 +119,7 @@ def print_game(console: Console, game: dict[str, Any]) -> None:
     console.print(table)
     if game["quarantined"]:
         console.print(f"  quarantined: {', '.join(q[:12] for q in game['quarantined'])}", markup=False)
+    for refused in game.get("githubRefused", ()):
+        console.print(
+            f"  GitHub refused {refused['item']} of {refused['release'][:12]}: {refused['why']}", markup=False
+        )

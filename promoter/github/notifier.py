@@ -1,7 +1,11 @@
 """Tells GitHub what the promoter did, after it is written to git, and remembers in the ledger what
-was told. Best-effort: the first thing GitHub fails to take ends the telling for this pass (a
-down or rate-limiting GitHub is not hammered, and the pass is not held up); the rest is told on a
-later pass, from the difference between the rollout and what the ledger says was told."""
+was told. Best-effort, by failure class:
+- transient (GitHub down, rate limits, the network): the telling stops for this pass (a down or
+  rate-limiting GitHub is not hammered, and the pass is not held up); the rest is told on a later
+  pass, from the difference between the rollout and what the ledger says was told;
+- permanent for one item (a 4xx such as 403 not permitted, 404, 422; a `hotswap/...` branch the
+  promoter did not write): recorded under `failed` in the release's ledger record and never retried,
+  and the telling goes on with the other items and releases."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from promoter.decide import decide
+from promoter.github.branches import UnusableBranch, check_approval_branch, check_revert_branch
 from promoter.github.notify import (
     EnsureDeployment,
     FindOrigin,
@@ -22,16 +27,18 @@ from promoter.github.notify import (
     RolloutView,
     SettleApprovalPull,
     finished,
+    item,
     origin_pull,
     plan,
 )
 from promoter.github.port import GitHubPort, GitHubUnavailable
-from promoter.gitio import GitProblem, PushRejected, Remote
+from promoter.gitio import GitProblem, PushRejected, Remote, utc
 from promoter.model import GameSnapshot
 
 RECENT = timedelta(days=1)  # a rollout that ended before GitHub was set up is not announced late
 ROUNDS = 4  # plan, tell, plan again (what was told changes what to say: a comment names a new PR)
 LEDGER_ATTEMPTS = 5
+ORIGIN_SEARCH = timedelta(minutes=30)  # GitHub's search may index a fresh merge late: asked each pass until then
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class NotifyReport:
     pending: int = 0  # left for a later pass
     error: str | None = None
     rejections: tuple[Rejection, ...] = ()
+    failed: tuple[str, ...] = ()  # items refused for good this pass ("game release item: why")
 
 
 class _Unavailable(Exception):
@@ -68,27 +76,33 @@ class Notifier:
         rejections: list[Rejection] = []
         changed: dict[str, NotifyState] = {}
         pending = 0
+        failed: list[str] = []
         for game in games:
             snap = self.remote.snapshot(game)
             states = self._states(game)
             for before in self._views(snap, states, now):
                 if error is not None:
-                    pending += len(plan(before))
+                    pending += _owed(before)
                     continue
                 try:
                     view, count, rejected = self._tell(before)
                 except _Unavailable as exc:
                     error, view = exc.args
-                    pending += len(plan(view))
+                    pending += _owed(view)
                     count, rejected = 0, []
                 told += count
                 rejections += rejected
+                failed += [
+                    f"{game} {view.release[:12]} {key}: {why}"
+                    for key, why in sorted(view.state.failed.items())
+                    if key not in before.state.failed
+                ]
                 state = replace(view.state, done=finished(view))
                 if state != states.get(view.release, NotifyState(game, view.release)):
                     changed[f"github/{game}/{view.release}.json"] = state
         if changed:
             error = self._remember(changed, now) or error
-        return NotifyReport(told, pending, error, tuple(rejections))
+        return NotifyReport(told, pending, error, tuple(rejections), tuple(failed))
 
     def _views(self, snap: GameSnapshot, states: dict[str, NotifyState], now: datetime) -> list[RolloutView]:
         wait = decide(snap, now).wait
@@ -116,6 +130,15 @@ class Notifier:
             views.append(RolloutView(snap, release, record, policy, wait, state, origin_pull(message)))
         return views
 
+    def _started(self, view: RolloutView) -> datetime:
+        """When the release's rollout started (its first event), else when it reached main."""
+        if view.record is not None and view.record.events:
+            return view.record.events[0].at
+        try:
+            return utc(self.remote.commit(view.release).commit_time)
+        except (KeyError, ValueError):
+            return self.clock()
+
     def _tell(self, view: RolloutView) -> tuple[RolloutView, int, list[Rejection]]:
         told = 0
         rejected: list[Rejection] = []
@@ -126,19 +149,29 @@ class Notifier:
             for op in ops:
                 try:
                     state, rejection = self._do(view, op)
-                except GitHubUnavailable as exc:
-                    raise _Unavailable(str(exc), view) from None
+                except (GitHubUnavailable, UnusableBranch) as exc:
+                    if exc.retryable:
+                        raise _Unavailable(str(exc), view) from None
+                    view = replace(view, state=replace(view.state, failed={**view.state.failed, item(op): str(exc)}))
+                    continue
                 view = replace(view, state=state)
                 told += 1
                 if rejection is not None:
                     rejected.append(rejection)
-            view = replace(view, check_pulls=False)
+            view = replace(view, check_pulls=False, search_origin=False)
         return view, told, rejected
 
     def _do(self, view: RolloutView, op: Op) -> tuple[NotifyState, Rejection | None]:
         state, gh = view.state, self.github
         if isinstance(op, FindOrigin):
-            return replace(state, origin=gh.pull_for_commit(op.release), searched=True), None
+            found = gh.pull_for_commit(op.release)
+            if found is not None:
+                return replace(state, origin=found, searched=True), None
+            if self.clock() - self._started(view) < ORIGIN_SEARCH:
+                return state, None  # not indexed yet, perhaps: asked again next pass
+            minutes = int(ORIGIN_SEARCH.total_seconds() // 60)
+            why = f"GitHub's search found no pull request for {op.release[:12]} within {minutes} minutes"
+            return replace(state, searched=True, failed={**state.failed, "origin": why}), None
         if isinstance(op, PostComment):
             gh.upsert_comment(op.pull, op.marker, op.body)
             return replace(state, comment=op.digest), None
@@ -149,14 +182,20 @@ class Notifier:
             gh.deployment_status(state.deployments[op.region], op.state, op.description)
             return replace(state, sent={**state.sent, op.region: op.index + 1}), None
         if isinstance(op, OpenRevertPull):
+            check_revert_branch(self.remote, op.branch, view.release)
             pull = gh.open_pull(op.branch, "main", op.title, op.body)
             return replace(state, revert_pull=pull.number), None
         if isinstance(op, OpenApprovalPull):
             message = f"{op.title}\n\nHotswap-Approval: {op.wait.key}\n"
             try:
-                self.remote.branch_with_file(op.branch, op.path, op.content.encode(), message, self.clock())
-            except (GitProblem, PushRejected) as exc:
+                result = self.remote.branch_with_file(op.branch, op.path, op.content.encode(), message, self.clock())
+                if result.race:  # pushed by someone else meanwhile: look at what is there
+                    self.remote.fetch()
+            except GitProblem as exc:
                 raise GitHubUnavailable(f"approval branch {op.branch}: {exc}") from None
+            except PushRejected as exc:  # a hook or a rule refused it: the same next time
+                raise UnusableBranch(f"approval branch {op.branch}: the remote refused it: {exc}") from None
+            check_approval_branch(self.remote, op.branch, op.path, op.content.encode(), op.wait.key)
             pull = gh.open_pull(op.branch, "main", op.title, op.body)
             return replace(state, approvals={**state.approvals, op.wait.key: pull.number}), None
         assert isinstance(op, SettleApprovalPull)
@@ -195,6 +234,12 @@ class Notifier:
         return {s.release: s for s in map(NotifyState.from_json, self.remote.ledger_json(f"github/{game}"))}
 
 
+def _owed(view: RolloutView) -> int:
+    """What GitHub failed to take (`hotswap_github_owed`): neither what it refused for good (not
+    planned any more) nor a search for the release's pull request that is still being retried."""
+    return sum(1 for op in plan(view) if not isinstance(op, FindOrigin))
+
+
 def _merge(stored: NotifyState | None, ours: NotifyState) -> NotifyState:
     if stored is None:
         return ours
@@ -209,4 +254,5 @@ def _merge(stored: NotifyState | None, ours: NotifyState) -> NotifyState:
         done=ours.done or stored.done,
         origin=ours.origin or stored.origin,
         searched=ours.searched or stored.searched,
+        failed={**stored.failed, **ours.failed},
     )

@@ -35,7 +35,8 @@ class NotifyState:
     settled: frozenset[str] = frozenset()  # wait keys whose approval pull request is closed
     done: bool = False  # the rollout ended and everything about it was told
     origin: int | None = None  # the pull request GitHub's search found for the release commit
-    searched: bool = False  # GitHub was asked (once) for the release commit's pull request
+    searched: bool = False  # the search for the release commit's pull request is over (found or given up)
+    failed: Mapping[str, str] = field(default_factory=dict)  # item -> why: refused for good, never retried
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +51,7 @@ class NotifyState:
             "done": self.done,
             "origin": self.origin,
             "searched": self.searched,
+            "failed": dict(sorted(self.failed.items())),
         }
 
     @classmethod
@@ -66,6 +68,7 @@ class NotifyState:
             bool(data.get("done", False)),
             data.get("origin"),
             bool(data.get("searched", False)),
+            {str(k): str(v) for k, v in data.get("failed", {}).items()},
         )
 
 
@@ -152,6 +155,7 @@ class RolloutView:
     state: NotifyState
     origin_pull: int | None  # the pull request the release was merged from, as its commit message says
     check_pulls: bool = True  # look at open approval pull requests (once per pass)
+    search_origin: bool = True  # ask GitHub's search for the release's pull request (once per pass)
 
     @property
     def origin(self) -> int | None:
@@ -192,8 +196,35 @@ def deployment_statuses(record: RolloutRecord, policy: RolloutPolicy) -> dict[st
     return out
 
 
+def item(op: Op) -> str:
+    """The name an operation's failure is recorded under in `NotifyState.failed`."""
+    if isinstance(op, FindOrigin):
+        return "origin"
+    if isinstance(op, PostComment):
+        return "comment"
+    if isinstance(op, EnsureDeployment):
+        return f"deployment:{op.region}"
+    if isinstance(op, PostDeploymentStatus):
+        return f"status:{op.region}:{op.index}"
+    if isinstance(op, OpenRevertPull):
+        return "revert-pull"
+    if isinstance(op, OpenApprovalPull):
+        return f"approval:{op.wait.key}"
+    return f"settle:{op.key}"
+
+
 def plan(view: RolloutView) -> tuple[Op, ...]:
-    """Everything GitHub has not been told yet about this rollout, in the order to tell it."""
+    """Everything GitHub has not been told yet about this rollout, in the order to tell it, but
+    what GitHub refused for good (a status needs its deployment: refused with it)."""
+    failed = view.state.failed
+    return tuple(
+        op
+        for op in _plan(view)
+        if item(op) not in failed and not (isinstance(op, PostDeploymentStatus) and f"deployment:{op.region}" in failed)
+    )
+
+
+def _plan(view: RolloutView) -> list[Op]:
     state, game, release = view.state, view.snap.game, view.release
     ops: list[Op] = []
     current = view.wait.key if view.wait is not None and view.wait.release == release else None
@@ -219,19 +250,24 @@ def plan(view: RolloutView) -> tuple[Op, ...]:
     origin = view.origin
     if view.record is not None or view.wait is not None:
         if origin is None and not state.searched:
-            ops.append(FindOrigin(release))
+            if view.search_origin:
+                ops.append(FindOrigin(release))
         elif origin is not None:
             body = COMMENT_MARKER.format(game=game, release=release) + "\n" + rollout_comment(view)
             digest = hashlib.sha256(body.encode()).hexdigest()[:16]
             if digest != state.comment:
                 ops.append(PostComment(origin, COMMENT_MARKER.format(game=game, release=release), body, digest))
-    return tuple(ops)
+    return ops
 
 
 def finished(view: RolloutView) -> bool:
     """Nothing more will ever be told about this rollout (an approval pull request still open counts)."""
     record = view.record
-    return record is not None and record.ended is not None and not plan(replace(view, check_pulls=True))
+    return (
+        record is not None
+        and record.ended is not None
+        and not plan(replace(view, check_pulls=True, search_origin=True))
+    )
 
 
 def _proposed_revert(record: RolloutRecord) -> str | None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from promoter.errors import HotswapFailure
 
 DEFAULT_SERVER = "https://github.com"
+DEFAULT_API = "https://api.github.com"
 
 
 class GitHubUnavailable(HotswapFailure):
@@ -17,6 +19,13 @@ class GitHubUnavailable(HotswapFailure):
 
     kind = "github"
     retryable = True
+
+
+class GitHubRefused(GitHubUnavailable):
+    """GitHub answered a 4xx that asking again will not change (403 not permitted, 404, 422): that
+    one item is recorded as failed and never retried; the others go on."""
+
+    retryable = False
 
 
 class GitHubSettingsError(HotswapFailure):
@@ -31,9 +40,16 @@ class GitHubSettings:
     repository: str  # owner/name
     token: str
     server: str = DEFAULT_SERVER  # https://github.com, or a GitHub Enterprise server's URL
+    api: str = ""  # the REST API's root; derived from `server` when empty
 
     def __repr__(self) -> str:  # the token never reaches a log line or a traceback
-        return f"GitHubSettings(repository={self.repository!r}, server={self.server!r}, token=***)"
+        return (
+            f"GitHubSettings(repository={self.repository!r}, server={self.server!r}, api={self.api_url!r}, token=***)"
+        )
+
+    @property
+    def api_url(self) -> str:
+        return self.api or api_for(self.server)
 
     @property
     def owner(self) -> str:
@@ -45,7 +61,8 @@ class GitHubSettings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, repository: str | None = None) -> GitHubSettings | None:
-        """GITHUB_TOKEN and GITHUB_REPOSITORY (as Actions sets them), HOTSWAP_GITHUB_* overriding.
+        """GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_SERVER_URL and GITHUB_API_URL (as Actions sets them),
+        HOTSWAP_GITHUB_* overriding.
         None when no token is set: GitHub is not configured."""
         env = os.environ if environ is None else environ
         token = env.get("HOTSWAP_GITHUB_TOKEN") or env.get("GITHUB_TOKEN")
@@ -55,9 +72,26 @@ class GitHubSettings:
         if not repo or repo.count("/") != 1 or not all(repo.split("/")):
             raise GitHubSettingsError("a GitHub token is set but no repository: set GITHUB_REPOSITORY=owner/name")
         server = env.get("HOTSWAP_GITHUB_URL") or env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER
-        if not server.startswith(("https://", "http://")):
-            raise GitHubSettingsError(f"HOTSWAP_GITHUB_URL must be an http(s) URL, not {server!r}")
-        return cls(repo, token, server.rstrip("/"))
+        # Actions sets GITHUB_API_URL next to GITHUB_SERVER_URL; HOTSWAP_GITHUB_URL alone names a server
+        # whose API is derived from it (an Actions variable never points HotSwap elsewhere).
+        api = env.get("HOTSWAP_GITHUB_API_URL") or ("" if env.get("HOTSWAP_GITHUB_URL") else env.get("GITHUB_API_URL"))
+        api = api or ""
+        for name, url in (("HOTSWAP_GITHUB_URL", server), ("GITHUB_API_URL", api or "https://")):
+            if not url.startswith(("https://", "http://")):
+                raise GitHubSettingsError(f"{name} must be an http(s) URL, not {url!r}")
+        return cls(repo, token, server.rstrip("/"), api.rstrip("/"))
+
+
+def api_for(server: str) -> str:
+    """The REST API root of a GitHub web address: github.com's api.github.com, GitHub Enterprise
+    Cloud with data residency's api.<tenant>.ghe.com, or a GitHub Enterprise Server's /api/v3."""
+    server = server.rstrip("/")
+    parts = urlsplit(server)
+    if server == DEFAULT_SERVER:
+        return DEFAULT_API
+    if parts.hostname and parts.hostname.endswith(".ghe.com") and not parts.hostname.startswith("api."):
+        return f"{parts.scheme}://api.{parts.netloc}"
+    return server + "/api/v3"
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,11 @@ from promoter.rollout import ended_state
 from promoter.service import session
 from promoter.service.auth import AuthSettings, Forbidden, Principal, Unauthorized, authenticate, require
 from promoter.service.fleet import FleetBoard
-from promoter.service.limits import DeliveryLog, RateLimiter, client_key, signature_ok
+from promoter.service.limits import RateLimiter, client_key
 from promoter.service.page import login_page, render
 from promoter.service.proposal_paths import path_clash, path_problem
 from promoter.service.views import deployment, deployment_metrics, game_configs, game_detail, game_servers
+from promoter.service.webhook import register_webhook
 from promoter.status import ReleaseMeta, release_metas
 
 MAX_BODY = 1 << 20
@@ -60,6 +61,9 @@ class ServiceMetrics:
         self.github_told = Counter("hotswap_github_told", "Things told to GitHub.", registry=r)
         self.github_owed = Gauge(
             "hotswap_github_owed", "Things GitHub could not be told yet (told on a later pass).", registry=r
+        )
+        self.github_refused = Counter(
+            "hotswap_github_refused", "Things GitHub refused for good (a 4xx for that item; in the ledger).", registry=r
         )
         self.last_good = Gauge(
             "hotswap_last_good_reconcile_timestamp_seconds", "End of the last good pass.", registry=r
@@ -91,7 +95,6 @@ class Service:
     notifier: Notifier | None = None  # tells GitHub about rollouts, from a cache of its own
     last_notify_error: str | None = None
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(rate=10.0, burst=40))
-    deliveries: DeliveryLog = field(default_factory=DeliveryLog)
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
     lock: threading.Lock = field(default_factory=threading.Lock)  # one user of the git cache at a time
     wake: threading.Event = field(default_factory=threading.Event)
@@ -136,6 +139,8 @@ class Service:
         self.metrics.github_owed.set(report.pending)
         if report.error:
             self.metrics.errors.labels("github").inc()
+        if report.failed:  # refused for good (a 4xx for one item): recorded in the ledger, never retried
+            self.metrics.github_refused.inc(len(report.failed))
         if report.rejections:
             with self.lock:
                 self.remote.fetch()
@@ -555,29 +560,6 @@ def create_app(service: Service) -> FastAPI:
             status_code=201 if created else 200,
         )
 
-    @app.post("/webhooks/github")
-    async def webhook(request: Request) -> Any:
-        if service.webhook_secret is None:
-            return _error(404, "webhooks are not configured")
-        body = await read_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        # The signature is checked before anything in the body is looked at.
-        if not signature_ok(service.webhook_secret, body, request.headers.get("x-hub-signature-256")):
-            service.metrics.errors.labels("webhook-signature").inc()
-            return _error(401, "bad signature")
-        delivery = request.headers.get("x-github-delivery")
-        if not delivery:
-            return _error(400, "no X-GitHub-Delivery")
-        if not service.deliveries.first_time(delivery):
-            return _error(409, "delivery already received")
-        event = request.headers.get("x-github-event", "")
-        if event == "ping":
-            return {"ok": True}
-        if event in ("push", "pull_request"):
-            # main moved, or an approval pull request was merged or closed: decide again now
-            service.wake.set()
-            return JSONResponse({"reconcile": "scheduled"}, status_code=202)
-        return Response(status_code=204)
+    register_webhook(app, service, read_body)
 
     return app

@@ -60,21 +60,3 @@ def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
         return False
     expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), header.encode())
-
-
-class DeliveryLog:
-    """Remembers recent X-GitHub-Delivery ids: a replayed delivery is refused."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self.size = size
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def first_time(self, delivery: str) -> bool:
-        with self._lock:
-            if delivery in self._seen:
-                return False
-            self._seen[delivery] = None
-            while len(self._seen) > self.size:
-                self._seen.popitem(last=False)
-            return True

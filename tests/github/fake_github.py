@@ -1,29 +1,49 @@
 """A local HTTP server speaking the subset of GitHub's REST API that HotSwap uses, the way GitHub
-speaks it: JSON shapes with the `url` fields github3.py follows, 201/200/204 where GitHub answers
-them, 401 without a token, 404 for what does not exist, 422 on bad input, and on request 5xx or
-403 rate-limit answers. Every call is recorded. Served by uvicorn on a free loopback port under
-`/api/v3`, so github3.py talks to it as to a GitHub Enterprise server."""
+speaks it: JSON shapes with the `url` fields github3.py follows (checked against GitHub's published
+OpenAPI description in test_fake_github_shapes.py), 201/200/204 where GitHub answers them, 401
+without a token, 404 for what does not exist, 422 on bad input (a second open pull request from
+one head, a comment over 65,536 characters), lists newest first where GitHub sorts them so, paged
+by Link headers at 30 per page (`per_page` up to 100), the Actions-not-permitted 403 on request,
+and faults injectable per route (5xx, rate limits with their headers, any 4xx). Every call is
+recorded. Served by uvicorn on a free loopback port under `/api/v3` (a GitHub Enterprise Server's
+layout), or at the root (`api_root=""`: github.com's and api.<tenant>.ghe.com's layout)."""
 
 from __future__ import annotations
 
 import asyncio
+import html
 import json
+import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.promoter.fixtures import free_port
+from tests.github.loopback import serving
 
 TOKEN = "ghp_test_token_never_logged"
+MAX_COMMENT = 65_536
+ACTIONS_MAY_NOT_OPEN = "GitHub Actions is not permitted to create or approve pull requests."
+SECONDARY_LIMIT = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
+    "If you reach out to GitHub Support for help, please include the request ID."
+)
+
+
+def _rendered(body: str) -> dict[str, str]:
+    """github3.py asks for the `full` media type: GitHub adds the body as HTML and as text."""
+    return {"body_html": f"<p>{html.escape(body)}</p>", "body_text": body}
+
+
+def _node(kind: str, key: object) -> str:
+    return f"{kind}_kwDO{abs(hash((kind, key))) % 10**8:08d}"
 
 
 def _now() -> str:
@@ -35,6 +55,23 @@ class Call:
     method: str
     path: str
     body: Any
+    query: str = ""
+
+
+@dataclass
+class Fault:
+    """The next `times` calls matching `method` and `path` (a regular expression searched in the path
+    below the repository, e.g. "^/pulls$") answer `status` with `message` and `headers`."""
+
+    status: int
+    method: str = ""  # any
+    path: str = ""  # any
+    times: int = 10**6
+    message: str = "Server Error"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def matches(self, method: str, path: str) -> bool:
+        return (not self.method or self.method == method) and re.search(self.path, path) is not None
 
 
 @dataclass
@@ -49,7 +86,9 @@ class FakeGitHub:
     deployment_statuses: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
     issues: set[int] = field(default_factory=set)  # issue numbers that exist (PRs are issues too)
-    failing: tuple[int, int] | None = None  # (status, how many more calls fail)
+    faults: list[Fault] = field(default_factory=list)
+    actions_may_open_pulls: bool = True  # the repository setting "Allow GitHub Actions to create ... pull requests"
+    api_root: str = "/api/v3"
     held: threading.Event | None = None  # while set up and not released, calls hang (a stuck GitHub)
     holding: threading.Event = field(default_factory=threading.Event)  # a call is hanging now
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -59,14 +98,31 @@ class FakeGitHub:
 
     @property
     def api(self) -> str:
-        return f"{self.base}/api/v3"
+        return f"{self.base}{self.api_root}"
 
     def fail(self, status: int, times: int = 10**6) -> None:
-        """The next `times` calls answer `status` (500, 502, 503, or 403 as a rate limit)."""
-        self.failing = (status, times)
+        """From now on, the next `times` calls answer `status` (500, 502, 503, or 403 as a primary rate limit)."""
+        self.heal()
+        if status == 403:
+            self.rate_limited(times)
+        else:
+            self.fault(Fault(status, times=times))
+
+    def fault(self, fault: Fault) -> None:
+        self.faults.append(fault)
+
+    def rate_limited(self, times: int = 10**6, reset_in: int = 60) -> None:
+        """The primary rate limit is used up: 403 with X-RateLimit-Remaining 0 until the reset."""
+        headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + reset_in)}
+        self.fault(Fault(403, times=times, message="API rate limit exceeded for installation.", headers=headers))
+
+    def secondary_limit(self, retry_after: int, method: str = "", path: str = "", times: int = 1) -> None:
+        """A secondary rate limit: 403 with Retry-After (GitHub also uses 429)."""
+        headers = {"Retry-After": str(retry_after)}
+        self.fault(Fault(403, method, path, times, SECONDARY_LIMIT, headers))
 
     def heal(self) -> None:
-        self.failing = None
+        self.faults.clear()
 
     def hang(self) -> None:
         """Calls hang until `release()`, the way a GitHub that accepts connections but never answers does."""
@@ -109,6 +165,7 @@ class FakeGitHub:
         return {
             "login": login,
             "id": abs(hash(login)) % 10**6,
+            "node_id": _node("U", login),
             "avatar_url": f"{self.base}/avatars/{login}",
             "gravatar_id": "",
             "url": url,
@@ -161,6 +218,7 @@ class FakeGitHub:
         data.update(
             {
                 "id": 4242,
+                "node_id": _node("R", self.name),
                 "name": self.name,
                 "full_name": f"{self.owner}/{self.name}",
                 "owner": self.user(self.owner),
@@ -182,6 +240,12 @@ class FakeGitHub:
                 "pushed_at": _now(),
                 "default_branch": "main",
                 "forks_count": 0,
+                "forks": 0,
+                "open_issues": 0,
+                "watchers": 0,
+                "disabled": False,
+                "license": None,
+                "has_discussions": False,
                 "stargazers_count": 0,
                 "watchers_count": 0,
                 "subscribers_count": 0,
@@ -203,16 +267,17 @@ class FakeGitHub:
         pull = self.pulls.get(number)
         return {
             "id": number + 50_000,
+            "node_id": _node("I", number),
             "number": number,
             "url": u,
+            "repository_url": self.repo_url,
             "html_url": f"{self.base}/{self.owner}/{self.name}/pull/{number}",
             "comments_url": f"{u}/comments",
             "events_url": f"{u}/events",
             "labels_url": f"{u}/labels{{/name}}",
             "title": pull["title"] if pull else f"issue {number}",
             "body": pull["body"] if pull else "",
-            "body_html": None,
-            "body_text": None,
+            **_rendered(pull["body"] if pull else ""),
             "closed_by": None,
             "state": pull["state"] if pull else "open",
             "user": self.user("dev"),
@@ -221,23 +286,33 @@ class FakeGitHub:
             "assignees": [],
             "milestone": None,
             "locked": False,
+            "author_association": "MEMBER",
             "comments": len(self.comments_on(number)),
             "closed_at": None,
             "created_at": "2026-01-01T00:00:00Z",
             "updated_at": _now(),
-            "pull_request": {"url": f"{self.repo_url}/pulls/{number}"} if pull else None,
+        } | ({"pull_request": self._pull_link(number)} if pull else {})
+
+    def _pull_link(self, number: int) -> dict[str, Any]:
+        html = f"{self.base}/{self.owner}/{self.name}/pull/{number}"
+        return {
+            "url": f"{self.repo_url}/pulls/{number}",
+            "html_url": html,
+            "diff_url": f"{html}.diff",
+            "patch_url": f"{html}.patch",
+            "merged_at": self.pulls[number]["merged_at"],
         }
 
     def comment(self, cid: int) -> dict[str, Any]:
         c = self.comments[cid]
         return {
             "id": cid,
+            "node_id": _node("IC", cid),
             "url": f"{self.repo_url}/issues/comments/{cid}",
             "html_url": f"{self.base}/{self.owner}/{self.name}/pull/{c['issue']}#issuecomment-{cid}",
             "issue_url": f"{self.repo_url}/issues/{c['issue']}",
             "body": c["body"],
-            "body_html": None,
-            "body_text": None,
+            **_rendered(c["body"]),
             "user": self.user(c["user"]),
             "author_association": "NONE",
             "created_at": c["created_at"],
@@ -275,6 +350,7 @@ class FakeGitHub:
 
         return {
             "id": number + 90_000,
+            "node_id": _node("PR", number),
             "number": number,
             "url": u,
             "html_url": html,
@@ -286,12 +362,24 @@ class FakeGitHub:
             "review_comment_url": f"{self.repo_url}/pulls/comments{{/number}}",
             "comments_url": f"{self.repo_url}/issues/{number}/comments",
             "statuses_url": f"{self.repo_url}/statuses/{'0' * 40}",
-            "_links": {"self": {"href": u}, "html": {"href": html}},
+            "_links": {
+                "self": {"href": u},
+                "html": {"href": html},
+                "issue": {"href": f"{self.repo_url}/issues/{number}"},
+                "comments": {"href": f"{self.repo_url}/issues/{number}/comments"},
+                "review_comments": {"href": f"{u}/comments"},
+                "review_comment": {"href": f"{self.repo_url}/pulls/comments{{/number}}"},
+                "commits": {"href": f"{u}/commits"},
+                "statuses": {"href": f"{self.repo_url}/statuses/{'0' * 40}"},
+            },
+            "labels": [],
+            "milestone": None,
+            "auto_merge": None,
+            "maintainer_can_modify": False,
             "state": p["state"],
             "title": p["title"],
             "body": p["body"],
-            "body_html": None,
-            "body_text": None,
+            **_rendered(p["body"]),
             "user": self.user("hotswap"),
             "assignee": None,
             "assignees": [],
@@ -325,8 +413,10 @@ class FakeGitHub:
         u = f"{self.repo_url}/deployments/{did}"
         return {
             "id": did,
+            "node_id": _node("DE", did),
             "url": u,
             "statuses_url": f"{u}/statuses",
+            "repository_url": self.repo_url,
             "sha": d["ref"] if len(d["ref"]) == 40 else "0" * 40,
             "ref": d["ref"],
             "task": "deploy",
@@ -341,8 +431,10 @@ class FakeGitHub:
     def deployment_status(self, did: int, s: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": s["id"],
+            "node_id": _node("DES", s["id"]),
             "url": f"{self.repo_url}/deployments/{did}/statuses/{s['id']}",
             "deployment_url": f"{self.repo_url}/deployments/{did}",
+            "repository_url": self.repo_url,
             "state": s["state"],
             "description": s["description"],
             "target_url": s.get("target_url") or "",
@@ -354,7 +446,7 @@ class FakeGitHub:
     # --- the HTTP side ------------------------------------------------------------------------
 
     def app(self) -> Starlette:
-        prefix = "/api/v3/repos/{owner}/{repo}"
+        prefix = self.api_root + "/repos/{owner}/{repo}"
         routes = [
             Route(prefix, self._get_repo, methods=["GET"]),
             Route(prefix + "/issues/{number:int}", self._get_issue, methods=["GET"]),
@@ -366,7 +458,7 @@ class FakeGitHub:
             Route(prefix + "/deployments/{did:int}/statuses", self._deployment_statuses, methods=["GET", "POST"]),
             Route(prefix + "/pulls", self._pulls, methods=["GET", "POST"]),
             Route(prefix + "/pulls/{number:int}", self._pull, methods=["GET", "PATCH"]),
-            Route("/api/v3/search/issues", self._search, methods=["GET"]),
+            Route(self.api_root + "/search/issues", self._search, methods=["GET"]),
         ]
         app = Starlette(routes=routes)
         app.add_middleware(_Gate, fake=self)
@@ -385,11 +477,15 @@ class FakeGitHub:
         number = request.path_params["number"]
         if number not in self.issues:
             return _not_found()
-        if request.method == "GET":
-            return JSONResponse([self.comment(cid) for cid, c in sorted(self.comments.items()) if c["issue"] == number])
+        if request.method == "GET":  # oldest first, as GitHub lists them
+            return _page(
+                request, [self.comment(cid) for cid, c in sorted(self.comments.items()) if c["issue"] == number]
+            )
         body = await request.json()
         if not isinstance(body.get("body"), str) or not body["body"]:
             return _invalid("body", "missing_field")
+        if len(body["body"]) > MAX_COMMENT:
+            return _too_long()
         cid = next(self._ids)
         self.comments[cid] = {"issue": number, "body": body["body"], "user": "hotswap", "created_at": _now()}
         self.comments[cid]["updated_at"] = self.comments[cid]["created_at"]
@@ -402,6 +498,8 @@ class FakeGitHub:
         body = await request.json()
         if not isinstance(body.get("body"), str) or not body["body"]:
             return _invalid("body", "missing_field")
+        if len(body["body"]) > MAX_COMMENT:
+            return _too_long()
         self.comments[cid].update(body=body["body"], updated_at=_now())
         return JSONResponse(self.comment(cid))
 
@@ -417,7 +515,9 @@ class FakeGitHub:
         return JSONResponse(
             {
                 "id": status["id"],
+                "node_id": _node("SC", status["id"]),
                 "url": f"{self.repo_url}/statuses/{sha}",
+                "avatar_url": None,
                 "state": body["state"],
                 "description": body.get("description"),
                 "target_url": body.get("target_url"),
@@ -437,7 +537,7 @@ class FakeGitHub:
                 for did, d in sorted(self.deployments.items(), reverse=True)
                 if (env is None or d["environment"] == env) and (ref is None or d["ref"] == ref)
             ]
-            return JSONResponse(found)
+            return _page(request, found)
         body = await request.json()
         if not isinstance(body.get("ref"), str) or not body["ref"]:
             return _invalid("ref", "missing_field")
@@ -461,7 +561,7 @@ class FakeGitHub:
         if did not in self.deployments:
             return _not_found()
         if request.method == "GET":
-            return JSONResponse([self.deployment_status(did, s) for s in reversed(self.deployment_statuses[did])])
+            return _page(request, [self.deployment_status(did, s) for s in reversed(self.deployment_statuses[did])])
         body = await request.json()
         states = ("error", "failure", "inactive", "in_progress", "queued", "pending", "success")
         if body.get("state") not in states:
@@ -475,12 +575,20 @@ class FakeGitHub:
     async def _pulls(self, request: Request) -> Response:
         if request.method == "GET":
             state, head = request.query_params.get("state", "open"), request.query_params.get("head")
-            found = [
+            found = [  # newest first, as GitHub lists them by default
                 self.pull(n)
-                for n, p in sorted(self.pulls.items())
+                for n, p in sorted(self.pulls.items(), reverse=True)
                 if (state == "all" or p["state"] == state) and (head is None or f"{self.owner}:{p['head']}" == head)
             ]
-            return JSONResponse(found)
+            return _page(request, found)
+        if not self.actions_may_open_pulls:
+            return JSONResponse(
+                {
+                    "message": ACTIONS_MAY_NOT_OPEN,
+                    "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
+                },
+                status_code=403,
+            )
         body = await request.json()
         for key in ("title", "head", "base"):
             if not isinstance(body.get(key), str) or not body[key]:
@@ -490,8 +598,13 @@ class FakeGitHub:
                 {
                     "message": "Validation Failed",
                     "errors": [
-                        {"resource": "PullRequest", "code": "custom", "message": "A pull request already exists"}
+                        {
+                            "resource": "PullRequest",
+                            "code": "custom",
+                            "message": f"A pull request already exists for {self.owner}:{body['head']}.",
+                        }
                     ],
+                    "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
                 },
                 status_code=422,
             )
@@ -510,7 +623,9 @@ class FakeGitHub:
             for n, p in sorted(self.pulls.items())
             if any(sha in p.get("commits", ()) for sha in shas)
         ]
-        return JSONResponse({"total_count": len(found), "incomplete_results": False, "items": found})
+        return JSONResponse(
+            {"total_count": len(found), "incomplete_results": False, "items": found, "search_type": "lexical"}
+        )
 
     async def _pull(self, request: Request) -> Response:
         number = request.path_params["number"]
@@ -521,6 +636,39 @@ class FakeGitHub:
             if body.get("state") == "closed":
                 self.pulls[number].update(state="closed", closed_at=_now())
         return JSONResponse(self.pull(number))
+
+
+def _page(request: Request, items: Sequence[Any]) -> JSONResponse:
+    """One page of a list, with GitHub's Link header: 30 per page unless `per_page` (at most 100)."""
+    query = request.query_params
+    per_page = min(100, max(1, int(query.get("per_page", "30") or 30)))
+    page = max(1, int(query.get("page", "1") or 1))
+    last = max(1, -(-len(items) // per_page))
+    links = []
+    for rel, number in (("prev", page - 1), ("next", page + 1), ("first", 1), ("last", last)):
+        if 1 <= number <= last and (rel in ("first", "last") or number != page):
+            url = request.url.include_query_params(page=number, per_page=per_page)
+            links.append(f'<{url}>; rel="{rel}"')
+    headers = {"Link": ", ".join(links)} if last > 1 else {}
+    return JSONResponse(list(items[(page - 1) * per_page : page * per_page]), headers=headers)
+
+
+def _too_long() -> JSONResponse:
+    return JSONResponse(
+        {
+            "message": "Validation Failed",
+            "errors": [
+                {
+                    "resource": "IssueComment",
+                    "code": "custom",
+                    "field": "body",
+                    "message": "body is too long (maximum is 65536 characters)",
+                }
+            ],
+            "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+        },
+        status_code=422,
+    )
 
 
 def _not_found() -> JSONResponse:
@@ -554,13 +702,14 @@ class _Gate:
         async def replay() -> dict[str, Any]:
             return {"type": "http.request", "body": raw, "more_body": False}
 
-        path = scope["path"].removeprefix(f"/api/v3/repos/{self.fake.owner}/{self.fake.name}")
+        path = scope["path"].removeprefix(f"{self.fake.api_root}/repos/{self.fake.owner}/{self.fake.name}")
         with self.fake.lock:
-            self.fake.calls.append(Call(scope["method"], path, body))
-            failing = self.fake.failing
-            if failing is not None:
-                status, left = failing
-                self.fake.failing = (status, left - 1) if left > 1 else None
+            self.fake.calls.append(Call(scope["method"], path, body, scope["query_string"].decode()))
+            fault = next((f for f in self.fake.faults if f.matches(scope["method"], path)), None)
+            if fault is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.fake.faults.remove(fault)
         held = self.fake.held
         if held is not None:
             self.fake.holding.set()
@@ -569,14 +718,10 @@ class _Gate:
         response: Response | None = None
         if headers.get("authorization") != f"token {TOKEN}":
             response = JSONResponse({"message": "Bad credentials"}, status_code=401)
-        elif failing is not None and failing[0] == 403:
-            response = JSONResponse(
-                {"message": "API rate limit exceeded for installation."},
-                status_code=403,
-                headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + 60)},
-            )
-        elif failing is not None:
-            response = JSONResponse({"message": "Server Error"}, status_code=failing[0])
+        elif fault is not None:
+            documentation = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
+            content = {"message": fault.message, "documentation_url": documentation}
+            response = JSONResponse(content, status_code=fault.status, headers=fault.headers)
         if response is not None:
             await response(scope, receive, send)
             return
@@ -584,14 +729,6 @@ class _Gate:
 
 
 def serve(fake: FakeGitHub) -> Iterator[FakeGitHub]:
-    port = free_port()
-    fake.base = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(uvicorn.Config(fake.app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield fake
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(fake.app()) as base:
+        fake.base = base
+        yield fake

@@ -4,17 +4,22 @@ against real parts: a bare remote and a Prometheus scraping the test exporter.""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import subprocess
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from promoter.github.client import GitHubClient
 from promoter.github.notifier import Notifier
+from promoter.github.notify import _approval_pull
 from promoter.github.port import GitHubSettings
 from promoter.gitio import PushResult, Remote
 from promoter.metrics import PrometheusSource
+from promoter.model import Wait
 from promoter.reconcile import Reconciler, utc_now
 from tests.conftest import RunCli, git
 from tests.github.fake_github import TOKEN, FakeGitHub
@@ -22,15 +27,37 @@ from tests.promoter.fixtures import BALANCE, Fleet, GameRepo, drive
 from tests.promoter.test_integration import approve, bootstrapped, carries, ring, types
 
 
-def with_github(tmp_path: Path, fleet: Fleet, repo: GameRepo, fake: FakeGitHub) -> Reconciler:
+def with_github(
+    tmp_path: Path,
+    fleet: Fleet,
+    repo: GameRepo,
+    fake: FakeGitHub,
+    client_clock: Callable[[], float] = time.time,
+    clock: Callable[[], datetime] = utc_now,
+) -> Reconciler:
+    """A reconciler telling GitHub; `client_clock` is the GitHub client's (its holds), `clock` the notifier's."""
     remote = Remote(repo.url, tmp_path / "gh-cache")
-    client = GitHubClient(GitHubSettings(f"{fake.owner}/{fake.name}", TOKEN, fake.base))
+    client = GitHubClient(GitHubSettings(f"{fake.owner}/{fake.name}", TOKEN, fake.base), client_clock)
     return Reconciler(
         remote,
         PrometheusSource(fleet.url, timeout=5),
         revert_main="pull",
-        notifier=Notifier(remote, client, utc_now),
+        notifier=Notifier(remote, client, clock),
     )
+
+
+def ledger_record(repo: GameRepo, game: str, release: str) -> dict[str, Any]:
+    return cast(
+        dict[str, Any], json.loads(git(repo.remote, "show", f"refs/heads/hotswap/ledger:github/{game}/{release}.json"))
+    )
+
+
+def failed(repo: GameRepo, game: str, release: str) -> dict[str, str]:
+    """The items GitHub refused for good, as the ledger records them (none before the first record)."""
+    try:
+        return cast(dict[str, str], ledger_record(repo, game, release)["failed"])
+    except subprocess.CalledProcessError:
+        return {}
 
 
 def merge_pull(repo: GameRepo, number: int, damage: int) -> str:
@@ -81,6 +108,21 @@ def from_pull(
     release = merge_pull(repo, number, damage)
     fleet.expose(game, release, **metrics)
     return repo, reconciler, first, release
+
+
+def rebase_merged(
+    tmp_path: Path, fleet: Fleet, game: str, fake: FakeGitHub, clock: Callable[[], datetime] = utc_now
+) -> tuple[GameRepo, Reconciler, str]:
+    """A bootstrapped game, a reconciler telling GitHub, and a release whose subject names no pull request."""
+    repo, _, _ = bootstrapped(tmp_path, fleet, game)
+    reconciler = with_github(tmp_path, fleet, repo, fake, clock=clock)
+    release = repo.commit(damage=46, message="buff rifle")
+    fleet.expose(game, release)
+    return repo, reconciler, release
+
+
+def searches(fake: FakeGitHub) -> int:
+    return [c.path for c in fake.calls].count("/api/v3/search/issues")
 
 
 def settle(reconciler: Reconciler, game: str, passes: int = 2) -> None:
@@ -226,7 +268,12 @@ def test_closing_the_approval_pull_request_unmerged_rejects_and_rolls_back(
 def test_a_github_outage_delays_what_is_told_not_the_rollout_and_it_catches_up_once(
     tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
 ) -> None:
-    repo, reconciler, _, release = from_pull(tmp_path, fleet, game_name, fake_github, 11, damage=47)
+    repo, _, _ = bootstrapped(tmp_path, fleet, game_name)
+    now = [time.time()]
+    reconciler = with_github(tmp_path, fleet, repo, fake_github, client_clock=lambda: now[0])
+    fake_github.open_pr(11)
+    release = merge_pull(repo, 11, 47)
+    fleet.expose(game_name, release)
     reconciler.run_once([game_name])  # NA-WEST ring-10, told
     assert carries(repo, release, [("NA-WEST", 10)]) and len(fake_github.comments_on(11)) == 1
 
@@ -239,9 +286,14 @@ def test_a_github_outage_delays_what_is_told_not_the_rollout_and_it_catches_up_o
     assert len(fake_github.calls) - calls <= len(passes)
     assert fake_github.comments_on(11)[0].count("● on it") == 1  # the comment waits for GitHub to be back
 
-    fake_github.fail(403, times=2)  # then rate-limited for two calls
+    fake_github.fail(403, times=1)  # then rate-limited until the reset, a minute from now
     reconciler.run_once([game_name])
     assert reconciler.last_notify is not None and "403" in (reconciler.last_notify.error or "")
+    calls = len(fake_github.calls)
+    reconciler.run_once([game_name])
+    assert len(fake_github.calls) == calls  # no call at all before the reset
+    assert "asked to wait" in (reconciler.last_notify.error or "")
+    now[0] = time.time() + 61  # past the reset
     tag = f"refs/tags/release/{game_name}/{release[:12]}"
     drive(lambda: reconciler.run_once([game_name]), lambda: tag in repo.refs())
     settle(reconciler, game_name, 3)
@@ -257,15 +309,12 @@ def test_a_github_outage_delays_what_is_told_not_the_rollout_and_it_catches_up_o
 def test_a_rebase_merged_release_finds_its_pull_request_by_one_search(
     tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
 ) -> None:
-    repo, _, _ = bootstrapped(tmp_path, fleet, game_name)
-    reconciler = with_github(tmp_path, fleet, repo, fake_github)
-    release = repo.commit(damage=46, message="buff rifle")  # no pull request number in the subject
+    _, reconciler, release = rebase_merged(tmp_path, fleet, game_name, fake_github)
     fake_github.open_pr(21, commits=(release,))
-    fleet.expose(game_name, release)
     settle(reconciler, game_name, 3)
     (comment,) = fake_github.comments_on(21)
     assert f"`{game_name}` {release[:12]}" in comment
-    assert [c.path for c in fake_github.calls].count("/api/v3/search/issues") == 1
+    assert searches(fake_github) == 1
 
 
 def test_approval_files_on_main_approve_only_when_well_formed_and_exact(
@@ -376,3 +425,171 @@ def test_recording_what_was_told_survives_another_ledger_writer(
     assert ours["sent"] == {"NA-WEST": 1} and set(ours["deployments"]) == {"NA-WEST"}  # recorded after the retry
     git(repo.remote, "show", f"refs/heads/hotswap/ledger:github/{game_name}/other.json")  # theirs kept
     assert len(fake_github.deployments) == 1
+
+
+def test_a_pull_request_that_does_not_exist_fails_its_comment_only_and_later_releases_are_told(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub, run_cli: RunCli
+) -> None:
+    repo, _, _ = bootstrapped(tmp_path, fleet, game_name)
+    reconciler = with_github(tmp_path, fleet, repo, fake_github)
+    first = repo.commit(damage=46, message="buff rifle (#404)")  # names a pull request GitHub does not have
+    fleet.expose(game_name, first)
+    tag = f"refs/tags/release/{game_name}/{first[:12]}"
+    drive(lambda: reconciler.run_once([game_name]), lambda: tag in repo.refs())
+    settle(reconciler, game_name)
+    record = ledger_record(repo, game_name, first)
+    assert "404" in record["failed"]["comment"] and record["done"] is True
+    na = [s for s, _ in statuses(fake_github, f"{game_name}/NA-WEST")]
+    assert na == ["in_progress", "in_progress", "in_progress", "success"]  # the rest of the release was told
+    assert len([c for c in fake_github.calls if c.path == "/issues/404"]) == 1  # refused once, never asked again
+    assert reconciler.last_notify is not None and reconciler.last_notify.pending == 0
+    # `hotswap status` shows what GitHub refused, from the ledger
+    code, out, _ = run_cli(["status", "--remote", repo.url, "--cache", str(tmp_path / "c-status"), "--format", "json"])
+    (status,) = [g for g in json.loads(out)["games"] if g["game"] == game_name]
+    assert code == 0 and [(r["release"], r["item"]) for r in status["githubRefused"]] == [(first, "comment")]
+    assert "404" in status["githubRefused"][0]["why"]
+
+    fake_github.open_pr(12)
+    second = merge_pull(repo, 12, damage=48)
+    fleet.expose(game_name, second)
+    reconciler.run_once([game_name])
+    assert carries(repo, second, [("NA-WEST", 10)])
+    (comment,) = fake_github.comments_on(12)  # the next release is told
+    assert f"`{game_name}` {second[:12]}" in comment
+
+
+PROTECT_APPROVALS = (  # a rule keeping the promoter from pushing hotswap/approve-*
+    '#!/bin/sh\nwhile read old new ref; do case "$ref" in refs/heads/hotswap/approve-*)'
+    ' echo "protected by a rule" >&2; exit 1;; esac; done\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("refusal", "why", "asked"),
+    [("actions", "GitHub Actions is not permitted", 1), ("rule", "the remote refused it", 0)],
+)
+def test_an_approval_pull_request_refused_for_good_fails_that_item_not_the_rest(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub, refusal: str, why: str, asked: int
+) -> None:
+    repo, _, _ = bootstrapped(tmp_path, fleet, game_name, approval=True)
+    reconciler = with_github(tmp_path, fleet, repo, fake_github)
+    if refusal == "actions":
+        fake_github.actions_may_open_pulls = False
+    else:
+        hook = repo.remote / "hooks" / "pre-receive"
+        hook.write_text(PROTECT_APPROVALS)
+        hook.chmod(0o755)
+    release = repo.commit(damage=46, message="small buff (#3)")
+    fake_github.open_pr(3)
+    fleet.expose(game_name, release)
+    key = "approval:EU-WEST/gate"
+    drive(lambda: reconciler.run_once([game_name]), lambda: key in failed(repo, game_name, release))
+    settle(reconciler, game_name)
+    assert why in failed(repo, game_name, release)[key]
+    assert list(fake_github.pulls) == [3]  # no approval pull request, and it is not asked again and again
+    assert len([c for c in fake_github.calls if c.method == "POST" and c.path == "/pulls"]) == asked
+    assert "EU-WEST" in fake_github.comments_on(3)[0]  # the comment and the deployments were told
+    assert [s for s, _ in statuses(fake_github, f"{game_name}/NA-WEST")][-1] == "success"
+    report = reconciler.last_notify
+    assert report is not None and report.error is None and report.pending == 0
+
+
+def test_the_search_for_a_rebase_merged_pull_request_is_asked_again_until_it_is_indexed(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+) -> None:
+    _, reconciler, release = rebase_merged(tmp_path, fleet, game_name, fake_github)
+    fake_github.open_pr(21)  # merged, but not in GitHub's search index yet
+    settle(reconciler, game_name, 2)
+    assert searches(fake_github) == 2 and fake_github.comments_on(21) == []  # once a pass
+    fake_github.pulls[21]["commits"] = (release,)  # indexed now
+    settle(reconciler, game_name, 2)
+    (comment,) = fake_github.comments_on(21)
+    assert f"`{game_name}` {release[:12]}" in comment
+    assert searches(fake_github) == 3  # found: not asked again
+
+
+def test_the_search_gives_up_after_half_an_hour_and_records_it(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+) -> None:
+    later = [timedelta()]
+    repo, reconciler, release = rebase_merged(
+        tmp_path, fleet, game_name, fake_github, clock=lambda: utc_now() + later[0]
+    )
+    reconciler.run_once([game_name])
+    assert "origin" not in ledger_record(repo, game_name, release)["failed"]
+    later[0] = timedelta(minutes=31)
+    settle(reconciler, game_name, 3)
+    record = ledger_record(repo, game_name, release)
+    assert "no pull request" in record["failed"]["origin"] and record["searched"] is True
+    assert searches(fake_github) == 2  # then never again
+
+
+def test_a_revert_branch_pushed_in_advance_is_not_used(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+) -> None:
+    # +200% errors: the release will be rolled back, and its revert branch's name is predictable
+    repo, reconciler, _, bad = from_pull(tmp_path, fleet, game_name, fake_github, 8, damage=400, errors=3.0)
+    branch = f"hotswap/revert-{bad[:12]}"
+    git(repo.work, "checkout", "-q", "-b", branch)
+    git(repo.work, "revert", "--no-commit", "-m", "1", bad)  # the real revert, trailer and all ...
+    workflow = repo.work / ".github/workflows/steal.yml"
+    workflow.parent.mkdir(parents=True, exist_ok=True)
+    workflow.write_text("on: push\njobs: {}\n")  # ... plus a workflow of the attacker's
+    git(repo.work, "add", "-A")
+    git(repo.work, "commit", "-q", "-m", f"Revert\n\nHotswap-Rollback-Of: {bad}\n")
+    git(repo.work, "push", "-q", str(repo.remote), branch)
+    planted = git(repo.remote, "rev-parse", branch)
+    git(repo.work, "checkout", "-q", "main")
+
+    drive(lambda: reconciler.run_once([game_name]), lambda: "rollback" in types(repo, bad))
+    settle(reconciler, game_name)
+    assert repo.events(bad)[-1]["outcome"] == "proposed"
+    assert not [p for p in fake_github.pulls.values() if p["head"] == branch]  # no pull request from it
+    assert git(repo.remote, "rev-parse", branch) == planted  # refused, not overwritten
+    assert "not the revert" in failed(repo, game_name, bad)["revert-pull"]
+    assert "was rolled back" in fake_github.comments_on(8)[0]  # the rest is told
+
+
+def test_an_approval_branch_pushed_in_advance_is_not_used(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+) -> None:
+    repo, _, _ = bootstrapped(tmp_path, fleet, game_name, approval=True)
+    reconciler = with_github(tmp_path, fleet, repo, fake_github)
+    release = repo.commit(damage=46)
+    approval = _approval_pull(game_name, Wait(release, "", "EU-WEST", None, None, ""))
+    git(repo.work, "checkout", "-q", "-b", approval.branch)
+    (repo.work / approval.path).parent.mkdir(parents=True)
+    (repo.work / approval.path).write_text(approval.content)  # the file the promoter would add ...
+    (repo.work / ".github/workflows").mkdir(parents=True, exist_ok=True)
+    (repo.work / ".github/workflows/steal.yml").write_text("on: push\njobs: {}\n")  # ... and another
+    git(repo.work, "add", "-A")
+    git(repo.work, "commit", "-q", "-m", f"{approval.title}\n\nHotswap-Approval: EU-WEST/gate\n")
+    git(repo.work, "push", "-q", str(repo.remote), approval.branch)
+    git(repo.work, "checkout", "-q", "main")
+
+    fleet.expose(game_name, release)
+    key = "approval:EU-WEST/gate"
+    drive(lambda: reconciler.run_once([game_name]), lambda: key in failed(repo, game_name, release))
+    settle(reconciler, game_name)
+    assert not fake_github.pulls
+    assert "changes more than its approval file" in failed(repo, game_name, release)[key]
+    assert carries(repo, release, [("NA-WEST", 100)]) and not carries(repo, release, [("EU-WEST", 10)])
+
+
+def test_a_revert_branch_deleted_before_its_pull_request_fails_that_item_only(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+) -> None:
+    repo, _, _ = bootstrapped(tmp_path, fleet, game_name)
+    fake_github.open_pr(8)
+    bad = merge_pull(repo, 8, damage=400)
+    fleet.expose(game_name, bad, errors=3.0)
+    quiet = Reconciler(Remote(repo.url, tmp_path / "quiet"), PrometheusSource(fleet.url, timeout=5), revert_main="pull")
+    drive(lambda: quiet.run_once([game_name]), lambda: "rollback" in types(repo, bad))  # GitHub not told yet
+    branch = f"hotswap/revert-{bad[:12]}"
+    git(repo.remote, "branch", "-D", branch)
+    reconciler = with_github(tmp_path, fleet, repo, fake_github)
+    settle(reconciler, game_name)
+    assert "not on the remote" in failed(repo, game_name, bad)["revert-pull"]
+    assert not fake_github.pulls.keys() - {8}
+    assert "was rolled back" in fake_github.comments_on(8)[0]
+    assert statuses(fake_github, f"{game_name}/NA-WEST")[-1][0] == "failure"
