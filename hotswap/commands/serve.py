@@ -39,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM)")
     parser.add_argument("--tls-key", type=Path, help="and this private key (PEM)")
     parser.add_argument("--public-status", action="store_true", help="serve the status page at / without a token")
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="one line per start, decision, rollback, approval and error on stderr: text, or JSON lines",
+    )
     parser.add_argument("--jwt-issuer", help=f"accept only tokens with this `iss` (env {ENV_JWT_ISSUER})")
     parser.add_argument("--jwt-audience", help=f"accept only tokens with this `aud` (env {ENV_JWT_AUDIENCE})")
     parser.add_argument(
@@ -76,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
     from promoter.service.app import Service, create_app
     from promoter.service.fleet import FleetBoard
+    from promoter.service.log import EventLog
 
     url = args.prometheus or os.environ.get(ENV_PROMETHEUS)
     if not url:
@@ -103,6 +110,17 @@ def run(args: argparse.Namespace) -> int:
         notifier=notifier,
         fleet=FleetBoard(PrometheusFleet(url), args.stale_after),
         compare_url=compare_url(),
+        log=EventLog(args.log_format),
+    )
+    scheme = "https" if args.tls_cert else "http"
+    service.log.emit(
+        "start",
+        address=f"{scheme}://{args.host}:{args.port}",
+        remote=remote.url,
+        prometheus=url,
+        interval=args.interval,
+        github=github is not None,
+        games=",".join(remote.games()),
     )
     stop = threading.Event()
     # The loop counts and survives whatever a pass raises; if it ever ends, /healthz answers 503.

@@ -39,6 +39,7 @@ from promoter.service import session
 from promoter.service.auth import AuthSettings, Forbidden, Principal, Unauthorized, authenticate, require
 from promoter.service.fleet import FleetBoard
 from promoter.service.limits import RateLimiter, client_key
+from promoter.service.log import EventLog
 from promoter.service.page import login_page, render
 from promoter.service.proposal_paths import path_clash, path_problem
 from promoter.service.views import deployment, deployment_metrics, game_configs, game_detail, game_servers
@@ -106,6 +107,7 @@ class Service:
     fleet: FleetBoard = field(default_factory=FleetBoard)  # what servers report (observed), for status and /metrics
     session_key: bytes | None = None  # signs the status page's session cookies; derived from auth when None
     compare_url: str | None = None  # GitHub's compare page for the repository, linked from the status page
+    log: EventLog = field(default_factory=EventLog)
 
     def reconcile_once(self) -> list[Outcome]:
         start = time.monotonic()
@@ -116,7 +118,9 @@ class Service:
             outcome = failed("*", exc)
             self.metrics.errors.labels(outcome.kind or "internal").inc()
             self.last_error = redact(outcome.summary)
+            self.log.emit("error", kind=outcome.kind or "internal", summary=self.last_error)
             return [replace(outcome, summary=self.last_error, error=redact(outcome.error or ""))]
+        self.log.outcomes(outcomes)
         self.metrics.record(outcomes, time.monotonic() - start)
         self.last_pass = time.time()
         self.passes += 1
@@ -139,6 +143,9 @@ class Service:
         self.metrics.github_owed.set(report.pending)
         if report.error:
             self.metrics.errors.labels("github").inc()
+            self.log.emit("error", kind="github", summary=report.error)
+        for refused in report.failed:
+            self.log.emit("error", kind="github-refused", summary=refused)
         if report.failed:  # refused for good (a 4xx for one item): recorded in the ledger, never retried
             self.metrics.github_refused.inc(len(report.failed))
         if report.rejections:
@@ -165,8 +172,10 @@ class Service:
                     try:
                         step()
                     except Exception as exc:
-                        self.metrics.errors.labels(exc.kind if isinstance(exc, HotswapFailure) else "internal").inc()
+                        kind = exc.kind if isinstance(exc, HotswapFailure) else "internal"
+                        self.metrics.errors.labels(kind).inc()
                         self.last_error = redact(f"{type(exc).__name__}: {exc}")[:500]
+                        self.log.emit("error", kind=kind, summary=self.last_error)
                 self.loop_beat = time.time()
                 self.wake.wait(self.interval)
                 self.wake.clear()
@@ -474,6 +483,15 @@ def create_app(service: Service) -> FastAPI:
             result = await run_in_threadpool(run)
         except DecisionError as exc:
             return _error(409, str(exc))
+        service.log.emit(
+            name,
+            game=snap.game,
+            deployment=record.id,
+            by=who.subject,
+            changed=result.changed,
+            summary=result.outcome.summary,
+            kind=result.outcome.kind if result.outcome.error else None,
+        )
         if result.outcome.error:
             return _error(502, result.outcome.summary)
         if result.changed:
