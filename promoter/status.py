@@ -49,9 +49,9 @@ def release_meta(remote: Remote, sha: str | None) -> ReleaseMeta | None:
 
 def current_release(snap: GameSnapshot) -> str | None:
     """The release a person asks about: the one in flight, else main's, else what ring-100 serves."""
-    in_flight = next((r for r in snap.records.values() if r.ended is None), None)
-    if in_flight is not None:
-        return in_flight.release
+    running = running_rollout(snap.records.values())
+    if running is not None:
+        return running.release
     if snap.candidate is not None:
         return snap.candidate.commit
     tip = next((t for (_, ring), t in sorted(snap.rings.items()) if ring == 100), None)

@@ -100,7 +100,7 @@ def print_game(console: Console, game: dict[str, Any]) -> None:
         wait = rollout["nextEvaluationSeconds"]
         nxt = f", next evaluation in {int(wait)}s" if wait is not None else ""
         console.print(
-            f"  rollout {rollout['id']} at {rollout['region']}/{rollout['step']}%  "
+            f"  rollout {rollout['id']} at {rollout['region']}/{rollout['step']}% ({rollout['state']})  "
             f"{progress_bar(rollout['stepsDone'], rollout['stepsTotal'])}{nxt}",
             markup=False,
         )

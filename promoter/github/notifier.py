@@ -57,6 +57,7 @@ class NotifyReport:
     error: str | None = None
     rejections: tuple[Rejection, ...] = ()
     failed: tuple[str, ...] = ()  # items refused for good this pass ("game release item: why")
+    error_kind: str = "github"  # what `error` came from: GitHub, or git (the cache, the ledger, a branch push)
 
 
 class _Unavailable(Exception):
@@ -73,6 +74,7 @@ class Notifier:
         now = self.clock()
         told = 0
         error: str | None = None
+        error_kind = "github"
         rejections: list[Rejection] = []
         changed: dict[str, NotifyState] = {}
         pending = 0
@@ -87,7 +89,7 @@ class Notifier:
                 try:
                     view, count, rejected = self._tell(before)
                 except _Unavailable as exc:
-                    error, view = exc.args
+                    error, view, error_kind = exc.args
                     pending += _owed(view)
                     count, rejected = 0, []
                 told += count
@@ -101,8 +103,10 @@ class Notifier:
                 if state != states.get(view.release, NotifyState(game, view.release)):
                     changed[f"github/{game}/{view.release}.json"] = state
         if changed:
-            error = self._remember(changed, now) or error
-        return NotifyReport(told, pending, error, tuple(rejections), tuple(failed))
+            remembered = self._remember(changed, now)
+            if remembered is not None:
+                error, error_kind = remembered, "git"
+        return NotifyReport(told, pending, error, tuple(rejections), tuple(failed), error_kind)
 
     def _views(self, snap: GameSnapshot, states: dict[str, NotifyState], now: datetime) -> list[RolloutView]:
         wait = decide(snap, now).wait
@@ -149,9 +153,11 @@ class Notifier:
             for op in ops:
                 try:
                     state, rejection = self._do(view, op)
+                except GitProblem as exc:  # git, not GitHub: counted as such
+                    raise _Unavailable(str(exc), view, "git") from None
                 except (GitHubUnavailable, UnusableBranch) as exc:
                     if exc.retryable:
-                        raise _Unavailable(str(exc), view) from None
+                        raise _Unavailable(str(exc), view, "github") from None
                     view = replace(view, state=replace(view.state, failed={**view.state.failed, item(op): str(exc)}))
                     continue
                 view = replace(view, state=state)
@@ -192,7 +198,7 @@ class Notifier:
                 if result.race:  # pushed by someone else meanwhile: look at what is there
                     self.remote.fetch()
             except GitProblem as exc:
-                raise GitHubUnavailable(f"approval branch {op.branch}: {exc}") from None
+                raise GitProblem(f"approval branch {op.branch}: {exc}") from None
             except PushRejected as exc:  # a hook or a rule refused it: the same next time
                 raise UnusableBranch(f"approval branch {op.branch}: the remote refused it: {exc}") from None
             check_approval_branch(self.remote, op.branch, op.path, op.content.encode(), op.wait.key)

@@ -142,8 +142,8 @@ class Service:
         self.metrics.github_told.inc(report.told)
         self.metrics.github_owed.set(report.pending)
         if report.error:
-            self.metrics.errors.labels("github").inc()
-            self.log.emit("error", kind="github", summary=report.error)
+            self.metrics.errors.labels(report.error_kind).inc()
+            self.log.emit("error", kind=report.error_kind, summary=report.error)
         for refused in report.failed:
             self.log.emit("error", kind="github-refused", summary=refused)
         if report.failed:  # refused for good (a 4xx for one item): recorded in the ledger, never retried

@@ -120,6 +120,7 @@ def _game(
         parts.append(
             f'<p class="inflight">rollout <b>{escape(rollout["id"])}</b> at '
             f'<b class="step">{escape(str(rollout["region"]))}/{escape(str(rollout["step"]))}%</b> '
+            f'<span class="state">{escape(rollout["state"])}</span> '
             f'<progress value="{rollout["stepsDone"]}" max="{rollout["stepsTotal"]}"></progress> '
             f"{rollout['stepsDone']}/{rollout['stepsTotal']} steps{countdown}</p>"
         )

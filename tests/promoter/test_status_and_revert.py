@@ -35,7 +35,7 @@ def test_status_shows_where_the_rollout_stands(tmp_path: Path, fleet: Fleet, gam
 
     code, out, _ = run_cli(["status", "--remote", repo.url, "--cache", str(tmp_path / "c2"), "--game", game_name])
     assert code == 0
-    assert f"rollout {game_name}-{release[:12]} at NA-WEST/50%" in out
+    assert f"rollout {game_name}-{release[:12]} at NA-WEST/50% (in-progress)" in out
     assert "██████████░░░░░░░░░░ 2/4 steps" in out
     assert "errors: pass" in out
 

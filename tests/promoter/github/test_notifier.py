@@ -593,3 +593,19 @@ def test_a_revert_branch_deleted_before_its_pull_request_fails_that_item_only(
     assert not fake_github.pulls.keys() - {8}
     assert "was rolled back" in fake_github.comments_on(8)[0]
     assert statuses(fake_github, f"{game_name}/NA-WEST")[-1][0] == "failure"
+
+
+def test_a_git_failure_while_telling_is_a_git_error_not_a_github_one(
+    tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub
+) -> None:
+    repo, reconciler, _, release = from_pull(tmp_path, fleet, game_name, fake_github, 7, damage=47)
+    assert reconciler.notifier is not None
+    Reconciler(reconciler.remote, reconciler.metrics).run_once([game_name])  # the first step, GitHub not told yet
+    assert carries(repo, release, [("NA-WEST", 10)])
+    hook = repo.remote / "hooks" / "pre-receive"  # from now on the ledger cannot be written
+    hook.write_text('#!/bin/sh\ngrep -q refs/heads/hotswap/ledger && { echo "ledger frozen" >&2; exit 1; }\nexit 0\n')
+    hook.chmod(0o755)
+    report = reconciler.notifier.run([game_name])
+    assert report.told > 0  # GitHub was told; recording it in git failed
+    assert report.error is not None and "recording what GitHub was told" in report.error
+    assert report.error_kind == "git"
