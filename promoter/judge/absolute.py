@@ -27,9 +27,7 @@ def log_lr(events: Array, exposure: Array, theta0: float, sign: int) -> Array:
 class AbsoluteTest:
     name = "absolute"
 
-    def evaluate(
-        self, spec: CheckSpec, batches: Sequence[AbsoluteBatch], alpha: float, settings: Settings
-    ) -> Evidence:
+    def evaluate(self, spec: CheckSpec, batches: Sequence[AbsoluteBatch], alpha: float, settings: Settings) -> Evidence:
         raw = np.array([(b.events, b.exposure) for b in batches], dtype=np.float64).reshape(-1, 2)
         events, exposure = raw[:, 0], np.maximum(raw[:, 1], 0.0)
         prior = Prior.of(settings.prior_scale)

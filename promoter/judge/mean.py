@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from promoter.judge.mixture import GRID, Array, Prior, running_evidence
-from promoter.judge.model import CheckSpec, Evidence, Expected, MeanBatch, Requirement, Settings
+from promoter.judge.model import CheckSpec, Evidence, Expected, MeanArm, MeanBatch, Requirement, Settings
 from promoter.judge.sequential import bounds, make_need, needed, scale_of
 
 _MIN_VARIANCE = 1e-12  # a batch of identical samples still carries finite information
@@ -52,6 +52,10 @@ def batch_statistics(
     return ratio, variance
 
 
+def _arm(arm: MeanArm) -> tuple[float, float, float]:
+    return arm.total, arm.squares, arm.count
+
+
 def pooled(raw: Array, minimum: float = MIN_SAMPLES) -> Array:
     """Batches (K, 6) merged in order until both counts reach `minimum`; a short tail waits."""
     groups: list[Array] = []
@@ -69,11 +73,7 @@ class MeanTest:
 
     def evaluate(self, spec: CheckSpec, batches: Sequence[MeanBatch], alpha: float, settings: Settings) -> Evidence:
         raw = np.array(
-            [
-                (b.candidate.total, b.candidate.squares, b.candidate.count)
-                + (b.baseline.total, b.baseline.squares, b.baseline.count)
-                for b in batches
-            ],
+            [(*_arm(b.candidate), *_arm(b.baseline)) for b in batches],
             dtype=np.float64,
         ).reshape(-1, 6)
         raw = pooled(raw)

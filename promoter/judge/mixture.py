@@ -48,7 +48,7 @@ def log_mixture(cumulative_log_lr: Array, prior: Prior) -> Array:
     """log of sum_j w_j exp(L_j): the mixture over the last axis (the grid), stable for large L."""
     z = cumulative_log_lr + prior.log_weights
     top = z.max(axis=-1)
-    return top + np.log(np.exp(z - top[..., None]).sum(axis=-1))
+    return np.asarray(top + np.log(np.exp(z - top[..., None]).sum(axis=-1)), dtype=np.float64)
 
 
 def running_evidence(log_lr: Array, prior: Prior) -> Array:
@@ -59,7 +59,7 @@ def running_evidence(log_lr: Array, prior: Prior) -> Array:
     """
     if log_lr.shape[-2] == 0:
         return np.zeros(log_lr.shape[:-2])
-    return log_mixture(np.cumsum(log_lr, axis=-2), prior).max(axis=-1)
+    return np.asarray(log_mixture(np.cumsum(log_lr, axis=-2), prior).max(axis=-1), dtype=np.float64)
 
 
 def rejects(evidence: Array | float, alpha: float) -> NDArray[np.bool_]:

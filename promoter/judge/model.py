@@ -23,7 +23,7 @@ class Settings:
     """
 
     confidence: float = 0.99
-    power: float = 0.8
+    power: float = 0.99
     detect: float = 0.25
     prior_scale: float = 0.2
 

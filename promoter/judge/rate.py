@@ -18,6 +18,7 @@ from promoter.judge.mixture import GRID, Array, Prior, running_evidence
 from promoter.judge.model import CheckSpec, Evidence, Expected, RateBatch, Requirement, Settings
 from promoter.judge.sequential import bounds, make_need, needed, scale_of
 
+
 def log_lr(events: Array, total: Array, offset: Array, theta0: float, sign: int) -> Array:
     """Per-batch log likelihood ratios (..., J) of rho = exp(theta0 + sign*d) against exp(theta0).
 
@@ -26,7 +27,8 @@ def log_lr(events: Array, total: Array, offset: Array, theta0: float, sign: int)
     """
     d = sign * GRID
     eta = theta0 + offset[..., None]
-    return events[..., None] * d - total[..., None] * (np.logaddexp(0.0, eta + d) - np.logaddexp(0.0, eta))
+    step = np.logaddexp(0.0, eta + d) - np.logaddexp(0.0, eta)
+    return np.asarray(events[..., None] * d - total[..., None] * step, dtype=np.float64)
 
 
 def information(total: Array, offset: Array, theta: float) -> Array:
@@ -79,10 +81,7 @@ class RateTest:
         both = np.where(ec + eb > 0, ec + eb, 1.0)
         numerator = float((c * eb / both).sum())
         denominator = float((b * ec / both).sum())
-        if numerator > 0 and denominator > 0:
-            center = math.log(numerator / denominator)
-        else:
-            center = scale.guarded
+        center = math.log(numerator / denominator) if numerator > 0 and denominator > 0 else scale.guarded
         estimate = numerator / denominator - 1.0 if denominator > 0 else math.inf
 
         def evidence(theta0: float, sign: int) -> float:

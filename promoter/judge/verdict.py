@@ -11,8 +11,8 @@ from promoter.judge.model import (
     CheckSpec,
     Evidence,
     Expected,
-    JudgeVerdict,
     Judgement,
+    JudgeVerdict,
     Requirement,
     Settings,
 )
@@ -34,7 +34,9 @@ def judge(spec: CheckSpec, evidence: Evidence) -> Judgement:
         return Judgement(spec.name, "inconclusive", f"no data for the {evidence.missing or 'candidate'}", evidence)
     shown = describe(spec, evidence)
     if spec.critical is not None and _beyond(spec, evidence, spec.critical):
-        return Judgement(spec.name, "critical", f"{shown}: beyond the critical tolerance {_tol(spec, spec.critical)}", evidence)
+        return Judgement(
+            spec.name, "critical", f"{shown}: beyond the critical tolerance {_tol(spec, spec.critical)}", evidence
+        )
     if spec.warning is not None and _beyond(spec, evidence, spec.warning):
         beyond = f"{shown}: beyond the warning tolerance {_tol(spec, spec.warning)}"
         # A large regression crosses the warning line first; keep gathering until it is told apart

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import binom
@@ -23,6 +25,11 @@ def at_least(rate_: float, draws: int) -> int:
     return int(binom.ppf(0.001, draws, rate_))
 
 
+def ever(seen: list[NDArray[np.int64]], code: int) -> NDArray[np.bool_]:
+    """Which rollouts had verdict `code` at any look."""
+    return np.asarray(np.any([s == code for s in seen], axis=0), dtype=bool)
+
+
 def rate_run(
     rng: np.random.Generator,
     spec: CheckSpec,
@@ -42,10 +49,7 @@ def rate_run(
         baseline = rng.poisson(events * (1 - share), draws).astype(float)
         total = candidate + baseline
         offset = np.full(draws, np.log(share / (1 - share)))
-        tracker.add(
-            lambda t, s: rate.log_lr(candidate, total, offset, t, s),  # noqa: B023 (used at once)
-            rate.information(total, offset, tracker.detect),
-        )
+        tracker.add(partial(rate.log_lr, candidate, total, offset), rate.information(total, offset, tracker.detect))
         seen.append(tracker.verdicts())
     return seen
 
@@ -78,6 +82,6 @@ def mean_run(
         rows, ready = pool.add(*mean_batches(rng, ratio, per_arm, draws))
         r, v = batch_statistics(*rows)
         v = np.where(ready, v, np.inf)  # a replicate still pooling adds nothing
-        tracker.add(lambda t, s: mean_log_lr(r, v, t, s), 1.0 / v)  # noqa: B023 (used at once)
+        tracker.add(partial(mean_log_lr, r, v), 1.0 / v)
         seen.append(tracker.verdicts())
     return seen

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from promoter.judge import SEED_CHECKS, Settings, absolute, check_alpha
@@ -19,7 +21,7 @@ def run(rate: float, players: float, looks: int, settings: Settings) -> list[np.
     seen = []
     for _ in range(looks):
         events = rng.poisson(rate * players, DRAWS).astype(float)
-        tracker.add(lambda t, s: absolute.log_lr(events, exposure, t, s), exposure * np.exp(tracker.detect))  # noqa: B023
+        tracker.add(partial(absolute.log_lr, events, exposure), exposure * np.exp(tracker.detect))
         seen.append(tracker.verdicts())
     return seen
 

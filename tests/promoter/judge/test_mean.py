@@ -6,14 +6,10 @@ import numpy as np
 
 from promoter.judge import SEED_CHECKS, CheckSpec, Settings, check_alpha
 from promoter.judge.vectorised import CRITICAL, PASS, WARNING
-from tests.promoter.judge.simulation import at_least, at_most, mean_run
+from tests.promoter.judge.simulation import at_least, at_most, ever, mean_run
 
 SESSION = SEED_CHECKS[4]  # warning at -10%
 DRAWS = 2000
-
-
-def ever(seen: list[np.ndarray], code: int) -> np.ndarray:
-    return np.any([s == code for s in seen], axis=0)
 
 
 def test_at_the_warning_tolerance_the_false_warning_rate_stays_within_alpha_over_20_looks() -> None:
