@@ -82,7 +82,9 @@ class RateTest:
         numerator = float((c * eb / both).sum())
         denominator = float((b * ec / both).sum())
         center = math.log(numerator / denominator) if numerator > 0 and denominator > 0 else scale.guarded
-        estimate = numerator / denominator - 1.0 if denominator > 0 else math.inf
+        # no baseline events yet: a candidate event is an unbounded increase, none is no estimate
+        unbounded = math.inf if numerator > 0 else math.nan
+        estimate = numerator / denominator - 1.0 if denominator > 0 else unbounded
 
         def evidence(theta0: float, sign: int) -> float:
             return float(running_evidence(log_lr(c, total, offset, theta0, sign), prior))

@@ -79,10 +79,12 @@ def describe(spec: CheckSpec, evidence: Evidence) -> str:
         return f"{spec.name}: no data"
     if spec.test == "absolute":
         return f"{spec.name} {evidence.estimate:.3g} [{evidence.lower:.3g}, {evidence.upper:.3g}]"
-    return f"{spec.name} {evidence.estimate:+.1%} [{_pct(evidence.lower)}, {_pct(evidence.upper)}]"
+    return f"{spec.name} {_pct(evidence.estimate)} [{_pct(evidence.lower)}, {_pct(evidence.upper)}]"
 
 
 def _pct(value: float) -> str:
+    if math.isnan(value):
+        return "n/a"  # no events on either side yet
     return "+inf" if value == math.inf else f"{value:+.1%}"
 
 

@@ -65,6 +65,9 @@ def test_a_downward_check_is_judged_by_its_upper_bound() -> None:
 def test_hold_says_what_it_needs_and_no_data_is_inconclusive() -> None:
     judgement = judge(CHURN, evidence(0.01, -0.05, 0.10))
     assert judgement.reason == "churn +1.0% [-5.0%, +10.0%]: needs ~430 churn events, has 212, ~1.1 intervals to go"
+    quiet = lookup("rate").evaluate(CHURN, [RateBatch(0, 10.0, 0, 90.0)], 0.01, SETTINGS)
+    assert judge(CHURN, quiet).verdict == "hold"
+    assert judge(CHURN, quiet).reason.startswith("churn n/a [-100.0%, +inf]: needs ~")
     empty = lookup("rate").evaluate(CHURN, [RateBatch(3, 10.0, 0, 0.0)], 0.01, SETTINGS)
     assert judge(CHURN, empty).verdict == "inconclusive"
     assert judge(CHURN, empty).reason == "no data for the baseline"
