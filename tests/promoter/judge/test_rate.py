@@ -64,3 +64,15 @@ def test_a_good_release_passes_once_the_needed_exposure_is_reached_and_holds_bef
     assert (seen[0] == HOLD).mean() > 0.99
     assert (seen[4] == HOLD).mean() > 0.99
     assert int((seen[6] == PASS).sum()) >= at_least(1 - check_alpha(settings, 6), 2000)
+
+
+def test_the_simulation_can_tell_an_invalid_test_a_fixed_sample_z_test_looked_at_20_times() -> None:
+    # The control: the same draws judged by a one-sided z-test at 5% after every look (what a
+    # repeated fixed-sample test does) exceed the bound the sequential test is held to.
+    rng = np.random.default_rng(1)
+    candidate = rng.poisson(200.0, (DRAWS, 20)).cumsum(axis=1)
+    baseline = rng.poisson(1800.0, (DRAWS, 20)).cumsum(axis=1)
+    log_ratio = np.log(candidate / baseline) - np.log(0.1 / 0.9)
+    z = log_ratio / np.sqrt(1.0 / candidate + 1.0 / baseline)
+    false = int((z > 1.645).any(axis=1).sum())
+    assert false > at_most(0.05, DRAWS), false
