@@ -1,0 +1,393 @@
+"""Benchmark: decision quality of the sequential judge against the point-threshold judge.
+
+A seeded corpus of simulated rollouts with Poisson counts (churn, crashes, complaints) and sampled
+means (session length, server health, engagement) at three game sizes: a mid-size game's 10% canary
+sees ~200 churn events and ~50 crashes per interval, a small game a tenth of that, a large one ten
+times. Releases: good, +25% churn, +40% crashes, +100% churn, +3% churn; the effect appears either
+in the first region only or in a later region only. The policy is the seed's: NA-WEST steps
+10/30/50/100, then NA-EAST and EU-WEST at 100, every step judged against a concurrent baseline (at
+a 100% step a 10% holdback: the simulation's assumption), maxDuration 48 intervals a step.
+
+Each rollout runs through
+  - the sequential judge (promoter.judge, via its array form): evidence accumulates over the
+    steps of a region; a step holds until it passes, and pauses as inconclusive at maxDuration;
+  - the point-threshold judge (promoter.analysis.classify, what Argo Rollouts and Flagger do):
+    one interval a step, `(candidate - baseline) / baseline > threshold` on that interval's values;
+on the same draws (a step's first interval is the same for both). Prints, per size, good releases
+rolled back (target <= 1%), critical regressions caught before they reach 100% of the region they
+appear in (a later region has only its 100% step: caught there counts; target >= 99%), +3% changes
+rolled back (target: none), and the median number of intervals and events to a decision.
+
+    python -m bench.decision_quality [--rollouts 500] [--seed 1] [--scales small mid large] [--max-intervals 48] [--power 0.99]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from functools import partial
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pipeline.policy import Check, Threshold
+from promoter.analysis import classify, worst
+from promoter.judge import SEED_CHECKS, Settings, absolute, check_alpha, mean, rate
+from promoter.judge.vectorised import CRITICAL, HOLD, PASS, WARNING, MeanPool, Tracker
+
+Array = NDArray[np.float64]
+
+SCALES = (("small", 0.1), ("mid", 1.0), ("large", 10.0))
+REGIONS: tuple[tuple[str, tuple[int, ...]], ...] = (
+    ("NA-WEST", (10, 30, 50, 100)),
+    ("NA-EAST", (100,)),
+    ("EU-WEST", (100,)),
+)
+HOLDBACK = 0.10
+MAX_INTERVALS = 48
+# a whole region per interval at the baseline's rates, for the mid-size game
+CHURN, CRASHES, PLAYERS, COMPLAINT_RATE = 2000.0, 500.0, 100_000.0, 0.003
+MEANS = {  # samples per interval per region (mid-size), mean, standard deviation
+    "server-health": (1000.0, 0.9, 0.05),
+    "session-duration": (20_000.0, 600.0, 600.0),
+    "engagement": (1000.0, 0.6, 0.18),
+}
+PROMOTED, ROLLED_BACK, PAUSED_WARNING, PAUSED_INCONCLUSIVE, RUNNING = range(5)
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str
+    kind: str  # good | critical | small
+    churn: float = 1.0
+    crashes: float = 1.0
+
+
+RELEASES = (
+    Release("good", "good"),
+    Release("+25% churn", "critical", churn=1.25),
+    Release("+40% crashes", "critical", crashes=1.40),
+    Release("+100% churn", "critical", churn=2.0),
+    Release("+3% churn", "small", churn=1.03),
+)
+LOCATIONS = ("first", "later")  # the effect in NA-WEST only, or in NA-EAST only
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One interval of one step for every rollout: the candidate's and the baseline's counts."""
+
+    share: Array
+    churn_c: Array
+    churn_b: Array
+    crash_c: Array
+    crash_b: Array
+    complaints: Array
+    means: tuple[tuple[Array, ...], ...]  # per mean check: total, squares, count per arm (6 arrays)
+
+    def masked(self, keep: NDArray[np.bool_]) -> Draw:
+        def zero(a: Array) -> Array:
+            return np.where(keep, a, 0.0)
+
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("share", "means")}
+        means = tuple(tuple(zero(a) for a in arms) for arms in self.means)
+        return replace(self, **{k: zero(v) for k, v in values.items()}, means=means)
+
+    def take(self, other: Draw, where: NDArray[np.bool_]) -> Draw:
+        """This draw with `other`'s values where `where` holds."""
+
+        def pick(a: Array, b: Array) -> Array:
+            return np.where(where, b, a)
+
+        values = {
+            f.name: pick(getattr(self, f.name), getattr(other, f.name)) for f in fields(self) if f.name != "means"
+        }
+        means = tuple(
+            tuple(pick(a, b) for a, b in zip(x, y, strict=True)) for x, y in zip(self.means, other.means, strict=True)
+        )
+        return replace(self, **values, means=means)
+
+
+def share_of(step: int) -> float:
+    return 1.0 - HOLDBACK if step == 100 else step / 100.0
+
+
+def draw(rng: np.random.Generator, size: float, share: Array, release: Release, affected: bool) -> Draw:
+    churn, crashes = (release.churn, release.crashes) if affected else (1.0, 1.0)
+    n = share.size
+    means = []
+    for samples, mu, sigma in MEANS.values():
+        arms: list[Array] = []
+        for part in (share, 1.0 - share):
+            count = np.maximum(np.round(samples * size * part), 1.0)
+            m = mu + sigma / np.sqrt(count) * rng.standard_normal(n)
+            var = sigma**2 * rng.chisquare(np.maximum(count - 1, 1.0)) / np.maximum(count - 1, 1.0)
+            arms += [count * m, (count - 1) * var + count * m**2, count]
+        means.append(tuple(arms))
+    return Draw(
+        share=share,
+        churn_c=rng.poisson(CHURN * size * share * churn).astype(float),
+        churn_b=rng.poisson(CHURN * size * (1 - share)).astype(float),
+        crash_c=rng.poisson(CRASHES * size * share * crashes).astype(float),
+        crash_b=rng.poisson(CRASHES * size * (1 - share)).astype(float),
+        complaints=rng.poisson(COMPLAINT_RATE * PLAYERS * size * share).astype(float),
+        means=tuple(means),
+    )
+
+
+@dataclass
+class Outcomes:
+    status: NDArray[np.int64]
+    region: NDArray[np.int64]  # where it ended (rolled back or paused)
+    step: NDArray[np.int64]
+    intervals: Array  # intervals from the start to the end
+    canary_intervals: Array  # how long NA-WEST/10 lasted
+    canary_events: Array  # the candidate's churn events in NA-WEST/10
+
+    @staticmethod
+    def empty(n: int) -> Outcomes:
+        return Outcomes(
+            np.full(n, RUNNING), np.zeros(n, int), np.zeros(n, int), np.zeros(n), np.full(n, np.nan), np.full(n, np.nan)
+        )
+
+
+def feed(trackers: Sequence[Tracker], pools: Sequence[MeanPool], d: Draw, size: float) -> NDArray[np.int64]:
+    """Fold one interval into every check's evidence; the worst verdict per rollout."""
+    offset = np.log(np.where(d.share > 0, d.share, 0.5) / np.where(d.share < 1, 1 - d.share, 0.5))
+    exposure = PLAYERS * size * d.share * (d.churn_c + d.churn_b + d.crash_c + d.crash_b > 0)
+    verdict = np.full(d.share.size, PASS)
+    means = iter(zip(pools, d.means, strict=True))
+    for tracker in trackers:
+        spec = tracker.spec
+        if spec.test == "rate":
+            c, b = (d.churn_c, d.churn_b) if spec.name == "churn" else (d.crash_c, d.crash_b)
+            t = c + b
+            tracker.add(partial(rate.log_lr, c, t, offset), rate.information(t, offset, tracker.detect))
+        elif spec.test == "absolute":
+            tracker.add(partial(absolute.log_lr, d.complaints, exposure), exposure * np.exp(tracker.detect))
+        else:
+            pool, arms = next(means)
+            rows, ready = pool.add(*arms)
+            r, v = mean.batch_statistics(*rows)
+            v = np.where(ready, v, np.inf)
+            tracker.add(partial(mean.log_lr, r, v), 1.0 / v)
+        verdict = np.maximum(verdict, tracker.verdicts())
+    return verdict
+
+
+def run_sequential(
+    rng: np.random.Generator,
+    first: list[list[Draw]],
+    size: float,
+    release: Release,
+    location: str,
+    settings: Settings,
+    max_intervals: int = MAX_INTERVALS,
+) -> Outcomes:
+    n = first[0][0].share.size
+    out = Outcomes.empty(n)
+    alpha = check_alpha(settings, len(SEED_CHECKS))
+    for r, (_, steps) in enumerate(REGIONS):
+        inside = out.status == RUNNING
+        trackers = [Tracker(spec, alpha, settings, n) for spec in SEED_CHECKS]
+        pools = [MeanPool(n, mean.MIN_SAMPLES) for spec in SEED_CHECKS if spec.test == "mean"]
+        step = np.zeros(n, int)
+        in_step = np.zeros(n, int)
+        canary_events = np.zeros(n)
+        affected = (location == "first") == (r == 0)
+        while inside.any():
+            share = np.array([share_of(steps[min(s, len(steps) - 1)]) for s in step])
+            d = draw(rng, size, share, release, affected)
+            for s in range(len(steps)):
+                d = d.take(first[r][s], (in_step == 0) & (step == s))
+            d = d.masked(inside)
+            verdict = feed(trackers, pools, d, size)
+            in_step += 1
+            out.intervals += inside
+            if r == 0:
+                canary_events += np.where(step == 0, d.churn_c, 0.0)
+            ended = np.zeros(n, bool)
+            for code, status in ((CRITICAL, ROLLED_BACK), (WARNING, PAUSED_WARNING)):
+                hit = inside & (verdict == code) & ~ended
+                out.status[hit], out.region[hit], out.step[hit] = status, r, step[hit]
+                ended |= hit
+            timeout = inside & (verdict == HOLD) & (in_step >= max_intervals) & ~ended
+            out.status[timeout], out.region[timeout], out.step[timeout] = PAUSED_INCONCLUSIVE, r, step[timeout]
+            ended |= timeout
+            passed = inside & (verdict == PASS) & ~ended
+            if r == 0:
+                leaving = (step == 0) & (ended | passed)
+                out.canary_intervals[leaving] = in_step[leaving]
+                out.canary_events[leaving] = canary_events[leaving]
+            step[passed] += 1
+            in_step[passed] = 0
+            inside &= ~ended & (step < len(steps))
+    out.status[out.status == RUNNING] = PROMOTED
+    return out
+
+
+POINT_CHECKS = (
+    Check("churn", "q", "b", Threshold("relativeIncrease", 0.05), Threshold("relativeIncrease", 0.02)),
+    Check("crash-rate", "q", "b", Threshold("relativeIncrease", 0.10), None),
+    Check("complaints", "q", None, Threshold("above", 0.01), None),
+    Check("server-health", "q", "b", Threshold("relativeDecrease", 0.20), None),
+    Check("session-duration", "q", "b", None, Threshold("relativeDecrease", 0.10)),
+    Check("engagement", "q", "b", None, Threshold("relativeDecrease", 0.15)),
+)
+
+
+def run_point(first: list[list[Draw]], size: float) -> Outcomes:
+    """The previous judge: each step judged once, on its one interval (the same draws)."""
+    n = first[0][0].share.size
+    out = Outcomes.empty(n)
+    for i in range(n):
+        for r, (_, steps) in enumerate(REGIONS):
+            for s in range(len(steps)):
+                d = first[r][s]
+                share = float(d.share[i])
+                players_c, players_b = PLAYERS * size * share, PLAYERS * size * (1 - share)
+                values: list[tuple[float, float | None]] = [
+                    (d.churn_c[i] / players_c, d.churn_b[i] / players_b),
+                    (d.crash_c[i] / players_c, d.crash_b[i] / players_b),
+                    (d.complaints[i] / players_c, None),
+                ]
+                values += [(arms[0][i] / arms[2][i], arms[3][i] / arms[5][i]) for arms in d.means]
+                verdict = worst(tuple(classify(c, v, b) for c, (v, b) in zip(POINT_CHECKS, values, strict=True)))
+                out.intervals[i] += 1
+                if r == 0 and s == 0:
+                    out.canary_intervals[i], out.canary_events[i] = 1, d.churn_c[i]
+                if verdict in ("critical", "warning"):
+                    out.status[i] = ROLLED_BACK if verdict == "critical" else PAUSED_WARNING
+                    out.region[i], out.step[i] = r, s
+                    break
+            if out.status[i] != RUNNING:
+                break
+        if out.status[i] == RUNNING:
+            out.status[i] = PROMOTED
+    return out
+
+
+def caught_in_time(out: Outcomes, location: str) -> NDArray[np.bool_]:
+    """Rolled back in the region the effect appears in, before its 100% step (NA-WEST) or during
+    its only step (a later region)."""
+    region = 0 if location == "first" else 1
+    in_region = (out.status == ROLLED_BACK) & (out.region == region)
+    if region == 0:
+        return np.asarray(in_region & (out.step < len(REGIONS[0][1]) - 1), dtype=bool)
+    return np.asarray(in_region, dtype=bool)
+
+
+@dataclass
+class Tally:
+    good: list[Outcomes]
+    critical: list[tuple[Outcomes, str]]
+    small: list[Outcomes]
+
+    def row(self) -> dict[str, str]:
+        good = _cat(self.good)
+        small = _cat(self.small)
+        critical = _cat([o for o, _ in self.critical])
+        in_time = np.concatenate([caught_in_time(o, loc) for o, loc in self.critical])
+        caught = critical.status == ROLLED_BACK
+        paused = (good.status == PAUSED_WARNING) | (good.status == PAUSED_INCONCLUSIVE)
+        return {
+            "good rolled back": _rate(good.status == ROLLED_BACK),
+            "good paused": _rate(paused),
+            "critical caught in time": _rate(in_time),
+            "critical caught": _rate(caught),
+            "critical promoted": _rate(critical.status == PROMOTED),
+            "+3% rolled back": _rate(small.status == ROLLED_BACK),
+            "+3% paused": _rate((small.status == PAUSED_WARNING) | (small.status == PAUSED_INCONCLUSIVE)),
+            "intervals to rollback": _median(critical.intervals[caught]),
+            "intervals to promote": _median(good.intervals[good.status == PROMOTED]),
+            "canary intervals": _median(good.canary_intervals),
+            "canary churn events": _median(good.canary_events),
+        }
+
+
+def _cat(outs: Sequence[Outcomes]) -> Outcomes:
+    return Outcomes(*(np.concatenate([getattr(o, f.name) for o in outs]) for f in fields(Outcomes)))
+
+
+def _rate(hits: NDArray[np.bool_]) -> str:
+    return f"{hits.sum()}/{hits.size} ({hits.mean():.1%})"
+
+
+def _median(values: Array) -> str:
+    values = values[np.isfinite(values)]
+    return f"{np.median(values):.0f}" if values.size else "-"
+
+
+def run(
+    rollouts: int,
+    seed: int,
+    scales: Sequence[tuple[str, float]] = SCALES,
+    max_intervals: int = MAX_INTERVALS,
+    settings: Settings | None = None,
+) -> dict[str, dict[str, Tally]]:
+    settings = settings or Settings()
+    results: dict[str, dict[str, Tally]] = {}
+    for scale, size in scales:
+        s_index = [name for name, _ in SCALES].index(scale)
+        tallies = {"sequential": Tally([], [], []), "point": Tally([], [], [])}
+        for r_index, release in enumerate(RELEASES):
+            for l_index, location in enumerate(LOCATIONS):
+                rng = np.random.default_rng([seed, s_index, r_index, l_index])
+                first = [
+                    [
+                        draw(rng, size, np.full(rollouts, share_of(step)), release, (location == "first") == (r == 0))
+                        for step in steps
+                    ]
+                    for r, (_, steps) in enumerate(REGIONS)
+                ]
+                for judge, out in (
+                    ("sequential", run_sequential(rng, first, size, release, location, settings, max_intervals)),
+                    ("point", run_point(first, size)),
+                ):
+                    tally = tallies[judge]
+                    if release.kind == "good":
+                        tally.good.append(out)
+                    elif release.kind == "critical":
+                        tally.critical.append((out, location))
+                    else:
+                        tally.small.append(out)
+        results[scale] = tallies
+    return results
+
+
+def print_table(results: dict[str, dict[str, Tally]]) -> None:
+    rows = [(scale, judge, tally.row()) for scale, tallies in results.items() for judge, tally in tallies.items()]
+    columns = list(rows[0][2])
+    header = ["size", "judge", *columns]
+    table = [header] + [[scale, judge, *(row[c] for c in columns)] for scale, judge, row in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    for k, line in enumerate(table):
+        print(" | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
+        if k == 0:
+            print("-|-".join("-" * w for w in widths))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rollouts", type=int, default=500, help="rollouts per release and location")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--scales", nargs="+", choices=[name for name, _ in SCALES], default=[name for name, _ in SCALES]
+    )
+    parser.add_argument("--max-intervals", type=int, default=MAX_INTERVALS, help="maxDuration of a step, in intervals")
+    parser.add_argument("--power", type=float, default=Settings().power, help="the judge's power at the detect effect")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    scales = [s for s in SCALES if s[0] in args.scales]
+    results = run(args.rollouts, args.seed, scales, args.max_intervals, Settings(power=args.power))
+    print_table(results)
+    print(
+        f"\n{args.rollouts} rollouts per release and location, seed {args.seed},"
+        f" maxDuration {args.max_intervals} intervals, power {args.power:g}, {time.perf_counter() - started:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

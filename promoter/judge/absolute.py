@@ -1,0 +1,72 @@
+"""`absolute`: the candidate's own rate against a fixed limit (complaints above 1% of players).
+
+The candidate's events in a batch are Poisson(lambda * exposure); the test is the mixture of the
+Poisson likelihood ratios of lambda = limit * exp(sign*d) against the limit. The tolerances are the
+limits themselves, in events per unit of exposure (e.g. complaints per player-interval: the caller
+expresses exposure in the limit's unit).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from promoter.judge.mixture import GRID, Array, Prior, running_evidence
+from promoter.judge.model import AbsoluteBatch, CheckSpec, Evidence, Expected, Requirement, Settings
+from promoter.judge.sequential import bounds, make_need, needed, scale_of
+
+
+def log_lr(events: Array, exposure: Array, theta0: float, sign: int) -> Array:
+    """Per-batch Poisson log likelihood ratios (..., J) of log rate theta0 + sign*d against theta0."""
+    d = sign * GRID
+    return events[..., None] * d - math.exp(theta0) * exposure[..., None] * np.expm1(d)
+
+
+class AbsoluteTest:
+    name = "absolute"
+
+    def evaluate(self, spec: CheckSpec, batches: Sequence[AbsoluteBatch], alpha: float, settings: Settings) -> Evidence:
+        raw = np.array([(b.events, b.exposure) for b in batches], dtype=np.float64).reshape(-1, 2)
+        events, exposure = raw[:, 0], np.maximum(raw[:, 1], 0.0)
+        prior = Prior.of(settings.prior_scale)
+        scale = scale_of(spec, settings)
+        counts = (("candidate_events", float(events.sum())), ("candidate_exposure", float(exposure.sum())))
+        rate_at_detect = math.exp(scale.detect)
+        info = exposure * rate_at_detect
+        used = info > 0
+        need = make_need(
+            float(info.sum()),
+            needed(spec, settings, alpha),
+            float(events.sum()),
+            1.0,
+            float(info[used][-1]) if used.any() else 0.0,
+            spec.unit,
+        )
+        if not exposure.sum() > 0:
+            return Evidence(spec.name, self.name, alpha, None, None, None, need, counts, "candidate")
+        estimate = float(events.sum() / exposure.sum())
+        center = math.log(estimate) if estimate > 0 else scale.guarded
+
+        def evidence(theta0: float, sign: int) -> float:
+            return float(running_evidence(log_lr(events, exposure, theta0, sign), prior))
+
+        lower, upper = bounds(evidence, alpha, center)
+        return Evidence(spec.name, self.name, alpha, estimate, scale.value(lower), scale.value(upper), need, counts)
+
+    def requirement(self, spec: CheckSpec, expected: Expected, alpha: float, settings: Settings) -> Requirement:
+        scale = scale_of(spec, settings)
+        per_interval = expected.candidate * math.exp(scale.detect)
+        need = needed(spec, settings, alpha)
+        return Requirement(
+            check=spec.name,
+            needed_information=need,
+            information_per_interval=per_interval,
+            needed_events=need,
+            events_per_interval=expected.candidate * math.exp(scale.guarded),
+            unit=spec.unit,
+            target=scale.target,
+            alpha=alpha,
+            power=settings.power,
+        )

@@ -1,0 +1,89 @@
+"""What the three tests share: tolerances on the log scale, bounds by inverting the test, the need.
+
+Every test works on a log-scale parameter theta (log rate ratio, log ratio of means, log rate) and
+supplies `evidence(theta0, sign)`: the running maximum of the log mixture for the null "theta is
+at most theta0" (sign +1) or "at least theta0" (sign -1). That evidence falls monotonically as
+theta0 moves against the sign, so inverting the test by bisection gives a confidence sequence:
+the lower bound is the largest theta0 the upward test rejects, the upper bound the smallest the
+downward test rejects. Comparing a bound with a tolerance is then the same as testing it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from promoter.judge.mixture import bisect_bound, needed_information
+from promoter.judge.model import CheckSpec, Need, Settings
+
+EvidenceAt = Callable[[float, int], float]  # (theta0, sign) -> running max of the log mixture
+_SPAN = 12.0  # bounds are searched within +-SPAN (log scale) of the estimate
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A check's tolerances mapped to theta, and the gap its power target is computed for."""
+
+    relative: bool
+    detect: float  # theta of the detect effect
+    guarded: float  # theta of the tolerance `detect` is measured against
+    gap: float  # sign * (detect - guarded) > 0
+    target: str  # the detect effect against its tolerance, for messages
+
+    def value(self, theta: float) -> float:
+        """theta -> what is reported: a relative change (ratio - 1) or a rate."""
+        if theta == math.inf:
+            return math.inf
+        return math.exp(theta) - 1.0 if self.relative else math.exp(theta)
+
+
+def scale_of(spec: CheckSpec, settings: Settings) -> Scale:
+    relative = spec.test != "absolute"
+    detect = spec.detect if spec.detect is not None else settings.detect
+    sign = spec.sign
+    if relative:
+        guarded = math.log1p(sign * spec.guarded)
+        detect_theta = math.log1p(sign * detect) if sign * detect > -1 else -math.inf
+    else:
+        guarded = math.log(spec.guarded)
+        detect_theta = guarded + (math.log1p(detect) if sign > 0 else math.log1p(-min(detect, 0.999)))
+    gap = sign * (detect_theta - guarded)
+    if not gap > 0 or not math.isfinite(gap):
+        raise ValueError(
+            f"check {spec.name}: detect {detect:g} must lie beyond its tolerance {spec.guarded:g} in the direction {spec.worse}"
+        )
+    if relative:
+        target = f"{sign * detect:+.0%} against the {sign * spec.guarded:+.0%} tolerance"
+    else:
+        target = f"{math.exp(detect_theta):.3g} against the limit {spec.guarded:g}"
+    return Scale(relative, detect_theta, guarded, gap, target)
+
+
+def needed(spec: CheckSpec, settings: Settings, alpha: float) -> float:
+    return needed_information(scale_of(spec, settings).gap, alpha, settings.power, settings.prior_scale)
+
+
+def bounds(evidence: EvidenceAt, alpha: float, center: float) -> tuple[float, float]:
+    """The confidence sequence for theta at level alpha on each side: (lower, upper), +-inf if open."""
+    line = math.log(1.0 / alpha)
+    center = min(max(center, -30.0), 30.0)
+    low, high = center - _SPAN, center + _SPAN
+    lower = bisect_bound(lambda t: evidence(t, 1) >= line, low, high)
+    upper = -bisect_bound(lambda u: evidence(-u, -1) >= line, -high, -low)
+    return (-math.inf if lower <= low else lower, math.inf if upper >= high else upper)
+
+
+def make_need(
+    information: float, needed_information: float, events: float, per_info: float, last_info: float, unit: str
+) -> Need:
+    """`per_info`: the candidate's events per unit of information at the current pace."""
+    remaining = max(0.0, needed_information - information)
+    return Need(
+        information=information,
+        needed_information=needed_information,
+        events=events,
+        needed_events=events + remaining * per_info,
+        intervals_to_go=remaining / last_info if last_info > 0 else None,
+        unit=unit,
+    )
