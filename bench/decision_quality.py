@@ -9,7 +9,7 @@ in the first region only or in a later region only. The policy is the seed's: NA
 a 100% step a 10% holdback: the simulation's assumption), maxDuration 48 intervals a step.
 
 Each rollout runs through
-  - the sequential judge (promoter.judge, via its array form): evidence accumulates over the
+  - the sequential judge (pipeline.judge, via its array form): evidence accumulates over the
     steps of a region; a step holds until it passes, and pauses as inconclusive at maxDuration;
   - the point-threshold judge (promoter.analysis.classify, what Argo Rollouts and Flagger do):
     one interval a step, `(candidate - baseline) / baseline > threshold` on that interval's values;
@@ -32,10 +32,10 @@ from functools import partial
 import numpy as np
 from numpy.typing import NDArray
 
+from pipeline.judge import SEED_CHECKS, Settings, absolute, check_alpha, mean, rate
+from pipeline.judge.vectorised import CRITICAL, HOLD, PASS, WARNING, MeanPool, Tracker
 from pipeline.policy import Check, Threshold
 from promoter.analysis import classify, worst
-from promoter.judge import SEED_CHECKS, Settings, absolute, check_alpha, mean, rate
-from promoter.judge.vectorised import CRITICAL, HOLD, PASS, WARNING, MeanPool, Tracker
 
 Array = NDArray[np.float64]
 

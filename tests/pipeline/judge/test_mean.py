@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from promoter.judge import SEED_CHECKS, CheckSpec, Settings, check_alpha
-from promoter.judge.vectorised import CRITICAL, PASS, WARNING
-from tests.promoter.judge.simulation import at_least, at_most, ever, mean_run
+from pipeline.judge import SEED_CHECKS, CheckSpec, Settings, check_alpha
+from pipeline.judge.vectorised import CRITICAL, PASS, WARNING
+from tests.pipeline.judge.simulation import at_least, at_most, ever, mean_run
 
 SESSION = SEED_CHECKS[4]  # warning at -10%
 DRAWS = 2000

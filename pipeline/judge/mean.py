@@ -17,9 +17,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from promoter.judge.mixture import GRID, Array, Prior, running_evidence
-from promoter.judge.model import CheckSpec, Evidence, Expected, MeanArm, MeanBatch, Requirement, Settings
-from promoter.judge.sequential import bounds, make_need, needed, scale_of
+from pipeline.judge.mixture import GRID, Array, Prior, running_evidence
+from pipeline.judge.model import CheckSpec, Evidence, Expected, MeanArm, MeanBatch, Requirement, Settings
+from pipeline.judge.sequential import bounds, make_need, needed, scale_of
 
 _MIN_VARIANCE = 1e-12  # a batch of identical samples still carries finite information
 # Fewer samples than this in an arm and the batch waits for the next one (pooled): below it the

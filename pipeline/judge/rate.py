@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from promoter.judge.mixture import GRID, Array, Prior, running_evidence
-from promoter.judge.model import CheckSpec, Evidence, Expected, RateBatch, Requirement, Settings
-from promoter.judge.sequential import bounds, make_need, needed, scale_of
+from pipeline.judge.mixture import GRID, Array, Prior, running_evidence
+from pipeline.judge.model import CheckSpec, Evidence, Expected, RateBatch, Requirement, Settings
+from pipeline.judge.sequential import bounds, make_need, needed, scale_of
 
 
 def log_lr(events: Array, total: Array, offset: Array, theta0: float, sign: int) -> Array:

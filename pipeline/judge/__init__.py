@@ -29,8 +29,8 @@ sees any false critical or warning from the policy is at most 1 - confidence. Th
 `rate`, `mean` and `absolute` (registry: `TESTS`, `lookup`); the shared mixture in `mixture`.
 """
 
-from promoter.judge.defaults import SEED_CHECKS
-from promoter.judge.model import (
+from pipeline.judge.defaults import SEED_CHECKS
+from pipeline.judge.model import (
     JUDGE_ORDER,
     AbsoluteBatch,
     Batch,
@@ -47,8 +47,8 @@ from promoter.judge.model import (
     Requirement,
     Settings,
 )
-from promoter.judge.registry import TESTS, SequentialTest, lookup
-from promoter.judge.verdict import check_alpha, describe, evaluate_all, judge, requirement, unreachable, worst
+from pipeline.judge.registry import TESTS, SequentialTest, lookup
+from pipeline.judge.verdict import check_alpha, describe, evaluate_all, judge, requirement, unreachable, worst
 
 __all__ = [
     "JUDGE_ORDER",

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from promoter.judge.mixture import GRID, Array, Prior, running_evidence
-from promoter.judge.model import AbsoluteBatch, CheckSpec, Evidence, Expected, Requirement, Settings
-from promoter.judge.sequential import bounds, make_need, needed, scale_of
+from pipeline.judge.mixture import GRID, Array, Prior, running_evidence
+from pipeline.judge.model import AbsoluteBatch, CheckSpec, Evidence, Expected, Requirement, Settings
+from pipeline.judge.sequential import bounds, make_need, needed, scale_of
 
 
 def log_lr(events: Array, exposure: Array, theta0: float, sign: int) -> Array:

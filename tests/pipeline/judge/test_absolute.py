@@ -6,9 +6,9 @@ from functools import partial
 
 import numpy as np
 
-from promoter.judge import SEED_CHECKS, Settings, absolute, check_alpha
-from promoter.judge.vectorised import CRITICAL, PASS, Tracker
-from tests.promoter.judge.simulation import at_least, at_most
+from pipeline.judge import SEED_CHECKS, Settings, absolute, check_alpha
+from pipeline.judge.vectorised import CRITICAL, PASS, Tracker
+from tests.pipeline.judge.simulation import at_least, at_most
 
 COMPLAINTS = SEED_CHECKS[2]  # critical above 0.01 per player-interval
 DRAWS = 4000

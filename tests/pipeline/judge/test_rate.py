@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from promoter.judge import SEED_CHECKS, CheckSpec, Settings, check_alpha
-from promoter.judge.vectorised import CRITICAL, HOLD, PASS, WARNING
-from tests.promoter.judge.simulation import at_least, at_most, ever, rate_run
+from pipeline.judge import SEED_CHECKS, CheckSpec, Settings, check_alpha
+from pipeline.judge.vectorised import CRITICAL, HOLD, PASS, WARNING
+from tests.pipeline.judge.simulation import at_least, at_most, ever, rate_run
 
 CHURN = SEED_CHECKS[0]
 CRASHES = SEED_CHECKS[1]

@@ -8,10 +8,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import binom
 
-from promoter.judge import CheckSpec, Settings, check_alpha, rate
-from promoter.judge.mean import MIN_SAMPLES, batch_statistics
-from promoter.judge.mean import log_lr as mean_log_lr
-from promoter.judge.vectorised import MeanPool, Tracker
+from pipeline.judge import CheckSpec, Settings, check_alpha, rate
+from pipeline.judge.mean import MIN_SAMPLES, batch_statistics
+from pipeline.judge.mean import log_lr as mean_log_lr
+from pipeline.judge.vectorised import MeanPool, Tracker
 
 Array = NDArray[np.float64]
 

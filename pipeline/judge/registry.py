@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from promoter.judge.absolute import AbsoluteTest
-from promoter.judge.mean import MeanTest
-from promoter.judge.model import CheckSpec, Evidence, Expected, Requirement, Settings
-from promoter.judge.rate import RateTest
+from pipeline.judge.absolute import AbsoluteTest
+from pipeline.judge.mean import MeanTest
+from pipeline.judge.model import CheckSpec, Evidence, Expected, Requirement, Settings
+from pipeline.judge.rate import RateTest
 
 
 class SequentialTest(Protocol):

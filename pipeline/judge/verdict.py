@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from promoter.judge.model import (
+from pipeline.judge.model import (
     JUDGE_ORDER,
     CheckSpec,
     Evidence,
@@ -16,7 +16,7 @@ from promoter.judge.model import (
     Requirement,
     Settings,
 )
-from promoter.judge.registry import lookup
+from pipeline.judge.registry import lookup
 
 
 def check_alpha(settings: Settings, checks: int) -> float:

@@ -14,9 +14,9 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from promoter.judge.mixture import GRID, Array, Prior, log_mixture
-from promoter.judge.model import CheckSpec, Settings
-from promoter.judge.sequential import needed, scale_of
+from pipeline.judge.mixture import GRID, Array, Prior, log_mixture
+from pipeline.judge.model import CheckSpec, Settings
+from pipeline.judge.sequential import needed, scale_of
 
 PASS, HOLD, WARNING, CRITICAL = 0, 1, 2, 3
 CODES = ("pass", "hold", "warning", "critical")

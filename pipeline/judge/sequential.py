@@ -14,8 +14,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from promoter.judge.mixture import bisect_bound, needed_information
-from promoter.judge.model import CheckSpec, Need, Settings
+from pipeline.judge.mixture import bisect_bound, needed_information
+from pipeline.judge.model import CheckSpec, Need, Settings
 
 EvidenceAt = Callable[[float, int], float]  # (theta0, sign) -> running max of the log mixture
 _SPAN = 12.0  # bounds are searched within +-SPAN (log scale) of the estimate

@@ -8,7 +8,7 @@ from functools import partial
 import numpy as np
 import pytest
 
-from promoter.judge import (
+from pipeline.judge import (
     SEED_CHECKS,
     AbsoluteBatch,
     CheckSpec,
@@ -29,7 +29,7 @@ from promoter.judge import (
     unreachable,
     worst,
 )
-from promoter.judge.vectorised import CODES, Tracker
+from pipeline.judge.vectorised import CODES, Tracker
 
 CHURN, CRASHES, COMPLAINTS, HEALTH, SESSION, _ = SEED_CHECKS
 SETTINGS = Settings()

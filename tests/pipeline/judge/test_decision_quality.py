@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench.decision_quality import PROMOTED, ROLLED_BACK, caught_in_time, run
-from tests.promoter.judge.simulation import at_least, at_most
+from tests.pipeline.judge.simulation import at_least, at_most
 
 ROLLOUTS = 40  # per release and location: 80 good, 240 critical, 80 at +3%
 
