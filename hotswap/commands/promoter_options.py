@@ -24,6 +24,17 @@ def add_remote_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_stale_after(parser: argparse.ArgumentParser) -> None:
+    from promoter.observed import DEFAULT_STALE_AFTER
+
+    parser.add_argument(
+        "--stale-after",
+        type=float,
+        default=DEFAULT_STALE_AFTER,
+        help=f"a server whose last report is older is not reporting (default {DEFAULT_STALE_AFTER:g} s)",
+    )
+
+
 def remote_from(args: argparse.Namespace) -> Remote:
     url = args.remote or os.environ.get(ENV_REMOTE)
     if not url:

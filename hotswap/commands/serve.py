@@ -11,6 +11,7 @@ from pathlib import Path
 from hotswap.commands.promoter_options import (
     ENV_PROMETHEUS,
     add_remote_options,
+    add_stale_after,
     github_from_env,
     remote_from,
     revert_mode,
@@ -21,7 +22,6 @@ from promoter.github.notifier import Notifier
 from promoter.github.port import GitHubSettings
 from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
-from promoter.observed import DEFAULT_STALE_AFTER
 from promoter.reconcile import Reconciler, utc_now
 from promoter.service.auth import AuthSettings, WeakSecret
 
@@ -47,12 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--jwt-issuer", help=f"accept only tokens with this `iss` (env {ENV_JWT_ISSUER})")
     parser.add_argument("--jwt-audience", help=f"accept only tokens with this `aud` (env {ENV_JWT_AUDIENCE})")
-    parser.add_argument(
-        "--stale-after",
-        type=float,
-        default=DEFAULT_STALE_AFTER,
-        help=f"a server whose last report is older is not reporting (default {DEFAULT_STALE_AFTER:g} s)",
-    )
+    add_stale_after(parser)
 
 
 def settings_from_env(args: argparse.Namespace) -> tuple[AuthSettings, bytes | None]:

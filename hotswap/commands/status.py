@@ -13,11 +13,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from hotswap.commands.promoter_options import ENV_PROMETHEUS, add_remote_options, check_game, remote_from
+from hotswap.commands.promoter_options import (
+    ENV_PROMETHEUS,
+    add_remote_options,
+    add_stale_after,
+    check_game,
+    remote_from,
+)
 from hotswap.errors import EXIT_OK, UsageError
 from promoter.fleet_reports import PrometheusFleet
 from promoter.gitio import Remote
-from promoter.observed import DEFAULT_STALE_AFTER, FleetView, observe
+from promoter.observed import FleetView, observe
 from promoter.reconcile import utc_now
 from promoter.status import FORMAT_VERSION, current_release, game_status, progress_bar, release_meta, unobserved
 
@@ -27,12 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--game", help="only this game")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--prometheus", help=f"Prometheus base URL, to show what servers report (env {ENV_PROMETHEUS})")
-    parser.add_argument(
-        "--stale-after",
-        type=float,
-        default=DEFAULT_STALE_AFTER,
-        help=f"a server whose last report is older is not reporting (default {DEFAULT_STALE_AFTER:g} s)",
-    )
+    add_stale_after(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -381,25 +381,27 @@ def create_app(service: Service) -> FastAPI:
     def game_snapshot(game: str) -> GameSnapshot | None:
         return next((s for s in service.snapshots() if s.game == game), None)
 
-    @app.get("/api/v1/games/{game}")
-    def game_status_route(game: str, request: Request) -> Any:
+    def viewed_game(request: Request, game: str) -> GameSnapshot | JSONResponse:
+        """The game's snapshot for a viewer, or the 401/403/404 answer."""
         who = viewer(request)
         if isinstance(who, JSONResponse):
             return who
         snap = game_snapshot(game)
-        if snap is None:
-            return _error(404, f"no game {game!r}")
+        return _error(404, f"no game {game!r}") if snap is None else snap
+
+    @app.get("/api/v1/games/{game}")
+    def game_status_route(game: str, request: Request) -> Any:
+        snap = viewed_game(request, game)
+        if isinstance(snap, JSONResponse):
+            return snap
         fleets, metas = service.observed([snap])
         return game_detail(snap, datetime.now(UTC), fleets[game], metas[game])
 
     @app.get("/api/v1/games/{game}/servers")
     def game_servers_route(game: str, request: Request) -> Any:
-        who = viewer(request)
-        if isinstance(who, JSONResponse):
-            return who
-        snap = game_snapshot(game)
-        if snap is None:
-            return _error(404, f"no game {game!r}")
+        snap = viewed_game(request, game)
+        if isinstance(snap, JSONResponse):
+            return snap
         now = datetime.now(UTC)
         return game_servers(service.fleet.view(snap, now), now)
 
