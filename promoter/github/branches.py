@@ -46,7 +46,23 @@ def check_revert_branch(remote: Remote, branch: str, release: str) -> None:
         raise UnusableBranch(f"branch {branch} is not the revert of {release[:12]}: not used (see README)")
 
 
-def _tip(remote: Remote, branch: str, trailer: str) -> tuple[pygit2.Commit, pygit2.Commit]:
+def check_proposal_branch(remote: Remote, branch: str, path: str, content: bytes) -> None:
+    """A config proposal's branch writes `content` at `path`, and nothing else, on top of main's history."""
+    tip, parent = _tip(remote, branch, None)
+    deltas = list(parent.tree.diff_to_tree(tip.tree).deltas)
+    ok = (
+        len(deltas) == 1
+        and deltas[0].status in (pygit2.GIT_DELTA_ADDED, pygit2.GIT_DELTA_MODIFIED)
+        and deltas[0].new_file.path == path
+        and deltas[0].new_file.mode == pygit2.GIT_FILEMODE_BLOB
+        and remote.repo[deltas[0].new_file.id].peel(pygit2.Blob).data == content
+        and any(line.startswith("Proposed-By: ") for line in tip.message.splitlines())
+    )
+    if not ok:
+        raise UnusableBranch(f"branch {branch} changes more than {path}: not used (see README)")
+
+
+def _tip(remote: Remote, branch: str, trailer: str | None) -> tuple[pygit2.Commit, pygit2.Commit]:
     sha = remote.ref(f"refs/heads/{branch}")
     if sha is None:
         raise UnusableBranch(f"branch {branch} is not on the remote (deleted?)")
@@ -56,6 +72,6 @@ def _tip(remote: Remote, branch: str, trailer: str) -> tuple[pygit2.Commit, pygi
         raise UnusableBranch(f"branch {branch} has a tip the promoter did not write: not used (see README)")
     parent = tip.parents[0]
     on_main = str(parent.id) == main or remote.repo.descendant_of(main, parent.id)
-    if not on_main or trailer not in tip.message.splitlines():
+    if not on_main or (trailer is not None and trailer not in tip.message.splitlines()):
         raise UnusableBranch(f"branch {branch} has a tip the promoter did not write: not used (see README)")
     return tip, parent

@@ -28,6 +28,7 @@ from pipeline.yamlstrict import DEFAULT_LIMITS
 from promoter import usecases
 from promoter.decide import DecisionError
 from promoter.errors import HotswapFailure
+from promoter.github.branches import UnusableBranch, check_proposal_branch
 from promoter.github.notifier import Notifier
 from promoter.github.port import GitHubPort, GitHubUnavailable
 from promoter.gitio import GitProblem, PushRejected, RefUpdate, Remote, redact
@@ -183,8 +184,19 @@ class Service:
             self.loop_state = "stopped"
 
     def snapshots(self) -> list[GameSnapshot]:
+        """Every game that can be read; one whose records cannot be (a broken ledger file) is left
+        out, counted and logged, so the API answers for the others."""
+        snaps: list[GameSnapshot] = []
         with self.lock:
-            return [self.remote.snapshot(g) for g in self.remote.games()]
+            for game in self.remote.games():
+                try:
+                    snaps.append(self.remote.snapshot(game))
+                except Exception as exc:
+                    outcome = failed(game, exc)
+                    self.metrics.errors.labels(outcome.kind or "internal").inc()
+                    self.last_error = redact(outcome.summary)
+                    self.log.emit("error", game=game, kind=outcome.kind, summary=self.last_error)
+        return snaps
 
     def observed(self, snaps: list[GameSnapshot]) -> tuple[dict[str, FleetView], dict[str, ReleaseMeta | None]]:
         """Per game: the fleet as observed, and its current release's subject and author."""
@@ -556,6 +568,12 @@ def create_app(service: Service) -> FastAPI:
             if problems:
                 return _error(422, "the config is invalid", findings=[f.as_dict() for f in problems])
             existing = service.remote.ref(branch)
+            if existing is not None:
+                # Its name is predictable: use it only if it is exactly this proposal (README).
+                try:
+                    check_proposal_branch(service.remote, branch.removeprefix("refs/heads/"), path, content.encode())
+                except UnusableBranch as exc:
+                    return _error(409, str(exc))
             try:
                 created = existing is None and service.remote.push([RefUpdate(branch, new, None)]).ok
             except PushRejected as exc:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
+from pathlib import Path
 
 import jwt
 import requests
@@ -170,6 +172,28 @@ def test_with_github_a_good_config_opens_one_pull_request(api: Api, fake_github:
     assert TOKEN not in response.text
 
 
+def test_a_proposal_branch_pushed_in_advance_is_not_used(api: Api, fake_github: FakeGitHub) -> None:
+    api.service.github = GitHubClient(
+        GitHubSettings(f"{fake_github.owner}/{fake_github.name}", TOKEN, fake_github.base)
+    )
+    path = f"configs/{api.repo.game}/balance.yaml"
+    good = (api.repo.work / path).read_text().replace("damage: 46", "damage: 52")
+    # Someone who can push prepares the predictable branch: the change plus a workflow of their own.
+    branch = f"hotswap/config/{api.repo.game}-balance-{hashlib.sha256(good.encode()).hexdigest()[:12]}"
+    work = api.repo.work
+    git(work, "checkout", "-q", "-b", "planted")
+    (work / path).write_text(good)
+    (work / ".github").mkdir(exist_ok=True)
+    (work / ".github" / "steal.yml").write_text("on: push\n")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "planted\n\nProposed-By: mallory")
+    git(work, "push", "-q", str(api.repo.remote), f"planted:refs/heads/{branch}")
+    git(work, "checkout", "-q", "main")
+    response = api.post("/api/v1/game-configs", "admin", {"path": path, "content": good})
+    assert response.status_code == 409 and "not used" in response.json()["error"], response.text
+    assert fake_github.pulls == {}
+
+
 def test_github_is_told_outside_the_lock_and_its_failures_are_counted(api: Api, fake_github: FakeGitHub) -> None:
     client = GitHubClient(GitHubSettings(f"{fake_github.owner}/{fake_github.name}", TOKEN, fake_github.base))
     api.service.notifier = Notifier(Remote(api.repo.url, api.service.remote.path.parent / "notify"), client, utc_now)
@@ -214,3 +238,16 @@ def test_a_burst_gets_429_with_retry_after(api: Api) -> None:
     limited = next(r for r in (api.get("/api/v1/games") for _ in range(3)) if r.status_code == 429)
     assert int(limited.headers["Retry-After"]) >= 1
     assert api.get("/healthz", role=None).status_code == 200  # probes are never limited
+
+
+def test_a_game_whose_ledger_cannot_be_read_leaves_the_api_answering(api: Api, tmp_path: Path) -> None:
+    scratch = tmp_path / "ledger-work"
+    git(tmp_path, "clone", "-q", "-b", "hotswap/ledger", str(api.repo.remote), str(scratch))
+    (scratch / "rollouts" / api.repo.game / "x.json").write_text('{"release": ' + "9" * 5000 + "}")
+    git(scratch, "add", "-A")
+    git(scratch, "commit", "-q", "-m", "broken")
+    git(scratch, "push", "-q", "origin", "hotswap/ledger")
+    api.service.reconcile_once()  # fetches: the pass reports the game's error and goes on
+    for path in ("/api/v1/games", "/api/v1/deployments", "/"):
+        assert api.get(path).status_code == 200, path
+    assert 'hotswap_errors_total{kind="internal"}' in api.get("/metrics", role=None).text
