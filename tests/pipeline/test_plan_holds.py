@@ -6,8 +6,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from bench.hold_times import rows
 from pipeline.hold_times import Paced, holds, settings_of, spec_of, step_intervals
 from pipeline.judge import SEED_CHECKS, Expected, Settings, requirement
 from pipeline.plan import GamePlan, Plan
@@ -37,10 +39,8 @@ class JudgedPolicy(RolloutPolicy):
 
 
 def churn(expected: Any) -> JudgedCheck:
-    up = "relativeIncrease"
-    return JudgedCheck(
-        "churn", "", None, Threshold(up, 0.05), Threshold(up, 0.02), test="rate", detect=0.25, expected=expected
-    )
+    critical, warning = Threshold("relativeIncrease", 0.05), Threshold("relativeIncrease", 0.02)
+    return JudgedCheck("churn", "", None, critical, warning, test="rate", detect=0.25, expected=expected)
 
 
 def crashes(expected: Any) -> JudgedCheck:
@@ -75,13 +75,15 @@ def test_the_first_step_holds_until_the_slowest_check_has_its_evidence_and_it_ca
     assert settings_of(mid) == SETTINGS
     specs = [s for s in (spec_of(c) for c in mid.checks) if s is not None]
     first = max(
-        requirement(s, Expected(pace * 0.1, pace * 0.9), SETTINGS, 2).intervals for s, pace in zip(specs, (2000, 500))
+        requirement(s, Expected(pace * 0.1, pace * 0.9), SETTINGS, 2).intervals
+        for s, pace in zip(specs, (2000, 500), strict=True)
     )
     na, eu = holds(mid).regions
     assert [s.intervals for s in na.steps] == [math.ceil(first), 1, 1, 1] and first > 2
     # a new region starts afresh; at 90% the baseline is the 10% holdback; 100% only completes it
     at90 = max(
-        requirement(s, Expected(pace * 0.9, pace * 0.1), SETTINGS, 2).intervals for s, pace in zip(specs, (2000, 500))
+        requirement(s, Expected(pace * 0.9, pace * 0.1), SETTINGS, 2).intervals
+        for s, pace in zip(specs, (2000, 500), strict=True)
     )
     assert [s.intervals for s in eu.steps] == [math.ceil(at90), 1]
     assert holds(mid).duration == timedelta(minutes=30) * (math.ceil(first) + 3) + timedelta(hours=1) * (
@@ -134,7 +136,9 @@ def test_a_step_past_max_duration_is_shown_to_pause() -> None:
     (na, _) = holds(small).regions
     assert na.steps[0].beyond_max and not na.steps[1].beyond_max
     assert "beyond maxDuration 12h: pauses as inconclusive)" in to_text(plan_of(small))
-    assert "4h plus holds; expected to hold past maxDuration and pause: NA-WEST/10%, EU-WEST/90%" in to_text(plan_of(small))
+    assert "4h plus holds; expected to hold past maxDuration and pause: NA-WEST/10%, EU-WEST/90%" in to_text(
+        plan_of(small)
+    )
     (game,) = as_dict(plan_of(small))["games"]
     assert game["expectedSeconds"] is None and game["stages"][0]["expectedIntervals"][1:] == [1, 1, 1]
 
@@ -152,3 +156,9 @@ def test_an_old_form_policy_plans_as_before() -> None:
     assert "  minimum time to 100% everywhere: 1h\n" in text
     (game,) = as_dict(plan_of(old))["games"]
     assert game["stages"][0]["expectedIntervals"] == [1, 1] and game["expectedSeconds"] == 3600
+
+
+def test_the_readme_hold_table_is_what_the_arithmetic_gives() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("<!-- hold-times -->\n")[1].split("<!-- /hold-times -->")[0]
+    assert table.strip().splitlines() == rows()

@@ -112,7 +112,7 @@ def test_the_pr_comment_has_the_evidence_table() -> None:
 
 
 def test_deployment_status_descriptions_fit_140_characters_worst_first() -> None:
-    many = tuple(judged(f"check-{n}", "pass", RATE) for n in range(6)) + (judged("crashes", "critical", RATE),)
+    many = (*(judged(f"check-{n}", "pass", RATE) for n in range(6)), judged("crashes", "critical", RATE))
     rec = record(
         many,
         Event(NOW, "deploy", "NA-WEST", 50),
