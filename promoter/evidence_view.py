@@ -47,19 +47,19 @@ def _value(evidence: Mapping[str, Any], value: Any) -> str:
 
 
 def estimate(evidence: Mapping[str, Any]) -> str:
-    """ "+3.1%" (relative change), "0.0031" (an absolute check's rate per player-hour), or "n/a"."""
+    """The estimate: "+3.1%" (a relative change), "0.0031" (an absolute check's rate), or "n/a"."""
     return _value(evidence, evidence.get("estimate"))
 
 
 def bounds(evidence: Mapping[str, Any]) -> str:
-    """ "[-8.0%, +15.0%]": the anytime-valid confidence bounds of the estimate."""
+    """The anytime-valid confidence bounds of the estimate: "[-8.0%, +15.0%]"."""
     if _number(evidence.get("lower")) is None and _number(evidence.get("upper")) is None:
         return NOT_APPLICABLE
     return f"[{_value(evidence, evidence.get('lower'))}, {_value(evidence, evidence.get('upper'))}]"
 
 
 def tolerances(evidence: Mapping[str, Any]) -> str:
-    """ "critical +5%, warning +2%" (signed relative changes) or "critical 0.01" (an absolute limit)."""
+    """The tolerances: "critical +5%, warning +2%" (signed relative changes), "critical 0.01" (a limit)."""
     parts = []
     for level in ("critical", "warning"):
         number = _number(evidence.get(level))
@@ -74,7 +74,11 @@ def _quantity(value: float) -> str:
     for limit, suffix in ((1e6, "M"), (1e4, "k")):
         if abs(value) >= limit:
             return f"{value / (limit if suffix == 'M' else 1e3):.3g}{suffix}"
-    return f"{value:,.0f}" if value == round(value) else f"{value:.3g}"
+    return f"{value:,.0f}" if value == round(value) or abs(value) >= 100 else f"{value:.3g}"
+
+
+def _mean(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def _key(name: str) -> str:
@@ -83,7 +87,7 @@ def _key(name: str) -> str:
 
 
 def counts(evidence: Mapping[str, Any]) -> str:
-    """ "candidate 212 / 51k, baseline 1,890 / 460k" (events / exposure), means with their sample counts."""
+    """Events / exposure per cohort ("candidate 212 / 51k, baseline 1,890 / 460k"), or sample counts and means."""
     raw = evidence.get("counts")
     if not isinstance(raw, Mapping) or not raw:
         return NOT_APPLICABLE
@@ -95,7 +99,9 @@ def counts(evidence: Mapping[str, Any]) -> str:
         if events is not None and exposure is not None:
             sides.append(f"{side} {_quantity(events)} / {_quantity(exposure)}")
         elif count is not None:
-            sides.append(f"{side} {_quantity(count)}" + (f" (mean {mean:.4g})" if mean is not None else ""))
+            sides.append(f"{side} {_quantity(count)}" + (f" (mean {_mean(mean)})" if mean is not None else ""))
+        elif mean is not None:
+            sides.append(f"{side} mean {_mean(mean)}")
     shown = {f"{s}{k}" for s in ("candidate", "baseline") for k in ("events", "exposure", "mean", "count")}
     rest = [f"{k} {_shown(v)}" for k, v in raw.items() if _key(k) not in shown]
     return ", ".join(sides + rest) or NOT_APPLICABLE

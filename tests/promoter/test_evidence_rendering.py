@@ -99,7 +99,7 @@ def test_the_pr_comment_has_the_evidence_table() -> None:
         "| churn | hold | +3.1% | [-8.0%, +15.0%] (critical +5%, warning +2%)"
         f" | candidate 212 / 51k, baseline 1,890 / 460k | {CHURN_NEED} |",
         "| session-duration | pass | -4.2% | [-12.0%, +3.1%] (warning -10%)"
-        " | candidate 1,520 (mean 1834), baseline 14k (mean 1915) | needs ~900 sessions, has 1520 |",
+        " | candidate 1,520 (mean 1,834), baseline 14k (mean 1,915) | needs ~900 sessions, has 1520 |",
         "| complaints | pass | 0.0031 | [0.0027, 0.0036] (critical 0.01)"
         " | candidate 44 / 51k | needs ~60 complaints, has 44, ~0.4 intervals to go |",
         "| latency | n/a | n/a | n/a | n/a | no baseline cohort at this step; relative threshold not applicable |",

@@ -25,7 +25,7 @@ def test_a_mean_check_shows_sample_counts_and_builds_its_need_from_numbers() -> 
     check = {"name": "session-duration", "verdict": "pass", "evidence": MEAN}
     assert describe(check) == (
         "session-duration -4.2% [-12.0%, +3.1%] (warning -10%); "
-        "candidate 1,520 (mean 1834), baseline 14k (mean 1915); needs ~900 sessions, has 1520"
+        "candidate 1,520 (mean 1,834), baseline 14k (mean 1,915); needs ~900 sessions, has 1520"
     )
 
 
@@ -60,3 +60,10 @@ def test_n_a_and_hold_verdicts_and_missing_numbers_show_as_such() -> None:
 def test_snake_case_and_unknown_counts_are_shown_too() -> None:
     evidence = RATE | {"counts": {"candidate_events": 3, "candidate_exposure": 120, "windows": 2}}
     assert row({"name": "x", "verdict": "hold", "evidence": evidence}).counts == "candidate 3 / 120, windows 2"
+
+
+def test_large_and_fractional_numbers_stay_readable() -> None:
+    evidence = MEAN | {"counts": {"candidateMean": 0.934, "candidateCount": 2345.5, "baselineMean": 18345.2}}
+    assert row({"name": "health", "verdict": "pass", "evidence": evidence}).counts == (
+        "candidate 2,346 (mean 0.934), baseline mean 18,345"
+    )
