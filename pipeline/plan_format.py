@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from pipeline.durations import format_duration
+from pipeline.hold_times import Holds, RegionHolds, as_json, holds, max_duration_of
 from pipeline.plan import GamePlan, Plan
-from pipeline.policy import Check
+from pipeline.policy import Check, RolloutPolicy
 
 FORMAT_VERSION = 1
 
@@ -22,6 +23,42 @@ def _thresholds(check: Check) -> str:
     return ", ".join(parts)
 
 
+def _region_holds(region: RegionHolds, p: RolloutPolicy) -> str:
+    """Per step the intervals it is expected to hold (the time too when more than one); a hold past
+    maxDuration says the step would pause there."""
+    limit = max_duration_of(p)
+    longest = format_duration(limit) if limit else ""
+    parts = []
+    for hold in region.steps:
+        if hold.intervals is None:
+            parts.append(f"{hold.step}% cannot pass on exposure" if hold.beyond_max else f"{hold.step}% ?")
+            continue
+        text = f"{hold.step}% {hold.intervals}"
+        if hold.intervals > 1 or not parts:
+            text += f" interval{'s' if hold.intervals > 1 else ''} ({format_duration(region.interval * hold.intervals)}"
+            text += f", beyond maxDuration {longest}: pauses as inconclusive)" if hold.beyond_max else ")"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+def _holds_text(h: Holds, region: RegionHolds, p: RolloutPolicy) -> str:
+    if h.unpaced:
+        return f"     expected holds: depend on traffic (no expected pace for {', '.join(h.unpaced)})"
+    return f"     expected holds: {_region_holds(region, p)}"
+
+
+def _minimum_text(h: Holds, p: RolloutPolicy) -> str:
+    floor = format_duration(p.minimum_duration)
+    if not h.judged:
+        return floor
+    if h.pauses:
+        return f"{floor} plus holds; expected to hold past maxDuration and pause: {', '.join(h.pauses)}"
+    expected = h.duration
+    if expected is None:
+        return f"{floor} plus holds that depend on traffic"
+    return f"{format_duration(expected)} with the expected holds ({floor} without)"
+
+
 def _game_text(g: GamePlan) -> list[str]:
     base = g.base[:12] if g.base else "(new game)"
     lines = [f"{g.game}: {len(g.files)} file(s) changed since {base} ({g.base_label})"]
@@ -32,15 +69,18 @@ def _game_text(g: GamePlan) -> list[str]:
     if p is None:
         return lines
     lines.append(f"  strategy {p.strategy}, rings {'/'.join(map(str, p.rings))}")
-    for number, region in enumerate(p.regions, 1):
+    h = holds(p)
+    for number, (region, held) in enumerate(zip(p.regions, h.regions, strict=True), 1):
         gate = ", approval required" if region.approval else ""
         steps = " → ".join(f"{s}%" for s in region.steps)
         lines.append(f"  {number}. {region.name}: {steps}, {format_duration(region.interval)} per step{gate}")
+        if h.judged:
+            lines.append(_holds_text(h, held, p))
     lines.append("  checks at every step:")
     lines += [f"    - {c.name}: {_thresholds(c)}" for c in p.checks]
     approvals = [r.name for r in p.regions if r.approval]
     extra = f" plus approval for {', '.join(approvals)}" if approvals else ""
-    lines.append(f"  minimum time to 100% everywhere: {format_duration(p.minimum_duration)}{extra}")
+    lines.append(f"  minimum time to 100% everywhere: {_minimum_text(h, p)}{extra}")
     return lines
 
 
@@ -67,8 +107,11 @@ def as_dict(plan: Plan) -> dict[str, Any]:
             "stages": [],
             "checks": [],
             "minimumSeconds": None,
+            "expectedSeconds": None,
         }
         if p is not None:
+            h = holds(p)
+            expected = h.duration
             entry.update(
                 strategy=p.strategy,
                 rings=list(p.rings),
@@ -78,8 +121,9 @@ def as_dict(plan: Plan) -> dict[str, Any]:
                         "steps": list(r.steps),
                         "intervalSeconds": r.interval.total_seconds(),
                         "approval": r.approval,
+                        "expectedIntervals": as_json(held),  # per step; null when it depends on traffic
                     }
-                    for r in p.regions
+                    for r, held in zip(p.regions, h.regions, strict=True)
                 ],
                 checks=[
                     {
@@ -91,6 +135,7 @@ def as_dict(plan: Plan) -> dict[str, Any]:
                     for c in p.checks
                 ],
                 minimumSeconds=p.minimum_duration.total_seconds(),
+                expectedSeconds=expected.total_seconds() if expected is not None else None,
             )
         games.append(entry)
     return {"version": FORMAT_VERSION, "head": plan.head, "ok": plan.ok, "games": games}
@@ -119,7 +164,12 @@ def to_markdown(plan: Plan) -> str:
                 f"| {number} | {r.name} | {steps} | {format_duration(r.interval)} | {'required' if r.approval else '—'} |"
             )
         lines += ["", "Checks: " + "; ".join(f"**{c.name}** {_thresholds(c)}" for c in p.checks), ""]
-        lines += [f"Minimum time to 100% everywhere: **{format_duration(p.minimum_duration)}**", ""]
+        h = holds(p)
+        if h.judged and h.unpaced:
+            lines += [f"Expected holds depend on traffic (no expected pace for {', '.join(h.unpaced)}).", ""]
+        elif h.judged:
+            lines += [f"Expected holds in {r.region}: {_region_holds(r, p)}.  " for r in h.regions] + [""]
+        lines += [f"Minimum time to 100% everywhere: **{_minimum_text(h, p)}**", ""]
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pygit2
 
 from promoter.decide import decide, next_evaluation, position, rollout_state
+from promoter.evidence_view import check_json
 from promoter.gitio import Remote
 from promoter.model import GameSnapshot
 from promoter.observed import (
@@ -73,7 +74,12 @@ def diff_base(snap: GameSnapshot, release: str) -> str | None:
 def rollbacks(snap: GameSnapshot) -> list[dict[str, Any]]:
     """Every quarantined release with the reason and the evidence (the check numbers), newest first."""
     return [
-        {"release": q.release, "at": q.at.isoformat(), "reason": q.reason, "checks": [c.as_json() for c in q.checks]}
+        {
+            "release": q.release,
+            "at": q.at.isoformat(),
+            "reason": q.reason,
+            "checks": [check_json(c.as_json()) for c in q.checks],
+        }
         for q in sorted(snap.quarantine.values(), key=lambda q: q.at, reverse=True)
     ]
 
@@ -127,7 +133,7 @@ def game_status(
             "stepsTotal": total,
             "stepLanded": pos.landed.isoformat() if pos else None,
             "nextEvaluationSeconds": wait.total_seconds() if wait is not None else None,
-            "lastChecks": [c.as_json() for c in evaluations[-1].checks] if evaluations else [],
+            "lastChecks": [check_json(c.as_json()) for c in evaluations[-1].checks] if evaluations else [],
         }
     shown = current_release(snap)
     return {

@@ -21,6 +21,7 @@ from hotswap.commands.promoter_options import (
     remote_from,
 )
 from hotswap.errors import EXIT_OK, UsageError
+from promoter.evidence_view import describe, evidence_of
 from promoter.fleet_reports import PrometheusFleet
 from promoter.gitio import Remote
 from promoter.observed import FleetView, observe
@@ -91,6 +92,13 @@ def _cell(ring: dict[str, Any] | None) -> str:
     return str(text)
 
 
+def _check_line(check: dict[str, Any]) -> str:
+    """An old-form check shows its message; a judged one its estimate, bounds, counts and need."""
+    if evidence_of(check) is None:
+        return f"{check['name']}: {check['verdict']} — {check['message']}"
+    return f"{check['name']}: {check['verdict']} — {describe(check)}"
+
+
 def print_game(console: Console, game: dict[str, Any]) -> None:
     console.print(f"[bold]{escape(game['game'])}[/bold]: {escape(game['summary'])}")
     release = game["release"]
@@ -106,7 +114,7 @@ def print_game(console: Console, game: dict[str, Any]) -> None:
             markup=False,
         )
         for check in rollout["lastChecks"]:
-            console.print(f"    {check['name']}: {check['verdict']} — {check['message']}", markup=False)
+            console.print(f"    {_check_line(check)}", markup=False)
     percents = sorted({int(p) for region in game["regions"] for p in region["rings"]})
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("region")

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline.policy import RolloutPolicy
-from promoter.github.render import approval_body, numbers, revert_body, rollout_comment
-from promoter.model import GameSnapshot, RolloutRecord, Wait, approval_path
+from promoter.github.render import approval_body, fit, revert_body, rollout_comment
+from promoter.model import CheckResult, GameSnapshot, RolloutRecord, Wait, approval_path
 
 COMMENT_MARKER = "<!-- hotswap:rollout:{game}:{release} -->"
 _PR_NUMBER = (re.compile(r"^Merge pull request #(\d+) "), re.compile(r"\(#(\d+)\)\s*$"))
@@ -174,25 +174,27 @@ def origin_pull(message: str) -> int | None:
 
 
 def deployment_statuses(record: RolloutRecord, policy: RolloutPolicy) -> dict[str, list[tuple[str, str]]]:
-    """Each region's deployment statuses, in order, derived from the rollout's events alone."""
+    """Each region's deployment statuses, in order, derived from the rollout's events alone. Each
+    description fits GitHub's 140 characters: the deciding checks first, "+N more" for the rest."""
     out: dict[str, list[tuple[str, str]]] = {}
-    last_numbers = ""
+    last_checks: tuple[CheckResult, ...] = ()
     for event in record.events:
         region = policy.region(event.region) if event.region else None
         if event.type == "evaluate" and region is not None:
-            last_numbers = numbers(event.checks)
+            last_checks = event.checks
             if event.outcome == "pass" and event.step == region.steps[-1] and region.name in out:
-                out[region.name].append(("success", f"{region.name} at 100%, checks passed: {last_numbers}"))
+                passed = fit(f"{region.name} at 100%, checks passed: ", last_checks or ())
+                out[region.name].append(("success", passed if last_checks else f"{passed} no checks"))
         elif event.type == "deploy" and region is not None:
-            after = f" after {last_numbers}" if last_numbers else ""
-            out.setdefault(region.name, []).append(("in_progress", f"{region.name} at {event.step}%{after}"))
+            prefix = f"{region.name} at {event.step}%"
+            text = fit(f"{prefix} after ", last_checks) if last_checks else fit(prefix)
+            out.setdefault(region.name, []).append(("in_progress", text))
         elif event.type == "pause" and region is not None and region.name in out:
-            out[region.name].append(("in_progress", f"paused at {event.step}%: {event.reason}"))
+            out[region.name].append(("in_progress", fit(f"paused at {event.step}%: {event.reason}")))
         elif event.type in ("rollback", "reject"):
             for statuses in out.values():
-                statuses.append(
-                    ("failure", f"{'rolled back' if event.type == 'rollback' else 'rejected'}: {event.reason}")
-                )
+                what = "rolled back" if event.type == "rollback" else "rejected"
+                statuses.append(("failure", fit(f"{what}: {event.reason}")))
     return out
 
 

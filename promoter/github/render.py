@@ -5,8 +5,10 @@ text and its comment is not edited again."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import astuple
 from typing import TYPE_CHECKING
 
+from promoter import evidence_view
 from promoter.model import CheckResult, Wait
 
 if TYPE_CHECKING:
@@ -21,8 +23,30 @@ def text(value: str) -> str:
     return " ".join(value.split()).replace("@", "@\u200b").replace("<", "&lt;").replace("|", "\\|")
 
 
-def numbers(checks: Iterable[CheckResult]) -> str:
-    return "; ".join(f"{c.name} {c.message}" for c in checks) or "no checks"
+# Worst first: when a deployment status has room for only some checks, the deciding ones show.
+_SEVERITY = ("critical", "warning", "error", "inconclusive", "hold", "pass", "n/a")
+STATUS_LIMIT = 140  # GitHub refuses longer deployment status descriptions
+
+
+def fit(prefix: str, checks: Iterable[CheckResult] = (), limit: int = STATUS_LIMIT) -> str:
+    """`prefix` and the checks in `limit` characters; when they do not all fit, the worst first and
+    "+N more" for the rest."""
+    prefix = " ".join(prefix.split()) + (" " if prefix.endswith(" ") else "")
+    if len(prefix.rstrip()) > limit:
+        return prefix[: limit - 1] + "…"
+    checks = tuple(checks)
+    whole = prefix + "; ".join(" ".join(evidence_view.brief(c.as_json()).split()) for c in checks)
+    if len(whole.rstrip()) <= limit:  # everything fits: in the policy's order
+        return whole.rstrip()
+    ordered = sorted(checks, key=lambda c: _SEVERITY.index(c.verdict) if c.verdict in _SEVERITY else 0)
+    phrases = [" ".join(evidence_view.brief(c.as_json()).split()) for c in ordered]
+    for shown in range(len(phrases), -1, -1):
+        rest = len(phrases) - shown
+        more = ("; " if shown else "") + f"+{rest} more" if rest else ""
+        line = (prefix + "; ".join(phrases[:shown]) + more).rstrip()
+        if len(line) <= limit:
+            return line
+    return prefix.rstrip()
 
 
 def _cell(view: RolloutView, region: str, ring: int) -> str:
@@ -55,8 +79,7 @@ def rollout_comment(view: RolloutView) -> str:
         if evaluations:
             last = evaluations[-1]
             lines += ["", f"Last checks ({last.region} at {last.step}%, {last.outcome}):", ""]
-            lines += ["| check | verdict | candidate | baseline |", "|---|---|---|---|"]
-            lines += [f"| {c.name} | {c.verdict} | {_num(c.candidate)} | {_num(c.baseline)} |" for c in last.checks]
+            lines += _checks_table(last.checks)
         revert = next((e for e in reversed(record.events) if e.type == "main-revert"), None)
         if revert is not None:
             if revert.outcome == "proposed":
@@ -87,11 +110,7 @@ def revert_body(view: RolloutView) -> str:
         f"**Why:** {text(rollback.reason) if rollback else 'see the ledger'}",
     ]
     if rollback is not None and rollback.checks:
-        lines += ["", "| check | verdict | candidate | baseline | |", "|---|---|---|---|---|"]
-        lines += [
-            f"| {c.name} | {c.verdict} | {_num(c.candidate)} | {_num(c.baseline)} | {text(c.message)} |"
-            for c in rollback.checks
-        ]
+        lines += ["", *_checks_table(rollback.checks, messages=True)]
     reverted = sorted(
         f"{region} ring-{ring}" for (region, ring), tip in view.snap.rings.items() if tip.rollback_of == release
     )
@@ -109,6 +128,26 @@ def approval_body(game: str, wait: Wait) -> str:
         "- **Merge** this pull request to approve: the promoter reads the approval file from main and goes on.\n"
         "- **Close** it without merging to reject: the release is rolled back where it runs.\n"
     )
+
+
+def _checks_table(checks: tuple[CheckResult, ...], messages: bool = False) -> list[str]:
+    """The evidence table (check, verdict, estimate, bounds, counts, needs) once any check carries
+    evidence; checks of the old instant form keep their candidate/baseline table."""
+    data = [c.as_json() for c in checks]
+    if not any(evidence_view.evidence_of(d) for d in data):
+        extra = " |" if messages else ""
+        lines = [
+            f"| check | verdict | candidate | baseline |{extra}",
+            "|---|---|---|---|" + ("---|" if messages else ""),
+        ]
+        return lines + [
+            f"| {c.name} | {c.verdict} | {_num(c.candidate)} | {_num(c.baseline)} |"
+            + (f" {text(c.message)} |" if messages else "")
+            for c in checks
+        ]
+    rows = [evidence_view.row(d) for d in data]
+    lines = ["| " + " | ".join(evidence_view.HEADERS) + " |", "|---" * len(evidence_view.HEADERS) + "|"]
+    return lines + ["| " + " | ".join(text(cell) or "—" for cell in astuple(r)) + " |" for r in rows]
 
 
 def _num(value: float | None) -> str:

@@ -6,11 +6,13 @@ value escaped), refreshed every 5 s. Also the login form that turns a token into
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import astuple
 from datetime import datetime
 from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from promoter.evidence_view import HEADERS, evidence_of, row
 from promoter.model import GameSnapshot
 from promoter.observed import FleetView
 from promoter.status import ReleaseMeta, game_status
@@ -20,7 +22,7 @@ body{font:14px system-ui,sans-serif;margin:24px;color:#222}
 h1{font-size:20px}h2{font-size:16px;margin:24px 0 4px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 10px;font-family:monospace}
 th{background:#f4f4f4}.release{background:#e6f4ea}.reverted{background:#fde7e9}.old{color:#777}
-.pass{color:#1e7d32}.warning{color:#b26a00}.critical{color:#c62828}.inconclusive,.error{color:#666}
+.pass{color:#1e7d32}.warning{color:#b26a00}.critical{color:#c62828}.inconclusive,.error,.hold,.na{color:#666}
 .ok{color:#1e7d32}.drift,.unknown,.stale{color:#b26a00}.quarantined{color:#c62828}
 progress{width:240px}.log{font-family:monospace;font-size:12px;color:#444}
 """
@@ -82,6 +84,21 @@ def _fleet(observed: dict[str, Any]) -> str:
     return head + (f'<ul class="not-ok">{items}</ul>' if items else "")
 
 
+def _evidence_table(checks: list[dict[str, Any]]) -> str:
+    """Per check: verdict, estimate, bounds, counts and what the verdict needs; "" when no check
+    carries evidence (the old instant form shows its message in the list above)."""
+    if not any(evidence_of(c) for c in checks):
+        return ""
+    head = "".join(f"<th>{escape(h)}</th>" for h in HEADERS)
+    rows = "".join(
+        f'<tr class="{escape(r.verdict.replace("/", ""))}">'
+        + "".join(f"<td>{escape(cell)}</td>" for cell in astuple(r))
+        + "</tr>"
+        for r in (row(c) for c in checks)
+    )
+    return f'<table class="evidence"><tr>{head}</tr>{rows}</table>'
+
+
 def _rollbacks(rollbacks: list[dict[str, Any]]) -> str:
     if not rollbacks:
         return ""
@@ -95,6 +112,7 @@ def _rollbacks(rollbacks: list[dict[str, Any]]) -> str:
             f'<li class="rollback"><b>{escape(r["release"][:12])}</b> rolled back at {escape(r["at"][:19])}: '
             f'<span class="reason">{escape(r["reason"])}</span>'
             + (f'<ul class="evidence">{evidence}</ul>' if evidence else "")
+            + _evidence_table(r["checks"])
             + "</li>"
         )
     return f'<p class="critical">rollbacks (quarantined)</p><ul class="rollbacks">{"".join(items)}</ul>'
@@ -130,6 +148,7 @@ def _game(
                 for c in rollout["lastChecks"]
             )
             parts.append(f'<ul class="checks">{items}</ul>')
+            parts.append(_evidence_table(rollout["lastChecks"]))
     percents = sorted({int(p) for region in status["regions"] for p in region["rings"]})
     header = "".join(f"<th>ring-{p}</th>" for p in percents)
     rows = "".join(

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from promoter.decide import position, rollout_state
+from promoter.evidence_view import check_json
 from promoter.model import GameSnapshot, RolloutRecord
 from promoter.observed import FleetView, fleet_json
 from promoter.status import ReleaseMeta, game_status
@@ -37,7 +38,8 @@ def deployment_metrics(record: RolloutRecord) -> dict[str, Any]:
         "region": last.region if last else None,
         "step": last.step if last else None,
         "outcome": last.outcome if last else None,
-        "checks": [c.as_json() for c in last.checks] if last else [],
+        # each check with its evidence (counts, estimate, bounds, need); null for the old instant form
+        "checks": [check_json(c.as_json()) for c in last.checks] if last else [],
     }
 
 

@@ -36,6 +36,7 @@ def test_plan_lists_touched_games_with_stages_checks_and_minimum_time(git_repo: 
         "steps": [10, 30, 50, 100],
         "intervalSeconds": 1800.0,
         "approval": False,
+        "expectedIntervals": [1, 1, 1, 1],  # old-form checks: each step is judged after one interval
     }
     assert game["stages"][2]["approval"] is True
     # 4 steps x 30 min in NA-WEST, then 4 regions x 1 step x 1 h
