@@ -18,14 +18,16 @@ from pipeline.parsed import YamlError
 # YAML's c-printable: tab, line feed, carriage return, printable ASCII, NEL and Unicode but
 # surrogates, U+FFFE and U+FFFF. libyaml rejects the rest but reports it at 1:1.
 _NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
-# A `#` right after a non-blank: a comment needs white space before it, unless it is text in a scalar.
-_GLUED_HASH = re.compile(r"(?<=[^\s])#")
+# Deleting printable ASCII leaves nothing in most files: the regex then need not run.
+_DROP_PRINTABLE_ASCII = str.maketrans("", "", "".join(map(chr, range(0x20, 0x7F))) + "\t\n\r")
 _COMMENT_START = re.compile(r"(?:^|[ \t])#")
 _BLOCK_HEADER = re.compile(r"(?:[&!][^ \t]*[ \t]+)*[|>]((?:[+-][1-9]?|[1-9][+-]?)?)")
 _FLOW_INDICATORS = ",[]{}"
 
 
 def check_printable(text: str) -> None:
+    if not text.translate(_DROP_PRINTABLE_ASCII):
+        return
     found = _NON_PRINTABLE.search(text)
     if found is None:
         return
@@ -74,7 +76,12 @@ class GluedComments:
     def __init__(self, source: Source) -> None:
         self.source = source
         text = source.text
-        offsets = [m.start() for m in _GLUED_HASH.finditer(text)]
+        offsets = []  # each `#` right after a non-blank
+        at = text.find("#", 1)
+        while at >= 0:
+            if not text[at - 1].isspace():
+                offsets.append(at)
+            at = text.find("#", at + 1)
         self._pending: list[tuple[int, int]] = []
         if offsets:
             starts = [0, *(m.end() for m in re.finditer("\n", text))]
@@ -83,6 +90,7 @@ class GluedComments:
                 self._pending.append((line, offset - starts[line]))
         self._next = 0
         self._last_end = (0, 0)
+        self.pending = bool(self._pending)  # most files have no candidate: the loader skips the calls
 
     def span(self, start: tuple[int, int], end: tuple[int, int]) -> None:
         """Text from start to end (exclusive) belongs to a scalar or an alias."""
@@ -119,7 +127,7 @@ def check_continuation(source: Source, first: int, last: int, indent: int, in_co
             what = "a flow collection" if in_collection else "a multi-line scalar"
             raise _error(
                 "yaml-syntax",
-                f"line continues {what} but is indented {spaces} space(s); indent it past column {indent + 1}"
+                f"this line continues {what} and needs at least {indent + 1} space(s) of indentation, not {spaces}"
                 + (" (tabs do not count as indentation)" if stripped.startswith("\t") else ""),
                 number,
                 spaces,

@@ -185,6 +185,7 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
         text += "\n"
     source = yamlgrammar.Source(text)
     comments = yamlgrammar.GluedComments(source)
+    may_be_flow_key = "?" in text
     parser = _Parser(text)
     stack: list[_Frame] = []
     # An anchor names its latest definition: a value, or the still-open frame (then an alias is recursive).
@@ -236,19 +237,21 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
         while True:
             event: Any = parser.get_event()
             if isinstance(event, yaml.ScalarEvent):
-                start, end = _span(event)
-                comments.span(start, end)
+                if comments.pending:
+                    comments.span(*_span(event))
                 if expecting_key() and event.value == "<<" and event.implicit[0] and event.tag is None:
                     raise YamlError("merge-key", "merge keys (<<) are not supported", *_mark(event))
                 if event.anchor is not None:
                     check_anchor(event, "&")
+                # The grammar checks, cheapest test first: most scalars are plain and on one line.
                 style = event.style
                 if style in ("|", ">"):
-                    yamlgrammar.check_block_scalar(source, *start, block_indent())
-                elif in_flow():
-                    if not style:  # plain
-                        yamlgrammar.check_flow_plain(source, *start, event.value)
-                elif end[0] > start[0]:
+                    yamlgrammar.check_block_scalar(source, *_span(event)[0], block_indent())
+                elif stack and stack[-1].flow:
+                    if not style and (event.value == "-" or may_be_flow_key):
+                        yamlgrammar.check_flow_plain(source, *_span(event)[0], event.value)
+                elif event.end_mark.line > event.start_mark.line:
+                    start, end = _span(event)
                     yamlgrammar.check_continuation(source, start[0], end[0], block_indent(), False)
                 value = _scalar_value(event)
                 if event.anchor is not None:
@@ -285,7 +288,8 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
                 add(frame.container, frame.mark, frame.count)
             elif isinstance(event, yaml.AliasEvent):
                 mark = _mark(event)
-                comments.span(*_span(event))
+                if comments.pending:
+                    comments.span(*_span(event))
                 check_anchor(event, "*")
                 target = anchors.get(str(event.anchor))
                 if target is None:
@@ -306,7 +310,8 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
                 if documents > 1:
                     raise YamlError("multiple-documents", "more than one document in the file", *_mark(event))
             elif isinstance(event, yaml.StreamEndEvent):
-                comments.finish()
+                if comments.pending:
+                    comments.finish()
                 break
     except yaml.MarkedYAMLError as exc:
         mark_obj = exc.problem_mark or exc.context_mark
