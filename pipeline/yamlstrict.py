@@ -250,9 +250,10 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
                 elif stack and stack[-1].flow:
                     if not style and (event.value == "-" or may_be_flow_key):
                         yamlgrammar.check_flow_plain(source, *_span(event)[0], event.value)
-                elif event.end_mark.line > event.start_mark.line:
+                else:
                     start, end = _span(event)
-                    yamlgrammar.check_continuation(source, start[0], end[0], block_indent(), False)
+                    if end[0] > start[0]:
+                        yamlgrammar.check_continuation(source, start[0], end[0], block_indent(), False)
                 value = _scalar_value(event)
                 if event.anchor is not None:
                     anchors[event.anchor] = (value, 1)
