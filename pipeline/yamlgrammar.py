@@ -184,15 +184,28 @@ def check_property_name(source: Source, line: int, column: int, sigil: str, name
         )
 
 
-def check_flow_plain(source: Source, line: int, column: int, value: str) -> None:
-    """Plain scalars inside a flow collection that libyaml gets wrong: `[-]` (a lone `-` is not a
-    plain scalar) and `{ ?foo: bar }` (libyaml takes `?` for the key indicator, YAML for text)."""
-    if value == "-":
+def check_flow_scalar(source: Source, line: int, column: int, value: str, plain: bool) -> None:
+    """Scalars inside a flow collection that libyaml gets wrong: `[-]` (a lone `-` is not a plain
+    scalar) and `{ ?foo: bar }` (libyaml takes a glued `?` for the key indicator, YAML for text)."""
+    if plain and value == "-":
         raise _error("yaml-syntax", "a lone '-' in a flow collection is not a value; quote it", line, column)
     if column > 0 and source.line(line)[column - 1] == "?":
         raise _error(
             "yaml-unsupported",
-            f"'?{value}' in a flow collection: libyaml reads the '?' as a key indicator; quote it",
+            "'?' glued to a value in a flow collection: YAML reads it as text, libyaml as a key indicator; "
+            "quote the text or put a space after '?'",
             line,
             column - 1,
+        )
+
+
+def check_under_parent(line: int, column: int, indent: int) -> None:
+    """A value in block context starts right of its parent's indentation (`-` then `|` at the
+    same column on the next line is not the entry's value; libyaml takes it for one)."""
+    if column <= indent:  # the loader tests this inline first; it calls only to report
+        raise _error(
+            "yaml-syntax",
+            f"this value needs at least {indent + 1} space(s) of indentation to belong to the entry above",
+            line,
+            column,
         )

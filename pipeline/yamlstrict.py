@@ -210,8 +210,9 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
             if value in container:
                 raise YamlError("duplicate-key", f"duplicate key {value!r}", *mark)
             top.key, top.key_mark = value, mark
-            if top.indent == -2:
-                top.indent = mark[1] - 1
+            if top.indent == -2:  # a mapping with properties: its first key's line gives its indentation
+                key_line = source.line(mark[0] - 1)
+                top.indent = min(mark[1] - 1, len(key_line) - len(key_line.lstrip(" ")))
             return  # a key is not a node of the document's value
         else:
             container[top.key] = value
@@ -245,15 +246,19 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
                     check_anchor(event, "&")
                 # The grammar checks, cheapest test first: most scalars are plain and on one line.
                 style = event.style
-                if style in ("|", ">"):
-                    yamlgrammar.check_block_scalar(source, *_span(event)[0], block_indent())
-                elif stack and stack[-1].flow:
-                    if not style and (event.value == "-" or may_be_flow_key):
-                        yamlgrammar.check_flow_plain(source, *_span(event)[0], event.value)
+                if stack and stack[-1].flow:
+                    if may_be_flow_key or (not style and event.value == "-"):
+                        yamlgrammar.check_flow_scalar(source, *_span(event)[0], event.value, not style)
                 else:
-                    start, end = _span(event)
-                    if end[0] > start[0]:
-                        yamlgrammar.check_continuation(source, start[0], end[0], block_indent(), False)
+                    start_mark: Any = event.start_mark
+                    end_mark: Any = event.end_mark
+                    indent = block_indent()
+                    if start_mark.column <= indent and (style or event.value) and not expecting_key():
+                        yamlgrammar.check_under_parent(start_mark.line, start_mark.column, indent)
+                    if style in ("|", ">"):
+                        yamlgrammar.check_block_scalar(source, start_mark.line, start_mark.column, indent)
+                    elif end_mark.line > start_mark.line:
+                        yamlgrammar.check_continuation(source, start_mark.line, end_mark.line, indent, False)
                 value = _scalar_value(event)
                 if event.anchor is not None:
                     anchors[event.anchor] = (value, 1)
@@ -269,6 +274,8 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
                     raise YamlError("nesting-depth", f"nesting deeper than {limits.max_depth} levels", *mark)
                 frame = _Frame({} if is_map else [], event.anchor, mark)
                 if event.flow_style:
+                    if stack and not stack[-1].flow:
+                        yamlgrammar.check_under_parent(*_span(event)[0], block_indent())
                     frame.flow = True
                     frame.indent = block_indent()
                     frame.start_line = _span(event)[0][0]

@@ -233,3 +233,21 @@ def test_a_json_file_goes_through_the_loader_as_json() -> None:
     good = SourceFile("configs/space-shooter/perf.json", b'{"kind": "Performance", "metadata": {"name": "perf"}}')
     loaded = load(good)
     assert loaded.document is not None and loaded.document.name == "perf"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "line", "column"),
+    [
+        ('{?"foo"\n  :bar }\n', "yaml-unsupported", 1, 2),  # YAML: the text `?"foo" :bar`; libyaml: key "foo"
+        ("- \n|\n x\n", "yaml-syntax", 2, 1),  # a block scalar left of its entry
+        ("- a\n-\n>\n x\n", "yaml-syntax", 3, 1),
+    ],
+)
+def test_values_libyaml_attaches_to_the_wrong_parent_are_findings(text: str, rule: str, line: int, column: int) -> None:
+    error = error_of(text)
+    assert (error.rule, error.line, error.column) == (rule, line, column)
+
+
+def test_tagged_mappings_with_explicit_keys_still_load() -> None:
+    assert parse("--- !!map\n? a\n: b\n").value == {"a": "b"}
+    assert parse("k: !!map\n  ? a\n  : b\n").value == {"k": {"a": "b"}}
