@@ -240,7 +240,8 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
             if isinstance(event, yaml.ScalarEvent):
                 if comments.pending:
                     comments.span(*_span(event))
-                if expecting_key() and event.value == "<<" and event.implicit[0] and event.tag is None:
+                is_key = expecting_key()
+                if is_key and event.value == "<<" and event.implicit[0] and event.tag is None:
                     raise YamlError("merge-key", "merge keys (<<) are not supported", *_mark(event))
                 if event.anchor is not None:
                     check_anchor(event, "&")
@@ -252,8 +253,8 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
                 else:
                     start_mark: Any = event.start_mark
                     end_mark: Any = event.end_mark
-                    indent = block_indent()
-                    if start_mark.column <= indent and (style or event.value) and not expecting_key():
+                    indent = stack[-1].indent if stack else -1
+                    if start_mark.column <= indent and not is_key and (style or event.value):
                         yamlgrammar.check_under_parent(start_mark.line, start_mark.column, indent)
                     if style in ("|", ">"):
                         yamlgrammar.check_block_scalar(source, start_mark.line, start_mark.column, indent)
