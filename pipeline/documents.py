@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.findings import Finding, Severity, format_json_path
-from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, Parsed, YamlError, decode, parse
+from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, Parsed, YamlError, decode, parse_file
 
 CONFIG_ROOT = "configs"
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
@@ -101,7 +101,7 @@ def load(source: SourceFile, limits: LoadLimits = DEFAULT_LIMITS) -> Loaded:
     if game is None:
         return Loaded(None, (Finding(path, 1, 1, "layout", "config files live in configs/<game>/"),))
     try:
-        parsed = parse(decode(source.data, limits), limits)
+        parsed = parse_file(path, decode(source.data, limits), limits)
     except YamlError as exc:
         return Loaded(None, (Finding(path, exc.line, exc.column, exc.rule, exc.message),))
     if not isinstance(parsed.value, dict):

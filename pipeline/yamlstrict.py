@@ -1,4 +1,4 @@
-"""Strict, bounded YAML/JSON parsing with positions.
+"""Strict, bounded YAML parsing with positions (`.json` files go to pipeline/strictjson.py).
 
 We drive libyaml's event stream ourselves instead of using a composer or constructor:
 - PyYAML's C composer recurses on the C stack and crashes the process on deeply nested input;
@@ -10,6 +10,8 @@ We drive libyaml's event stream ourselves instead of using a composer or constru
 - Duplicate keys, non-string keys, merge keys and extra documents are errors.
 - Numbers stay within a 64-bit float's range: a 5,000-digit integer would make `int()` raise (and
   a huge one fail every later `str()` or `float()` of it), so it is an error, not a crash.
+- The YAML 1.2 rules libyaml misses (measured with the yaml-test-suite, see
+  tests/pipeline/test_yaml_suite.py) are checked in pipeline/yamlgrammar.py.
 Every error carries a 1-based line and column.
 """
 
@@ -17,12 +19,14 @@ from __future__ import annotations
 
 import math
 import re
-import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from pipeline import yamlgrammar
+from pipeline.parsed import DEFAULT_LIMITS, LoadLimits, Mark, Parsed, YamlError, beyond_float, too_large
+
+__all__ = ["DEFAULT_LIMITS", "LoadLimits", "Parsed", "YamlError", "decode", "parse", "parse_file"]
 
 try:  # libyaml makes parsing several times faster; the pure-Python parser is also iterative
     from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
@@ -53,54 +57,6 @@ _FLOAT_RE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class LoadLimits:
-    """Bounds that make hostile input fail fast. All are configurable from the command line."""
-
-    max_bytes: int = 1 << 20
-    max_alias_nodes: int = 10_000
-    max_depth: int = 64
-
-
-DEFAULT_LIMITS = LoadLimits()
-
-
-class YamlError(Exception):
-    def __init__(self, rule: str, message: str, line: int = 1, column: int = 1) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.message = message
-        self.line = line
-        self.column = column
-
-
-Mark = tuple[int, int]
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """A parsed document and where each of its values starts in the file."""
-
-    value: Any
-    root_mark: Mark
-    # id(container) -> key or index -> (line, column). Containers stay alive inside `value`.
-    marks: dict[int, dict[Any, Mark]] = field(repr=False)
-
-    def locate(self, path: Sequence[str | int]) -> Mark:
-        """The position of the deepest existing value along `path` (the parent for a missing key)."""
-        node, mark = self.value, self.root_mark
-        for part in path:
-            child_marks = self.marks.get(id(node))
-            if child_marks is None or part not in child_marks:
-                break
-            mark = child_marks[part]
-            try:
-                node = node[part]
-            except (KeyError, IndexError, TypeError):
-                break
-        return mark
-
-
 def decode(data: bytes, limits: LoadLimits) -> str:
     if len(data) > limits.max_bytes:
         raise YamlError("file-too-large", f"file is {len(data)} bytes, over the limit of {limits.max_bytes} bytes")
@@ -117,6 +73,15 @@ def decode(data: bytes, limits: LoadLimits) -> str:
         raise YamlError("encoding", f"invalid UTF-8 byte 0x{data[exc.start]:02x}", line, col) from None
 
 
+def parse_file(path: str, text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
+    """Parse a config file by its name: `.json` as strict JSON (RFC 8259), anything else as YAML."""
+    if path.endswith(".json"):
+        from pipeline import strictjson
+
+        return strictjson.parse(text, limits)
+    return parse(text, limits)
+
+
 def _byte_position(data: bytes, offset: int) -> Mark:
     line = data.count(b"\n", 0, offset) + 1
     return line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
@@ -124,6 +89,12 @@ def _byte_position(data: bytes, offset: int) -> Mark:
 
 def _mark(event: Any) -> Mark:
     return event.start_mark.line + 1, event.start_mark.column + 1
+
+
+def _span(event: Any) -> tuple[Mark, Mark]:
+    """An event's start and end as libyaml gives them (0-based), for the grammar checks."""
+    start, end = event.start_mark, event.end_mark
+    return (start.line, start.column), (end.line, end.column)
 
 
 def _resolve_plain(text: str) -> tuple[str, Any]:
@@ -153,16 +124,10 @@ def _scalar_value(event: Any) -> Any:
     try:
         value = _typed_value(event)
     except (ValueError, OverflowError):  # int() past 4,300 digits; float() of an integer past 1.8e308
-        raise _too_large(event) from None
-    if isinstance(value, int) and abs(value) > sys.float_info.max:  # hex and octal have no digit limit
-        raise _too_large(event)
+        raise too_large(event.value, _mark(event)) from None
+    if isinstance(value, int) and beyond_float(value):
+        raise too_large(event.value, _mark(event))
     return value
-
-
-def _too_large(event: Any) -> YamlError:
-    text: str = event.value
-    shown = text if len(text) <= 24 else f"{text[:20]}... ({len(text)} characters)"
-    return YamlError("number-too-large", f"{shown} is beyond the range of a 64-bit float", *_mark(event))
 
 
 def _typed_value(event: Any) -> Any:
@@ -189,7 +154,7 @@ def _typed_value(event: Any) -> Any:
 
 
 class _Frame:
-    __slots__ = ("anchor", "container", "count", "key", "key_mark", "mark", "marks")
+    __slots__ = ("anchor", "container", "count", "flow", "indent", "key", "key_mark", "mark", "marks", "start_line")
 
     def __init__(self, container: dict[str, Any] | list[Any], anchor: str | None, mark: Mark) -> None:
         self.container = container
@@ -199,14 +164,32 @@ class _Frame:
         self.key: str | None = None
         self.key_mark: Mark = (1, 1)
         self.marks: dict[Any, Mark] = {}
+        self.flow = False
+        self.indent = -1  # a block collection's indentation (0-based column); -1 when unknown
+        self.start_line = 0
+
+
+def _block_indent(event: Any, is_map: bool) -> int:
+    """A block collection's start mark is its first key or `-`, unless properties come first."""
+    if event.anchor is None and event.tag is None:
+        return int(event.start_mark.column)
+    return -2 if is_map else -1  # -2: take the first key's column; -1: unknown, be permissive
 
 
 def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
     """Parse exactly one YAML (or JSON) document, strictly. Raises YamlError."""
+    yamlgrammar.check_printable(text)
+    if text and not text.endswith(("\n", "\r")):
+        # YAML ends the last line at the end of input; libyaml drops a block scalar's last
+        # line break when the file has no final newline (`|` then `x` then spaces: "x\n " for "x\n \n").
+        text += "\n"
+    source = yamlgrammar.Source(text)
+    comments = yamlgrammar.GluedComments(source)
+    may_be_flow_key = "?" in text
     parser = _Parser(text)
     stack: list[_Frame] = []
-    anchors: dict[str, tuple[Any, int]] = {}
-    open_anchors: set[str] = set()
+    # An anchor names its latest definition: a value, or the still-open frame (then an alias is recursive).
+    anchors: dict[str, tuple[Any, int] | _Frame] = {}
     marks: dict[int, dict[Any, Mark]] = {}
     alias_nodes = 0
     documents = 0
@@ -227,6 +210,9 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
             if value in container:
                 raise YamlError("duplicate-key", f"duplicate key {value!r}", *mark)
             top.key, top.key_mark = value, mark
+            if top.indent == -2:  # a mapping with properties: its first key's line gives its indentation
+                key_line = source.line(mark[0] - 1)
+                top.indent = min(mark[1] - 1, len(key_line) - len(key_line.lstrip(" ")))
             return  # a key is not a node of the document's value
         else:
             container[top.key] = value
@@ -237,12 +223,43 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
     def expecting_key() -> bool:
         return bool(stack) and isinstance(stack[-1].container, dict) and stack[-1].key is None
 
+    def block_indent() -> int:
+        """The indentation a multi-line node must pass: that of the innermost block collection."""
+        return max(stack[-1].indent, -1) if stack else -1
+
+    def in_flow() -> bool:
+        return bool(stack) and stack[-1].flow
+
+    def check_anchor(event: Any, sigil: str) -> None:
+        line, column = _span(event)[0]
+        yamlgrammar.check_property_name(source, line, column, sigil, str(event.anchor))
+
     try:
         while True:
-            event = parser.get_event()
+            event: Any = parser.get_event()
             if isinstance(event, yaml.ScalarEvent):
-                if expecting_key() and event.value == "<<" and event.implicit[0] and event.tag is None:
+                if comments.pending:
+                    comments.span(*_span(event))
+                is_key = expecting_key()
+                if is_key and event.value == "<<" and event.implicit[0] and event.tag is None:
                     raise YamlError("merge-key", "merge keys (<<) are not supported", *_mark(event))
+                if event.anchor is not None:
+                    check_anchor(event, "&")
+                # The grammar checks, cheapest test first: most scalars are plain and on one line.
+                style = event.style
+                if stack and stack[-1].flow:
+                    if may_be_flow_key or (not style and event.value == "-"):
+                        yamlgrammar.check_flow_scalar(source, *_span(event)[0], event.value, not style)
+                else:
+                    start_mark: Any = event.start_mark
+                    end_mark: Any = event.end_mark
+                    indent = stack[-1].indent if stack else -1
+                    if start_mark.column <= indent and not is_key and (style or event.value):
+                        yamlgrammar.check_under_parent(start_mark.line, start_mark.column, indent)
+                    if style in ("|", ">"):
+                        yamlgrammar.check_block_scalar(source, start_mark.line, start_mark.column, indent)
+                    elif end_mark.line > start_mark.line:
+                        yamlgrammar.check_continuation(source, start_mark.line, end_mark.line, indent, False)
                 value = _scalar_value(event)
                 if event.anchor is not None:
                     anchors[event.anchor] = (value, 1)
@@ -256,23 +273,39 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
                     raise YamlError("yaml-tag", f"tag {event.tag!r} is not allowed", *mark)
                 if len(stack) >= limits.max_depth:
                     raise YamlError("nesting-depth", f"nesting deeper than {limits.max_depth} levels", *mark)
-                stack.append(_Frame({} if is_map else [], event.anchor, mark))
+                frame = _Frame({} if is_map else [], event.anchor, mark)
+                if event.flow_style:
+                    if stack and not stack[-1].flow:
+                        yamlgrammar.check_under_parent(*_span(event)[0], block_indent())
+                    frame.flow = True
+                    frame.indent = block_indent()
+                    frame.start_line = _span(event)[0][0]
+                else:
+                    frame.indent = _block_indent(event, is_map)
+                stack.append(frame)
                 if event.anchor is not None:
-                    open_anchors.add(event.anchor)
+                    check_anchor(event, "&")
+                    anchors[event.anchor] = frame
             elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
                 frame = stack.pop()
+                last_line = _span(event)[1][0]
+                if frame.flow and not in_flow() and last_line > frame.start_line:
+                    yamlgrammar.check_continuation(source, frame.start_line, last_line, frame.indent, True)
                 marks[id(frame.container)] = frame.marks
-                if frame.anchor is not None:
-                    open_anchors.discard(frame.anchor)
+                if frame.anchor is not None and anchors.get(frame.anchor) is frame:
                     anchors[frame.anchor] = (frame.container, frame.count)
                 add(frame.container, frame.mark, frame.count)
             elif isinstance(event, yaml.AliasEvent):
                 mark = _mark(event)
-                if event.anchor in open_anchors:
-                    raise YamlError("yaml-alias", f"alias *{event.anchor} refers to itself", *mark)
-                if event.anchor not in anchors:
+                if comments.pending:
+                    comments.span(*_span(event))
+                check_anchor(event, "*")
+                target = anchors.get(str(event.anchor))
+                if target is None:
                     raise YamlError("yaml-alias", f"undefined alias *{event.anchor}", *mark)
-                value, count = anchors[event.anchor]
+                if isinstance(target, _Frame):
+                    raise YamlError("yaml-alias", f"alias *{event.anchor} refers to itself", *mark)
+                value, count = target
                 alias_nodes += count
                 if alias_nodes > limits.max_alias_nodes:
                     raise YamlError(
@@ -286,6 +319,8 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
                 if documents > 1:
                     raise YamlError("multiple-documents", "more than one document in the file", *_mark(event))
             elif isinstance(event, yaml.StreamEndEvent):
+                if comments.pending:
+                    comments.finish()
                 break
     except yaml.MarkedYAMLError as exc:
         mark_obj = exc.problem_mark or exc.context_mark
@@ -297,7 +332,7 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
         rule = "nesting-depth" if "nesting depth" in problem else "yaml-syntax"
         raise YamlError(rule, problem, line, col) from None
     except yaml.YAMLError as exc:
-        raise YamlError("yaml-syntax", str(exc)) from None
+        raise YamlError("yaml-syntax", str(exc).splitlines()[0]) from None
     finally:
         parser.dispose()
     if not root:

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
+from pipeline.documents import SourceFile, load
+from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse, parse_file
 
 
 def error_of(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> YamlError:
@@ -119,3 +120,134 @@ def test_numbers_at_the_edge_of_a_float_still_load() -> None:
 
 def test_a_huge_number_in_json_is_an_error_too() -> None:
     assert error_of('{"a": ' + "7" * 4400 + "}").rule == "number-too-large"
+
+
+# The yaml-test-suite cases libyaml accepts although they are invalid (tests/pipeline/test_yaml_suite.py
+# runs the whole suite); each is now a finding at the offending character.
+@pytest.mark.parametrize(
+    ("case", "text", "rule", "line", "column"),
+    [
+        ("9C9N", "---\nflow: [a,\nb,\nc]\n", "yaml-syntax", 3, 1),
+        ("QB6E", '---\nquoted: "a\nb\nc"\n', "yaml-syntax", 3, 1),
+        ("DK95-01", 'foo: "bar\n\tbaz"\n', "yaml-syntax", 2, 1),
+        ("Y79Y-003", "- [\n\tfoo,\n foo\n ]\n", "yaml-syntax", 2, 1),
+        ("S98Z", "empty block scalar: >\n \n  \n   \n # comment\n", "yaml-syntax", 4, 4),
+        ("SU5Z", 'key: "value"# invalid comment\n', "yaml-syntax", 1, 13),
+        ("X4QW", "block: ># comment\n  scalar\n", "yaml-syntax", 1, 9),
+        ("9JBA", "---\n[ a, b, c, ]#invalid\n", "yaml-syntax", 2, 13),
+        ("CVW2", "---\n[ a, b, c,#invalid\n]\n", "yaml-syntax", 2, 11),
+        ("MUS6-00", "%YAML 1.1#...\n---\n", "yaml-syntax", 1, 10),
+        ("G5U8", "---\n- [-, -]\n", "yaml-syntax", 2, 4),
+        ("YJV2", "[-]\n", "yaml-syntax", 1, 2),
+        # valid YAML that libyaml loads with a wrong value: refused, not misread
+        ("652Z", "{ ?foo: bar,\nbar: 42\n}\n", "yaml-unsupported", 1, 3),
+        ("HM87-01", "[?x]\n", "yaml-unsupported", 1, 2),
+        ("Y2GN", "---\nkey: &an:chor value\n", "yaml-unsupported", 2, 6),
+    ],
+)
+def test_what_libyaml_lets_through_is_a_finding_with_a_position(
+    case: str, text: str, rule: str, line: int, column: int
+) -> None:
+    error = error_of(text)
+    assert (error.rule, error.line, error.column) == (rule, line, column), case
+
+
+def test_flow_collections_and_scalars_indented_under_their_key_still_load() -> None:
+    text = 'a:\n  - [1,\n     2]\n  - "x\n    y"\nb: {c: 1,\n  d: 2}\n'
+    assert parse(text).value == {"a": [[1, 2], "x y"], "b": {"c": 1, "d": 2}}
+
+
+def test_a_hash_inside_text_is_not_a_comment() -> None:
+    text = 'a: "#ff0000"\nb: http://x/#frag # see a#b\nc: [a, b] # x#y\nd: |\n  x#y\n'
+    assert parse(text).value == {"a": "#ff0000", "b": "http://x/#frag", "c": ["a", "b"], "d": "x#y\n"}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "code"),
+    [
+        ("a: 1\nb: x\x01y\n", 2, 5, "U+0001"),
+        ('a: "\x7f"\n', 1, 5, "U+007F"),
+        ("k:\n  - ok\n  - x\x9b\n", 3, 6, "U+009B"),
+        ("x: \ufffe\n", 1, 4, "U+FFFE"),
+    ],
+)
+def test_non_printable_characters_are_reported_where_they_are(text: str, line: int, column: int, code: str) -> None:
+    error = error_of(text)
+    assert (error.rule, error.line, error.column) == ("encoding", line, column)
+    assert code in error.message
+    assert "\n" not in error.message
+
+
+def test_a_redefined_anchor_is_not_recursion() -> None:
+    assert parse("a: &x [ &x 1, *x ]\n").value == {"a": [1, 1]}
+    assert error_of("a: &x [ 1, *x ]\n").rule == "yaml-alias"
+
+
+def test_a_block_scalar_on_the_last_line_keeps_its_line_break() -> None:
+    assert parse("foo: |\n  x\n   ").value == {"foo": "x\n \n"}  # L24T-01
+    assert parse("k: |+\n   ").value == {"k": "\n"}  # JEF9-02 under a key
+
+
+def json_error(text: str) -> YamlError:
+    with pytest.raises(YamlError) as info:
+        parse_file("configs/g/x.json", text)
+    return info.value
+
+
+def test_json_files_load_with_a_position_for_every_value() -> None:
+    parsed = parse_file("configs/g/x.json", '{\n  "a": 1,\n  "b": [true, null, 2.5, "caf\\u00e9"]\n}\n')
+    assert parsed.value == {"a": 1, "b": [True, None, 2.5, "café"]}
+    assert parsed.locate(("b",)) == (3, 3)
+    assert parsed.locate(("b", 3)) == (3, 26)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "line", "column"),
+    [
+        ('{\n  "name": weapon\n}', "json-syntax", 2, 11),  # unquoted string (valid YAML)
+        ('{"a": [1, 2,],\n "b": 1}', "json-syntax", 1, 13),  # trailing comma in a list
+        ('{"a": 1,\n}', "json-syntax", 2, 1),  # trailing comma in an object
+        ('{"a": 1 // note\n}', "json-syntax", 1, 9),  # a comment
+        ('{"a": NaN}', "json-syntax", 1, 7),
+        ('{"a": Infinity}', "json-syntax", 1, 7),
+        ("{'a': 1}", "json-syntax", 1, 2),
+        ('{"a": "x\ty"}', "json-syntax", 1, 9),  # a raw control character in a string
+        ('{"a": 1} {"b": 2}', "json-syntax", 1, 10),
+        ('{"a": 1,\n "b": 2,\n "a": 3}', "duplicate-key", 3, 2),
+        ('{"a": ' + "7" * 4400 + "}", "number-too-large", 1, 7),
+        ('{"a": 1e400}', "number-too-large", 1, 7),
+        ("[" * 100 + "]" * 100, "nesting-depth", 1, 65),
+        ("  \n", "empty-document", 1, 1),
+    ],
+)
+def test_json_files_are_strict_json(text: str, rule: str, line: int, column: int) -> None:
+    error = json_error(text)
+    assert (error.rule, error.line, error.column) == (rule, line, column)
+    assert "\n" not in error.message
+
+
+def test_a_json_file_goes_through_the_loader_as_json() -> None:
+    bad = SourceFile("configs/space-shooter/perf.json", b'{"kind": "Performance", "spec": {tickRate: 30}}')
+    (finding,) = load(bad).findings
+    assert (finding.rule, finding.line, finding.column) == ("json-syntax", 1, 34)
+    good = SourceFile("configs/space-shooter/perf.json", b'{"kind": "Performance", "metadata": {"name": "perf"}}')
+    loaded = load(good)
+    assert loaded.document is not None and loaded.document.name == "perf"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "line", "column"),
+    [
+        ('{?"foo"\n  :bar }\n', "yaml-unsupported", 1, 2),  # YAML: the text `?"foo" :bar`; libyaml: key "foo"
+        ("- \n|\n x\n", "yaml-syntax", 2, 1),  # a block scalar left of its entry
+        ("- a\n-\n>\n x\n", "yaml-syntax", 3, 1),
+    ],
+)
+def test_values_libyaml_attaches_to_the_wrong_parent_are_findings(text: str, rule: str, line: int, column: int) -> None:
+    error = error_of(text)
+    assert (error.rule, error.line, error.column) == (rule, line, column)
+
+
+def test_tagged_mappings_with_explicit_keys_still_load() -> None:
+    assert parse("--- !!map\n? a\n: b\n").value == {"a": "b"}
+    assert parse("k: !!map\n  ? a\n  : b\n").value == {"k": {"a": "b"}}

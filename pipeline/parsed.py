@@ -1,0 +1,73 @@
+"""What the strict YAML and JSON loaders share: their bounds, their error and their result."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Mark = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """Bounds that make hostile input fail fast. All are configurable from the command line."""
+
+    max_bytes: int = 1 << 20
+    max_alias_nodes: int = 10_000
+    max_depth: int = 64
+
+
+DEFAULT_LIMITS = LoadLimits()
+
+
+class YamlError(Exception):
+    """A file that cannot be loaded: a rule id, a one-line message and a 1-based line and column."""
+
+    def __init__(self, rule: str, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed document and where each of its values starts in the file."""
+
+    value: Any
+    root_mark: Mark
+    # id(container) -> key or index -> (line, column). Containers stay alive inside `value`.
+    marks: dict[int, dict[Any, Mark]] = field(repr=False)
+
+    def locate(self, path: Sequence[str | int]) -> Mark:
+        """The position of the deepest existing value along `path` (the parent for a missing key)."""
+        node, mark = self.value, self.root_mark
+        for part in path:
+            child_marks = self.marks.get(id(node))
+            if child_marks is None or part not in child_marks:
+                break
+            mark = child_marks[part]
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                break
+        return mark
+
+
+def beyond_float(value: int) -> bool:
+    """Hex and octal integers have no digit limit: bound them by a float's range like every number."""
+    return abs(value) > sys.float_info.max
+
+
+def too_large(text: str, mark: Mark) -> YamlError:
+    shown = text if len(text) <= 24 else f"{text[:20]}... ({len(text)} characters)"
+    return YamlError("number-too-large", f"{shown} is beyond the range of a 64-bit float", *mark)
+
+
+def position(text: str, offset: int) -> Mark:
+    """1-based line and column of a character offset."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1

@@ -1,0 +1,149 @@
+"""Strict JSON (RFC 8259) for `.json` config files, with a position for every value.
+
+`.json` files go to servers whose JSON parsers refuse what YAML would accept (unquoted strings,
+trailing commas, comments, NaN), so they are parsed as JSON, not as YAML. Strings and numbers
+are read by the json module's own scanners (the same escapes and control-character rules); the
+structure around them is walked here so each value keeps its line and column, duplicate keys are
+found, and nesting and number sizes stay bounded. Errors are YamlError, as for YAML files.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_right
+from json import JSONDecodeError
+from json.decoder import scanstring  # type: ignore[attr-defined]  # public, but not in typeshed
+from typing import Any
+
+from pipeline.parsed import DEFAULT_LIMITS, LoadLimits, Mark, Parsed, YamlError, beyond_float, too_large
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$.-]*")
+_LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
+
+
+class _Reader:
+    def __init__(self, text: str, limits: LoadLimits) -> None:
+        self.text = text
+        self.at = 0
+        self.limits = limits
+        self.marks: dict[int, dict[Any, Mark]] = {}
+        self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def position(self, at: int) -> Mark:
+        line = bisect_right(self.line_starts, at)
+        return line, at - self.line_starts[line - 1] + 1
+
+    def fail(self, message: str, at: int | None = None, rule: str = "json-syntax") -> YamlError:
+        return YamlError(rule, message, *self.position(self.at if at is None else at))
+
+    def skip(self) -> str:
+        """Skip white space; the next character, or '' at the end. Comments are not JSON."""
+        self.at = _WHITESPACE.match(self.text, self.at).end()  # type: ignore[union-attr]
+        char = self.text[self.at : self.at + 1]
+        if char == "/" and self.text[self.at + 1 : self.at + 2] in ("/", "*"):
+            raise self.fail("comments are not allowed in JSON")
+        return char
+
+    def value(self, depth: int) -> Any:
+        char = self.skip()
+        start = self.at
+        if char == "{":
+            return self.container({}, "}", depth)
+        if char == "[":
+            return self.container([], "]", depth)
+        if char == '"':
+            return self.string()
+        if char == "-" or char.isdigit():
+            return self.number()
+        if char == "":
+            raise self.fail("unexpected end of file; expected a value")
+        word = _WORD.match(self.text, start)
+        if word is None:
+            raise self.fail(f"unexpected {char!r}; expected a value")
+        self.at = word.end()
+        if word.group() in _LITERALS:
+            return _LITERALS[word.group()]
+        if word.group() in ("NaN", "Infinity"):
+            raise self.fail(f"{word.group()} is not JSON (numbers are finite)", start)
+        raise self.fail(f"unquoted string {word.group()!r}; JSON strings need double quotes", start)
+
+    def string(self) -> str:
+        try:
+            found: tuple[str, int] = scanstring(self.text, self.at + 1, True)
+        except JSONDecodeError as exc:  # a bad escape, a control character, no closing quote
+            message = exc.msg.removesuffix(" at").removesuffix(" starting")
+            raise self.fail(message[0].lower() + message[1:] + " in a string", exc.pos) from None
+        text, self.at = found
+        return text
+
+    def number(self) -> int | float:
+        start = self.at
+        found = _NUMBER.match(self.text, start)
+        if found is None:
+            raise self.fail("invalid number")
+        self.at = found.end()
+        text = found.group()
+        mark = self.position(start)
+        try:
+            value: int | float = float(text) if any(c in text for c in ".eE") else int(text)
+        except ValueError:  # int() past 4,300 digits
+            raise too_large(text, mark) from None
+        if (isinstance(value, float) and not math.isfinite(value)) or (isinstance(value, int) and beyond_float(value)):
+            raise too_large(text, mark)
+        return value
+
+    def container(self, container: dict[str, Any] | list[Any], close: str, depth: int) -> Any:
+        if depth >= self.limits.max_depth:
+            raise self.fail(f"nesting deeper than {self.limits.max_depth} levels", rule="nesting-depth")
+        self.at += 1
+        marks: dict[Any, Mark] = {}
+        self.marks[id(container)] = marks
+        if self.skip() == close:
+            self.at += 1
+            return container
+        while True:
+            if isinstance(container, dict):
+                if self.skip() != '"':
+                    raise self.fail(
+                        f"trailing comma before {close!r}"
+                        if self.text[self.at : self.at + 1] == close
+                        else "expected a double-quoted key"
+                    )
+                key_at = self.at
+                key = self.string()
+                if key in container:
+                    raise YamlError("duplicate-key", f"duplicate key {key!r}", *self.position(key_at))
+                if self.skip() != ":":
+                    raise self.fail("expected ':' after the key")
+                self.at += 1
+                marks[key] = self.position(key_at)
+                container[key] = self.value(depth + 1)
+            else:
+                if self.skip() == close:
+                    raise self.fail(f"trailing comma before {close!r}")
+                marks[len(container)] = self.position(self.at)
+                container.append(self.value(depth + 1))
+            char = self.skip()
+            self.at += 1
+            if char == close:
+                return container
+            if char != ",":
+                raise self.fail(f"expected ',' or {close!r}", self.at - 1)
+
+
+def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
+    """Parse exactly one JSON value, strictly. Raises YamlError."""
+    reader = _Reader(text, limits)
+    if reader.skip() == "":
+        raise YamlError("empty-document", "the file holds no document")
+    root_mark = reader.position(reader.at)
+    try:
+        value = reader.value(0)
+    except RecursionError:  # only with a --max-depth far above the default
+        raise reader.fail("nesting too deep", rule="nesting-depth") from None
+    if reader.skip() != "":
+        raise reader.fail("unexpected text after the JSON value")
+    return Parsed(value, root_mark, reader.marks)
