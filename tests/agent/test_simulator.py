@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -72,10 +73,10 @@ def everywhere(repo: RingRepo, damage: int, release: str) -> None:
 
 
 def fleet_on(
-    tmp_path: Path, release: str = "good", per_server: int = players.PLAYERS_PER_SERVER, seed: int = 7
+    tmp_path: Path, release: str = "good", per_server: int = players.PLAYERS_PER_SERVER, seed: int = 7, damage: int = 45
 ) -> tuple[RingRepo, Fleet]:
     repo = RingRepo(tmp_path)
-    everywhere(repo, 45, release)
+    everywhere(repo, damage, release)
     fleet = Fleet(str(repo.remote), "g", ["NA-WEST"], servers_per_region=6, seed=seed, players_per_server=per_server)
     fleet.poll()
     return repo, fleet
@@ -91,43 +92,46 @@ COUNTERS = {
 
 @pytest.mark.parametrize("per_server", [250, 2500])
 def test_counters_are_poisson_at_the_configured_scale(tmp_path: Path, per_server: int) -> None:
-    """Each server's increments over a 30-minute tick, standardised by the Poisson mean (rate x the
-    player-seconds of that tick), have mean 0 and variance 1 within bounds from the Poisson moments."""
+    """Each server's players (around its share of `per_server`) and its counters' increments over a
+    30-minute tick (around rate x that tick's player-seconds), standardised by their Poisson means,
+    have mean 0 and variance 1 within bounds from the Poisson moments."""
     _, fleet = fleet_on(tmp_path, per_server=per_server, seed=11)
-    seconds, ticks = 1800.0, 300
+    share = {s.agent.server_id: s.fill for s in fleet.servers}
+    seconds = 1800.0
     z: dict[str, list[float]] = defaultdict(list)
     mus: dict[str, list[float]] = defaultdict(list)
+
+    def standardised(name: str, value: float, mu: float) -> None:
+        z[name].append((value - mu) / math.sqrt(mu))
+        mus[name].append(mu)
+
     before = read(fleet)
-    for _ in range(ticks):
+    for _ in range(300):
         fleet.tick(seconds)
         after = read(fleet)
-        for key, exposure in after["hotswap_player_seconds_total"].items():
-            assert exposure - before["hotswap_player_seconds_total"].get(key, 0.0) == pytest.approx(
-                after["hotswap_players_active"][key] * seconds
-            )
+        for (server, revision), total in after["hotswap_player_seconds_total"].items():
+            key = (server, revision)
+            played = total - before["hotswap_player_seconds_total"].get(key, 0.0)
+            assert played == pytest.approx(after["hotswap_players_active"][key] * seconds)  # players x seconds
+            standardised("players", after["hotswap_players_active"][key], per_server * share[server])
             for name, rate in COUNTERS.items():
-                mu = rate * (exposure - before["hotswap_player_seconds_total"].get(key, 0.0))
-                z[name].append((after[name][key] - before[name].get(key, 0.0) - mu) / math.sqrt(mu))
-                mus[name].append(mu)
+                standardised(name, after[name][key] - before[name].get(key, 0.0), rate * played)
         before = after
-    for name in COUNTERS:
-        n, mu = len(z[name]), float(np.mean(mus[name]))
+    for name, values in z.items():
+        n, inverse_mu = len(values), float(np.mean(np.reciprocal(mus[name])))
         # a standardised Poisson variable has kurtosis 3 + 1/mu: Var(sample variance) ~ (2 + 1/mu) / n
-        assert abs(np.mean(z[name])) < Z / math.sqrt(n), name
-        assert abs(np.var(z[name], ddof=1) - 1) < Z * math.sqrt((2 + 1 / mu) / n), name
-    # the configured scale: servers hold per_server players on average (fill 0.8..1.2 each)
-    mean_players = np.mean([fleet.players_per_server * s.fill for s in fleet.servers])
-    assert mean_players == pytest.approx(per_server, rel=players.FILL_SPREAD)
+        assert abs(np.mean(values)) < Z / math.sqrt(n), name
+        assert abs(np.var(values, ddof=1) - 1) < Z * math.sqrt((2 + inverse_mu) / n), name
 
 
 def test_session_lengths_are_exponential_with_the_effects_mean(tmp_path: Path) -> None:
-    _, fleet = fleet_on(tmp_path, per_server=200, seed=5)
+    _, fleet = fleet_on(tmp_path, per_server=200, seed=5, damage=140)  # sessions x0.36
     fleet.tick(36_000.0)
     got = read(fleet)
     n = sum(got["hotswap_session_duration_seconds_count"].values())
     total = sum(got["hotswap_session_duration_seconds_sum"].values())
     squares = sum(got["hotswap_session_duration_seconds_squares_total"].values())
-    mean = players.SESSION_SECONDS
+    mean = players.SESSION_SECONDS * effects_of(docs(damage=140)).session
     assert n > 10_000
     # exponential: sd = mean, E[X^2] = 2 mean^2, Var(X^2) = 20 mean^4
     assert abs(total / n - mean) < Z * mean / math.sqrt(n)
@@ -185,6 +189,25 @@ def test_after_a_swap_the_new_revisions_counters_start_at_0(tmp_path: Path) -> N
         assert exposure == got["hotswap_players_active"][key] * 60.0  # one tick's worth, nothing carried over
 
 
+def test_run_charges_the_wall_clock_times_the_speed(tmp_path: Path) -> None:
+    repo, _ = fleet_on(tmp_path)
+    fleet = Fleet(str(repo.remote), "g", ["NA-WEST"], servers_per_region=6, speed=300)
+    stop = threading.Event()
+    readings = iter([0.0, 0.0, 2.0])  # start, a first tick of nothing, then 2 wall-clock seconds
+
+    def clock() -> float:
+        now = next(readings)
+        if now == 2.0:
+            stop.set()  # the loop ends after this tick
+        return now
+
+    fleet.run(stop, interval=0.0, clock=clock)
+    got = read(fleet)
+    assert got["hotswap_player_seconds_total"]
+    for key, played in got["hotswap_player_seconds_total"].items():
+        assert played == got["hotswap_players_active"][key] * 600.0
+
+
 def test_the_same_seed_reproduces_the_counts(tmp_path: Path) -> None:
     repo, _ = fleet_on(tmp_path)
 
@@ -200,7 +223,13 @@ def test_the_same_seed_reproduces_the_counts(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("flag", "value"),
-    [("--servers-per-region", "0"), ("--players-per-server", "0"), ("--speed", "0"), ("--speed", "nan")],
+    [
+        ("--servers-per-region", "0"),
+        ("--players-per-server", "0"),
+        ("--speed", "0"),
+        ("--speed", "nan"),
+        ("--interval", "0"),
+    ],
 )
 def test_hotswap_simulate_rejects_an_empty_fleet_or_no_time(run_cli: RunCli, flag: str, value: str) -> None:
     code, _, err = run_cli(["simulate", "--remote", "/nowhere", "--game", "g", flag, value])
