@@ -1,83 +1,105 @@
-"""A simulated fleet: real Agents on the remote, players whose behaviour follows agent.effects,
-exported through one /metrics endpoint with per-server labels (the metrics contract in the README)."""
+"""A simulated fleet: real Agents on the remote, players whose behaviour follows agent.effects with
+Poisson noise (agent.players), exported through one /metrics endpoint with per-server labels (the
+metrics contract in the README).
+
+Counters are per revision: a server that swaps drops its old revision's series and starts the new
+one's at 0 (exported before the first event), so `increase(...[w])` for a revision counts only what
+happened under it. A tick is charged to the config that ran during it, before the agents poll.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+import numpy as np
+from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
 from agent.agent import Agent, GitRemote
 from agent.effects import Effects, effects_of
+from agent.players import PLAYERS_PER_SERVER, Tick, fill, play
+from agent.sessions import SessionDurations
 from agent.snapshot import ConfigSnapshot
 from promoter.errors import HotswapFailure
 
 LABELS = ("game", "region", "server", "config_revision")
-BASE_PLAYERS = 50.0
-BASE_CHURN_PER_SECOND = 0.002  # per active player
-BASE_COMPLAINTS_PER_SECOND = 0.00002
-BASE_CRASHES_PER_SECOND = 0.0005  # per server
-BASE_SESSION_SECONDS = 1200.0
-BASE_ENGAGEMENT = 80.0
-BASE_LATENCY_MS = 40.0
-NOISE = 0.02
+DEFAULT_TICK_RATE = 30
+# The library's default clock is the demo's: its intervals of 5-6 s then hold what a mid-size game's
+# 30-minute intervals hold (~200 churn events on a 10% canary), not the ~0.7 of real time.
+COMPRESSED_SPEED = 300.0
 
 
 class FleetMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.players = Gauge("hotswap_players_active", "Players in matches on the server.", LABELS, registry=registry)
-        self.churned = Counter(
-            "hotswap_players_churned", "Players who quit and did not come back.", LABELS, registry=registry
-        )
-        self.complaints = Counter(
-            "hotswap_player_complaints", "Complaints and negative reports filed.", LABELS, registry=registry
-        )
-        self.crashes = Counter(
-            "hotswap_server_crashes", "Server crashes and forced disconnects.", LABELS, registry=registry
-        )
-        self.health = Gauge("hotswap_server_health", "Server health score, 0 to 1.", LABELS, registry=registry)
-        self.sessions = Histogram(
-            "hotswap_session_duration_seconds",
-            "Length of finished sessions.",
-            LABELS,
-            registry=registry,
-            buckets=(60, 300, 600, 900, 1200, 1800, 2700, 3600),
-        )
-        self.engagement = Gauge("hotswap_engagement_score", "Engagement score, 0 to 100.", LABELS, registry=registry)
-        self.tick_rate = Gauge("hotswap_server_tick_rate_hz", "Simulation ticks per second.", LABELS, registry=registry)
-        self.latency = Gauge("hotswap_client_latency_ms", "Mean client round-trip latency.", LABELS, registry=registry)
-        self.fps = Gauge("hotswap_client_fps", "Mean client frames per second.", LABELS, registry=registry)
-        self.purchases = Counter("hotswap_purchases", "Store purchases.", LABELS, registry=registry)
+        def gauge(name: str, doc: str) -> Gauge:
+            return Gauge(name, doc, LABELS, registry=registry)
 
-    def families(self) -> tuple[Gauge | Counter | Histogram, ...]:
-        return (
-            self.players,
-            self.churned,
-            self.complaints,
-            self.crashes,
-            self.health,
-            self.sessions,
-            self.engagement,
-            self.tick_rate,
-            self.latency,
-            self.fps,
-            self.purchases,
-        )
+        def counter(name: str, doc: str) -> Counter:
+            return Counter(name, doc, LABELS, registry=registry)
+
+        self.players = gauge("hotswap_players_active", "Players in matches on the server.")
+        self.player_seconds = counter("hotswap_player_seconds", "Player-seconds of play on the server.")
+        self.churned = counter("hotswap_players_churned", "Players who quit and did not come back.")
+        self.complaints = counter("hotswap_player_complaints", "Complaints and negative reports filed.")
+        self.crashes = counter("hotswap_server_crashes", "Server crashes and forced disconnects.")
+        self.purchases = counter("hotswap_purchases", "Store purchases.")
+        self.sessions = SessionDurations(LABELS)
+        registry.register(self.sessions)
+        self.health = gauge("hotswap_server_health", "Server health score, 0 to 1.")
+        self.engagement = gauge("hotswap_engagement_score", "Engagement score, 0 to 100.")
+        self.tick_rate = gauge("hotswap_server_tick_rate_hz", "Simulation ticks per second.")
+        self.latency = gauge("hotswap_client_latency_ms", "Mean client round-trip latency.")
+        self.fps = gauge("hotswap_client_fps", "Mean client frames per second.")
+
+    def counters(self) -> tuple[Counter, ...]:
+        return (self.player_seconds, self.churned, self.complaints, self.crashes, self.purchases)
+
+    def gauges(self) -> tuple[Gauge, ...]:
+        return (self.players, self.health, self.engagement, self.tick_rate, self.latency, self.fps)
+
+    def start(self, labels: Sequence[str]) -> None:
+        """A revision's counters exist at 0 from the swap on: its first scrape reads 0, not a jump."""
+        for family in self.counters():
+            family.labels(*labels)
+        self.sessions.start(labels)
+
+    def remove(self, labels: Sequence[str]) -> None:
+        for family in (*self.counters(), *self.gauges()):
+            with contextlib.suppress(KeyError):
+                family.remove(*labels)
+        self.sessions.remove(labels)
+
+    def record(self, labels: Sequence[str], tick: Tick, tick_rate: float) -> None:
+        self.players.labels(*labels).set(tick.players)
+        self.player_seconds.labels(*labels).inc(tick.player_seconds)
+        self.churned.labels(*labels).inc(tick.churned)
+        self.complaints.labels(*labels).inc(tick.complaints)
+        self.crashes.labels(*labels).inc(tick.crashes)
+        self.purchases.labels(*labels).inc(tick.purchases)
+        self.sessions.observe(labels, tick.sessions)
+        self.health.labels(*labels).set(tick.health)
+        self.engagement.labels(*labels).set(tick.engagement)
+        self.tick_rate.labels(*labels).set(tick_rate)
+        self.latency.labels(*labels).set(tick.latency_ms)
+        self.fps.labels(*labels).set(tick.fps)
 
 
 @dataclass
 class Server:
     agent: Agent
+    fill: float = 1.0  # its share of the configured players
     effects: Effects = field(default_factory=Effects)
 
 
 class Fleet:
+    """`players_per_server` is the mean players a server holds; `speed` the simulated seconds that
+    pass per wall-clock second in `run` (COMPRESSED_SPEED unless told; `hotswap simulate` runs at 1
+    unless told). `tick` takes simulated seconds."""
+
     def __init__(
         self,
         remote: str,
@@ -86,14 +108,18 @@ class Fleet:
         servers_per_region: int = 40,
         seed: int = 7,
         cache: Path | None = None,
+        players_per_server: float = PLAYERS_PER_SERVER,
+        speed: float = COMPRESSED_SPEED,
     ) -> None:
         self.game = game
+        self.players_per_server = players_per_server
+        self.speed = speed
         self.registry = CollectorRegistry()
         self.metrics = FleetMetrics(self.registry)
-        self.rng = random.Random(seed)
+        self.rng = np.random.default_rng(seed)
         shared = GitRemote(remote, cache)
         self.servers = [
-            Server(Agent(game, region, f"{region.lower()}-{i:03d}", shared, registry=self.registry))
+            Server(Agent(game, region, f"{region.lower()}-{i:03d}", shared, registry=self.registry), fill(self.rng))
             for region in regions
             for i in range(servers_per_region)
         ]
@@ -101,13 +127,14 @@ class Fleet:
             server.agent.add_listener(self._on_swap(server))
         self._server: object | None = None
 
+    def _labels(self, server: Server, revision: str) -> tuple[str, str, str, str]:
+        return (self.game, server.agent.region, server.agent.server_id, revision)
+
     def _on_swap(self, server: Server) -> Callable[[ConfigSnapshot | None, ConfigSnapshot], None]:
         def listener(old: ConfigSnapshot | None, new: ConfigSnapshot) -> None:
             if old is not None and old.revision != new.revision:
-                labels = (self.game, server.agent.region, server.agent.server_id, old.revision)
-                for family in self.metrics.families():
-                    with contextlib.suppress(KeyError):
-                        family.remove(*labels)
+                self.metrics.remove(self._labels(server, old.revision))
+            self.metrics.start(self._labels(server, new.revision))
             server.effects = effects_of(new.documents)
 
         return listener
@@ -122,44 +149,26 @@ class Fleet:
             with contextlib.suppress(HotswapFailure):  # counted by the agent; it keeps its config
                 server.agent.poll_once()
 
-    def _noise(self) -> float:
-        return 1 + self.rng.uniform(-NOISE, NOISE)
-
     def tick(self, seconds: float) -> None:
-        """Advance every server's players by `seconds` under the config it runs."""
-        m = self.metrics
+        """Advance every server's players by `seconds` (simulated) under the config it runs."""
         for server in self.servers:
             snap = server.agent.snapshot
             if snap is None:
                 continue
-            e = server.effects
-            labels = (self.game, server.agent.region, server.agent.server_id, snap.revision)
-            players = BASE_PLAYERS * self._noise()
-            m.players.labels(*labels).set(players)
-            m.churned.labels(*labels).inc(players * BASE_CHURN_PER_SECOND * e.churn * seconds * self._noise())
-            m.complaints.labels(*labels).inc(
-                players * BASE_COMPLAINTS_PER_SECOND * e.complaints * seconds * self._noise()
-            )
-            m.crashes.labels(*labels).inc(BASE_CRASHES_PER_SECOND * e.crashes * seconds * self._noise())
-            m.health.labels(*labels).set(max(0.0, 0.97 - e.health_penalty) * (1 + self.rng.uniform(-0.005, 0.005)))
-            for _ in range(max(1, round(players * seconds / BASE_SESSION_SECONDS * 4))):
-                m.sessions.labels(*labels).observe(BASE_SESSION_SECONDS * e.session * self._noise())
-            m.engagement.labels(*labels).set(BASE_ENGAGEMENT * e.engagement * self._noise())
-            tick = snap.spec("Performance")["server"]["tickRate"] if _has(snap, "Performance") else 30
-            m.tick_rate.labels(*labels).set(tick)
-            m.latency.labels(*labels).set(BASE_LATENCY_MS * e.latency * self._noise())
-            m.fps.labels(*labels).set(110 / max(1.0, e.latency) * self._noise())
-            m.purchases.labels(*labels).inc(players * 0.0005 * e.engagement * seconds * self._noise())
+            tick = play(self.rng, self.players_per_server * server.fill, seconds, server.effects)
+            self.metrics.record(self._labels(server, snap.revision), tick, _tick_rate(snap))
 
-    def run(self, stop: threading.Event, interval: float = 1.0) -> None:
-        last = time.monotonic()
+    def run(self, stop: threading.Event, interval: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        last = clock()
         while not stop.is_set():
-            self.poll()
-            now = time.monotonic()
-            self.tick(now - last)
+            now = clock()
+            self.tick((now - last) * self.speed)  # played under the configs of the last interval
             last = now
+            self.poll()
             stop.wait(interval)
 
 
-def _has(snap: ConfigSnapshot, kind: str) -> bool:
-    return any(k == kind for k, _ in snap.documents)
+def _tick_rate(snap: ConfigSnapshot) -> float:
+    if any(kind == "Performance" for kind, _ in snap.documents):
+        return float(snap.spec("Performance")["server"]["tickRate"])
+    return DEFAULT_TICK_RATE
