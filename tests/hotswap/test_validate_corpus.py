@@ -328,7 +328,10 @@ def test_symlink_is_refused(config_repo: Path, run_cli: RunCli) -> None:
 def test_shipped_configs_are_valid(run_cli: RunCli) -> None:
     code, out, _ = run_cli(["validate"])
     assert code == 0, out
-    assert out.startswith("ok: ")
+    *warnings, summary = out.splitlines()
+    assert summary.startswith("ok: ")
+    # Until the shipped policies move to the new check form, their relative checks are warned about.
+    assert all("warning: check" in w and w.endswith("use test: rate or mean [policy-judge]") for w in warnings), out
 
 
 def test_json_format_is_stable(config_repo: Path, run_cli: RunCli) -> None:
