@@ -86,7 +86,7 @@ def test_a_step_holding_past_max_duration_pauses_as_inconclusive_with_the_number
     assert again.evaluate is not None
     (still,) = appended(decide(approved, T0 + timedelta(hours=5), held()).actions)
     assert still.outcome == "hold"
-    evaluated_late, pause_late = appended(decide(approved, T0 + timedelta(hours=7), held()).actions)
+    _, pause_late = appended(decide(approved, T0 + timedelta(hours=7), held()).actions)
     assert pause_late.reason.startswith("NA-WEST/10 still holds after 2h:")
 
 
