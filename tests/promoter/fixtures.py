@@ -85,11 +85,11 @@ class _Collector:
         now = time.time()
         for name in COUNTERS.values():
             counter = CounterMetricFamily(name, name, labels=LABELS)
-            for (game, revision), row in list(self.behaviour.counters.items()):
-                if name in row:
+            for (game, revision), rates in list(self.behaviour.counters.items()):
+                if name in rates:
                     for region in self.behaviour.regions:
                         server = [game, region, f"{region.lower()}-1", revision]
-                        counter.add_metric(server, counter_value(row[name], now))
+                        counter.add_metric(server, counter_value(rates[name], now))
             yield counter
 
 
