@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from pipeline.documents import Document
+from pipeline.durations import parse_duration
 from pipeline.findings import Finding
 from pipeline.game import GameView
 from pipeline.judge import Expected, requirement, unreachable
@@ -31,6 +33,11 @@ def check_forms(game: GameView) -> Iterator[Finding]:
     with a relative threshold is warned about (it compares two point values)."""
     for doc in game.of_kind("RolloutPolicy"):
         analysis = doc.spec["analysis"]
+        limit = analysis.get("judge", {}).get("maxDuration")
+        if limit is not None and not (parse_duration(limit) or timedelta(0)) > timedelta(0):
+            yield doc.spec_finding(
+                ("analysis", "judge", "maxDuration"), "policy-judge", f"maxDuration {limit!r} must be longer than zero"
+            )
         counter = analysis.get("exposure", {}).get("counter")
         for i, check in enumerate(analysis["checks"]):
             yield from _check_form(doc, ("analysis", "checks", i), check, counter)
@@ -149,8 +156,8 @@ def _unreachable(policy: RolloutPolicy, index: int) -> Iterator[str]:
     settings = judge_settings_of(policy)
     for region in policy.regions:
         first = region.steps[0]
-        if spec.test != "absolute" and first >= 100:
-            continue  # no baseline cohort: policy-holdback warns
+        if region.interval <= timedelta(0) or (spec.test != "absolute" and first >= 100):
+            continue  # policy-interval reports the interval; policy-holdback the missing baseline cohort
         # `expected` is the whole region's pace; the step's cohorts split it by their share of servers
         candidate, baseline = check.expected * first / 100, check.expected * (100 - first) / 100
         if spec.test == "absolute":  # events at the limit's rate: the exposure in the limit's units

@@ -386,6 +386,16 @@ def test_policy_judge_refuses_malformed_checks(check: dict[str, Any], expected: 
     assert any(expected in message for _, message in found), found
 
 
+def test_max_duration_must_be_longer_than_zero_and_a_zero_interval_is_left_to_policy_interval() -> None:
+    assert findings("policy-judge", judged(judge={"maxDuration": "PT0S"})) == [
+        ("$.spec.analysis.judge.maxDuration", "maxDuration 'PT0S' must be longer than zero")
+    ]
+    spec = copy.deepcopy(JUDGED_SPEC)
+    spec["regions"][0]["interval"] = "PT0S"
+    spec["analysis"]["checks"][0]["expected"] = 2000
+    assert findings("policy-detect", doc("RolloutPolicy", spec, "rollout")) == []
+
+
 def test_rate_and_absolute_checks_need_the_exposure_counter() -> None:
     found = findings("policy-judge", judged(exposure={"query": "sum(x)", "minimum": 1}))
     assert [m for _, m in found if "exposure.counter" in m] == [
