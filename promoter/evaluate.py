@@ -46,7 +46,7 @@ def variables(request: EvaluationRequest) -> dict[str, str]:
 def evaluate(source: MetricsSource, request: EvaluationRequest, at: datetime) -> tuple[CheckResult, ...]:
     values = variables(request)
     policy = request.policy
-    reads = Reads(source, request, at)
+    reads = Queries(source, request, at)
     with ThreadPoolExecutor(max_workers=MAX_PARALLEL_QUERIES) as pool:
         exposure = pool.submit(_query, source, policy.exposure_query, values, at) if policy.exposure_query else None
         old = [pool.submit(_check, source, check, values, at) for check in policy.checks if check.test is None]
@@ -144,7 +144,7 @@ def window_seconds(request: EvaluationRequest, at: datetime) -> int:
     return max(1, math.ceil((at - request.landed).total_seconds()))
 
 
-class Reads:
+class Queries:
     """Every PromQL the judged checks need, asked once each, concurrently."""
 
     def __init__(self, source: MetricsSource, request: EvaluationRequest, at: datetime) -> None:
@@ -189,7 +189,7 @@ class Reads:
         return {key: self.answers[promql] for (name, key), promql in self.wanted.items() if name == check}
 
 
-def _judged(request: EvaluationRequest, reads: Reads) -> list[CheckResult]:
+def _judged(request: EvaluationRequest, reads: Queries) -> list[CheckResult]:
     policy = request.policy
     settings = judge_settings_of(policy)
     alpha = check_alpha(settings, len(policy.judged))  # split over every judged check, at every step
