@@ -4,6 +4,7 @@ integration tests use the real one."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -169,3 +170,13 @@ def test_a_regression_is_critical_with_its_bounds() -> None:
 def test_batches_never_go_negative() -> None:
     assert next_batch(CHURN, {"candidateEvents": 5.0}, {"candidateEvents": 7.0}) == {"candidateEvents": 0.0}
     assert next_batch(HEALTH, {"candidateSum": 5.0}, {"candidateSum": 7.0}) == {"candidateSum": 5.0}  # a gauge
+
+
+def test_the_ledger_reads_old_records_without_evidence_and_round_trips_new_ones() -> None:
+    old = {"at": T0.isoformat(), "type": "evaluate", "checks": [{"name": "churn", "verdict": "pass", "candidate": 1.0}]}
+    (result,) = Event.from_json(old).checks
+    assert result.evidence is None and result.as_json()["evidence"] is None
+    answers = fleet(1800, candidate=(40.0, 36_000.0), baseline=(360.0, 324_000.0))
+    results = evaluate(answers, request(), T0 + timedelta(minutes=30))
+    event = Event(T0, "evaluate", "NA-WEST", 10, "hold", "", results)
+    assert Event.from_json(json.loads(json.dumps(event.as_json()))) == event
