@@ -85,6 +85,12 @@ def test_a_good_release_is_promoted_through_every_step_on_the_judge(
     assert counts["candidateEvents"] > 1000 and counts["baselineEvents"] > 1000
     # the same rates on both sides: the estimate is near no change
     assert abs(counts["candidateEvents"] / counts["candidateExposure"] / (1000 / PLAYER_SECONDS) - 1) < 0.2
+    # the evidence carries across the steps of a region and starts afresh in the next one
+    for region in ("NA-WEST", "EU-WEST"):
+        churns = [check(e, "churn") for e in judged if e["region"] == region and check(e, "churn")["evidence"]]
+        batches = [c["evidence"]["batch"]["candidateEvents"] for c in churns]
+        assert churns[-1]["evidence"]["counts"]["candidateEvents"] == pytest.approx(sum(batches))
+    assert len({e["step"] for e in judged if e["region"] == "NA-WEST" and check(e, "churn")["evidence"]}) == 2
     # at a region's step of 100 only the absolute check judges
     last_na = next(e for e in judged if (e["region"], e["step"]) == ("NA-WEST", 100))
     assert check(last_na, "churn")["verdict"] == "n/a"
