@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any, Literal, cast
 
 from pipeline.durations import parse_duration
+from pipeline.judge import CheckSpec, Settings
 
 ThresholdOp = Literal["above", "below", "relativeIncrease", "relativeDecrease"]
 
@@ -28,14 +29,37 @@ class Threshold:
         return f"{'>' if self.op == 'above' else '<'} {self.value:g}"
 
 
+CheckTest = Literal["rate", "mean", "absolute"]
+
+
 @dataclass(frozen=True)
 class Check:
+    """One check. The old form has `query` (and `baseline`) PromQL templates compared as two point
+    values; the new form has a `test` and metric names the promoter builds the PromQL from."""
+
     name: str
-    query: str
+    query: str  # "" for the new form
     baseline: str | None
     critical: Threshold | None
     warning: Threshold | None
     description: str = ""
+    test: CheckTest | None = None  # None: the old instant form
+    events: str | None = None  # rate, absolute: the event counter
+    sum: str | None = None  # mean over counters: sum, count and (for the variance) squares
+    count: str | None = None
+    squares: str | None = None
+    gauge: str | None = None  # mean over a gauge sampled across the cohort's servers
+    detect: float | None = None  # the relative change the step must be able to catch
+    expected: float | None = None  # events (mean: samples) per interval across a whole region, for validate
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    """`analysis.judge`: the sequential judge's knobs (see pipeline.judge.Settings)."""
+
+    confidence: float = 0.99
+    power: float = 0.9
+    max_duration: timedelta = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -57,6 +81,13 @@ class RolloutPolicy:
     error_limit: int = 3
     exposure_query: str | None = None  # the candidate cohort's size; below the minimum, checks are inconclusive
     exposure_minimum: float = 0.0
+    exposure_counter: str | None = None  # the exposure counter of rate/absolute checks (player-seconds)
+    judge: JudgeSettings = JudgeSettings()
+
+    @property
+    def judged(self) -> tuple[Check, ...]:
+        """The checks of the new form, judged by the sequential judge."""
+        return tuple(c for c in self.checks if c.test is not None)
 
     @property
     def minimum_duration(self) -> timedelta:
@@ -89,19 +120,69 @@ def policy_from_spec(game: str, spec: dict[str, Any]) -> RolloutPolicy:
             )
             for r in spec["regions"]
         ),
-        checks=tuple(
-            Check(
-                name=c["name"],
-                query=c["query"],
-                baseline=c.get("baseline"),
-                critical=_threshold(c.get("critical")),
-                warning=_threshold(c.get("warning")),
-                description=c.get("description", ""),
-            )
-            for c in analysis["checks"]
-        ),
+        checks=tuple(_check(c) for c in analysis["checks"]),
         inconclusive_limit=analysis.get("inconclusiveLimit", 3),
         error_limit=analysis.get("errorLimit", 3),
         exposure_query=analysis.get("exposure", {}).get("query"),
         exposure_minimum=float(analysis.get("exposure", {}).get("minimum", 0)),
+        exposure_counter=analysis.get("exposure", {}).get("counter"),
+        judge=judge_settings(analysis.get("judge", {})),
     )
+
+
+def _check(raw: dict[str, Any]) -> Check:
+    optional = {key: raw.get(key) for key in ("events", "sum", "count", "squares", "gauge")}
+    return Check(
+        name=raw["name"],
+        query=raw.get("query", ""),
+        baseline=raw.get("baseline"),
+        critical=_threshold(raw.get("critical")),
+        warning=_threshold(raw.get("warning")),
+        description=raw.get("description", ""),
+        test=raw.get("test"),
+        detect=_number(raw.get("detect")),
+        expected=_number(raw.get("expected")),
+        **optional,
+    )
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def judge_settings(raw: dict[str, Any]) -> JudgeSettings:
+    default = JudgeSettings()
+    duration = parse_duration(raw["maxDuration"]) if "maxDuration" in raw else None
+    return JudgeSettings(
+        confidence=float(raw.get("confidence", default.confidence)),
+        power=float(raw.get("power", default.power)),
+        max_duration=duration if duration is not None and duration > timedelta(0) else default.max_duration,
+    )
+
+
+def check_spec(check: Check) -> CheckSpec:
+    """A new-form check as the judge sees it. Raises ValueError for what validate refuses."""
+    if check.test is None:
+        raise ValueError(f"check {check.name}: the old form is not judged by the sequential judge")
+    levels = [t for t in (check.critical, check.warning) if t is not None]
+    worse = {"relativeIncrease": "up", "above": "up", "relativeDecrease": "down", "below": "down"}
+    directions = {worse[t.op] for t in levels}
+    if len(directions) != 1:
+        raise ValueError(f"check {check.name}: critical and warning must point the same way")
+    unit = "samples" if check.test == "mean" else "events"
+    return CheckSpec(
+        name=check.name,
+        test=check.test,
+        worse="up" if directions == {"up"} else "down",
+        critical=check.critical.value if check.critical else None,
+        warning=check.warning.value if check.warning else None,
+        detect=check.detect,
+        unit=f"{check.name} {unit}",
+    )
+
+
+def judge_settings_of(policy: RolloutPolicy) -> Settings:
+    """The judge's Settings for one region: the policy's alpha is split over its regions (and
+    evaluate_all splits each region's share over the checks)."""
+    alpha = (1.0 - policy.judge.confidence) / max(1, len(policy.regions))
+    return Settings(confidence=1.0 - alpha, power=policy.judge.power)

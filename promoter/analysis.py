@@ -1,13 +1,17 @@
-"""Judging one check: render its queries, classify candidate against baseline. Pure."""
+"""Judging one check: render its queries, classify candidate against baseline (the old form); the
+sequential judge's batches and evidence as the ledger keeps them (the new form). Pure."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
+from pipeline.judge import AbsoluteBatch, Batch, CheckSpec, Judgement, MeanArm, MeanBatch, RateBatch
 from pipeline.policy import Check, Threshold
 from pipeline.template import scan
-from promoter.model import VERDICT_ORDER, CheckResult, Verdict
+from promoter.model import VERDICT_ORDER, CheckResult, Event, Verdict
 
 
 def escape_label_value(value: str) -> str:
@@ -96,3 +100,123 @@ def _num(value: float | None) -> str:
 def worst(results: tuple[CheckResult, ...]) -> Verdict:
     verdicts = {r.verdict for r in results} - {"n/a"}
     return next((v for v in VERDICT_ORDER if v in verdicts), "pass")
+
+
+# --- the sequential judge's checks (`test: rate | mean | absolute`) -------------------------------
+
+# What each test reads per cohort, as evidence keys (camelCase, as the ledger shows them).
+READS: dict[str, tuple[str, ...]] = {
+    "rate": ("candidateEvents", "candidateExposure", "baselineEvents", "baselineExposure"),
+    "absolute": ("candidateEvents", "candidateExposure"),
+    "mean": ("candidateSum", "candidateSquares", "candidateCount", "baselineSum", "baselineSquares", "baselineCount"),
+}
+PLAYER_HOUR = 3600.0  # absolute limits are events per player-hour; exposure counts player-seconds
+
+Reads = Mapping[str, float]
+
+
+def next_batch(check: Check, cumulative: Reads, previous: Reads | None) -> dict[str, float]:
+    """This evaluation's batch: the increase of each counter since the previous evaluation of the
+    same step (reads are cumulative since the step landed); a gauge's samples are a batch as read."""
+    if check.gauge is not None or previous is None:
+        return {key: max(0.0, value) for key, value in cumulative.items()}
+    return {key: max(0.0, value - previous.get(key, 0.0)) for key, value in cumulative.items()}
+
+
+def to_batch(test: str, reads: Reads) -> Batch:
+    """A ledger batch as the judge's value (absolute: exposure in player-hours)."""
+    if test == "rate":
+        return RateBatch(*(reads.get(key, 0.0) for key in READS["rate"]))
+    if test == "absolute":
+        return AbsoluteBatch(reads.get("candidateEvents", 0.0), reads.get("candidateExposure", 0.0) / PLAYER_HOUR)
+    arms = [
+        MeanArm(*(reads.get(f"{side}{key}", 0.0) for key in ("Sum", "Squares", "Count")))
+        for side in ("candidate", "baseline")
+    ]
+    return MeanBatch(*arms)
+
+
+def region_batches(history: Sequence[Event], check: str) -> list[Mapping[str, float]]:
+    """The check's batches of every evaluation of the region so far, oldest first."""
+    return [
+        result.evidence["batch"]
+        for event in history
+        for result in event.checks
+        if result.name == check and result.evidence is not None and isinstance(result.evidence.get("batch"), Mapping)
+    ]
+
+
+def previous_reads(history: Sequence[Event], step: int, check: str) -> Reads | None:
+    """The check's cumulative reads at the step's latest evaluation that has them."""
+    for event in reversed(history):
+        if event.step != step:
+            continue
+        for result in event.checks:
+            if (
+                result.name == check
+                and result.evidence is not None
+                and isinstance(result.evidence.get("step"), Mapping)
+            ):
+                reads: Reads = result.evidence["step"]
+                return reads
+    return None
+
+
+def judged_result(check: Check, spec: CheckSpec, judgement: Judgement, cumulative: Reads, batch: Reads) -> CheckResult:
+    """The check's result for the ledger: the judge's verdict, numbers and the reads behind them."""
+    evidence = judgement.evidence
+    counts = {_camel(key): _finite(value) for key, value in evidence.counts}
+    need = evidence.need
+    shown: dict[str, Any] = {
+        "test": spec.test,
+        "alpha": evidence.alpha,
+        "estimate": _finite(evidence.estimate),
+        "lower": _finite(evidence.lower),
+        "upper": _finite(evidence.upper),
+        "critical": _signed(spec, spec.critical),
+        "warning": _signed(spec, spec.warning),
+        "counts": counts,
+        "need": {
+            "events": need.events,
+            "neededEvents": _finite(need.needed_events),
+            "unit": need.unit,
+            "intervalsToGo": _finite(need.intervals_to_go),
+            "met": need.met,
+            "text": need.describe(),
+        },
+        "step": dict(cumulative),
+        "batch": dict(batch),
+    }
+    candidate, baseline = _levels(spec.test, counts)
+    return CheckResult(check.name, judgement.verdict, candidate, baseline, judgement.reason, shown)
+
+
+def _levels(test: str, counts: Mapping[str, float | None]) -> tuple[float | None, float | None]:
+    """What candidate and baseline show: rates per player-hour, or means."""
+
+    def ratio(top: str, bottom: str, scale: float = 1.0) -> float | None:
+        value, over = counts.get(top), counts.get(bottom)
+        return value / over * scale if value is not None and over else None
+
+    if test == "mean":
+        return counts.get("candidateMean"), counts.get("baselineMean")
+    if test == "absolute":  # the judge saw player-hours already
+        return ratio("candidateEvents", "candidateExposure"), None
+    return ratio("candidateEvents", "candidateExposure", PLAYER_HOUR), ratio(
+        "baselineEvents", "baselineExposure", PLAYER_HOUR
+    )
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _signed(spec: CheckSpec, tolerance: float | None) -> float | None:
+    if tolerance is None or spec.test == "absolute":
+        return tolerance
+    return spec.sign * tolerance

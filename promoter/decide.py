@@ -263,6 +263,8 @@ def _advance(
                 # candidate there is none, and only absolute thresholds can judge.
                 baseline.release[:12] if baseline and baseline.release and baseline.release != release else None,
                 policy,
+                landed=pos.landed,
+                history=region_evaluations(record, region.name),
             ),
         )
     return _judge(snap, record, policy, pos, events, now, evaluation)
@@ -295,6 +297,8 @@ def _judge(
         return Decision(
             game, f"paused {_short(release)}: {pause.reason}", (_events(snap, release, record.tree, evaluated, pause),)
         )
+    if verdict == "hold":
+        return _hold(snap, record, policy, pos, events, now, evaluated)
     if verdict in ("error", "inconclusive"):
         limit = policy.error_limit if verdict == "error" else policy.inconclusive_limit
         streak = 1 + _streak(events, verdict)
@@ -309,6 +313,47 @@ def _judge(
             summary = f"paused {_short(release)}: {pause.reason}"
         return Decision(game, summary, (_events(snap, release, record.tree, *appended),))
     return _step_to(snap, record, policy, _next(policy, pos), now, (evaluated,))
+
+
+def region_evaluations(record: RolloutRecord, region: str) -> tuple[Event, ...]:
+    """The release's evaluations in the region, oldest first: the judge's evidence carries across
+    the region's steps and starts afresh in the next region."""
+    return tuple(e for e in record.events if e.type == "evaluate" and e.region == region)
+
+
+def _hold(
+    snap: GameSnapshot,
+    record: RolloutRecord,
+    policy: RolloutPolicy,
+    pos: Position,
+    events: Sequence[Event],
+    now: datetime,
+    evaluated: Event,
+) -> Decision:
+    """The judge needs more exposure: not promoted, evaluated again after another interval. A step
+    holding past maxDuration (counted from when it landed, or from its last approval) pauses as
+    inconclusive with the numbers; approving it evaluates again and grants another maxDuration."""
+    region = policy.regions[pos.region]
+    where = f"{region.name}/{region.steps[pos.step]}"
+    approved = _last(events, "approve")
+    held = now - max(pos.landed, approved.at if approved is not None else pos.landed)
+    needs = "; ".join(_needs(r) for r in evaluated.checks if r.verdict == "hold")
+    short = _short(record.release)
+    if held < policy.judge.max_duration:
+        summary = f"{short} at {where}%: holding ({needs}); evaluated again in {format_duration(region.interval)}"
+        return Decision(snap.game, summary, (_events(snap, record.release, record.tree, evaluated),))
+    reason = f"{where} still holds after {format_duration(held)}: {needs}"
+    pause = Event(now, "pause", region.name, evaluated.step, "inconclusive", reason)
+    return Decision(
+        snap.game, f"paused {short}: {reason}", (_events(snap, record.release, record.tree, evaluated, pause),)
+    )
+
+
+def _needs(result: CheckResult) -> str:
+    need = result.evidence.get("need") if result.evidence is not None else None
+    if isinstance(need, dict) and not need.get("met") and isinstance(need.get("text"), str):
+        return f"{result.name} {need['text']}"
+    return f"{result.name} {result.message}"
 
 
 def _streak(events: Sequence[Event], verdict: str) -> int:

@@ -14,10 +14,11 @@ RELEASE_TAG_PREFIX = "refs/tags/release/"
 LEDGER_REF = "refs/heads/hotswap/ledger"
 MAIN_REF = "refs/heads/main"
 
-Verdict = Literal["pass", "warning", "critical", "inconclusive", "error", "n/a"]
-# Worst first: a rollout is judged by its worst check. "n/a" (a check that does not apply at this
-# step) judges nothing and is shown as such, never as a pass.
-VERDICT_ORDER: tuple[Verdict, ...] = ("critical", "warning", "error", "inconclusive", "pass")
+Verdict = Literal["pass", "warning", "critical", "inconclusive", "error", "hold", "n/a"]
+# Worst first: a rollout is judged by its worst check. "hold" (the judge needs more exposure) keeps
+# the step going; "n/a" (a check that does not apply at this step) judges nothing and is shown as
+# such, never as a pass.
+VERDICT_ORDER: tuple[Verdict, ...] = ("critical", "warning", "error", "inconclusive", "hold", "pass")
 
 
 def ring_ref(game: str, region: str, percent: int) -> str:
@@ -52,6 +53,9 @@ class CheckResult:
     candidate: float | None = None
     baseline: float | None = None
     message: str = ""
+    # The sequential judge's numbers (promoter.analysis.evidence_json: counts, estimate, bounds,
+    # need, and this evaluation's cumulative reads and batch); None for old-form checks.
+    evidence: Mapping[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -60,11 +64,20 @@ class CheckResult:
             "candidate": self.candidate,
             "baseline": self.baseline,
             "message": self.message,
+            "evidence": dict(self.evidence) if self.evidence is not None else None,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CheckResult:
-        return cls(data["name"], data["verdict"], data.get("candidate"), data.get("baseline"), data.get("message", ""))
+        evidence = data.get("evidence")  # absent in ledgers written before the sequential judge
+        return cls(
+            data["name"],
+            data["verdict"],
+            data.get("candidate"),
+            data.get("baseline"),
+            data.get("message", ""),
+            evidence if isinstance(evidence, Mapping) else None,
+        )
 
 
 EventType = Literal[
@@ -313,6 +326,10 @@ class EvaluationRequest:
     revision: str  # candidate, 12 hex
     baseline: str | None  # what ring-100 of the region serves, 12 hex
     policy: RolloutPolicy
+    landed: datetime | None = None  # when the step landed: counters are read as increases since then
+    # The release's evaluations in this region so far, oldest first: the judge's evidence carries
+    # across the region's steps (batches) and each step's cumulative reads give the next batch.
+    history: tuple[Event, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from pipeline.findings import Finding
 from pipeline.game import GameView
-from pipeline.rules import economy, events, experiment, matchmaking, names, policy, references, templates
+from pipeline.rules import economy, events, experiment, judge, matchmaking, names, policy, references, templates
 
 
 class Rule(Protocol):
@@ -30,6 +30,9 @@ RULES: dict[str, Rule] = {
     "policy-regions": policy.regions,
     "policy-interval": policy.intervals,
     "policy-checks": policy.checks,
+    "policy-judge": judge.check_forms,
+    "policy-holdback": judge.holdback,
+    "policy-detect": judge.detect_reachable,
     "query-variables": templates.query_variables,
     "experiment-variants": experiment.variants,
     "experiment-target": experiment.target,

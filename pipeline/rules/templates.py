@@ -35,7 +35,7 @@ def query_variables(game: GameView) -> Iterator[Finding]:
                             f"check {check['name']!r} {key}: {problem}",
                         )
         exposure = doc.spec["analysis"].get("exposure")
-        if exposure is not None:
+        if exposure is not None and "query" in exposure:
             for problem in template_problems(exposure["query"], POLICY_VARIABLES):
                 yield doc.spec_finding(
                     ("analysis", "exposure", "query"), "query-variables", f"exposure query: {problem}"

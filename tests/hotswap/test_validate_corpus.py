@@ -328,7 +328,10 @@ def test_symlink_is_refused(config_repo: Path, run_cli: RunCli) -> None:
 def test_shipped_configs_are_valid(run_cli: RunCli) -> None:
     code, out, _ = run_cli(["validate"])
     assert code == 0, out
-    assert out.startswith("ok: ")
+    *warnings, summary = out.splitlines()
+    assert summary.startswith("ok: ")
+    # Until the shipped policies move to the new check form, their relative checks are warned about.
+    assert all("warning: check" in w and w.endswith("use test: rate or mean [policy-judge]") for w in warnings), out
 
 
 def test_json_format_is_stable(config_repo: Path, run_cli: RunCli) -> None:
@@ -339,7 +342,7 @@ def test_json_format_is_stable(config_repo: Path, run_cli: RunCli) -> None:
     report = json.loads(out)
     assert report["version"] == 1 and report["ok"] is False
     assert report["summary"]["errors"] == 1 and report["summary"]["games"] == ["battle-royale", "kart-racer"]
-    (finding,) = report["findings"]
+    (finding,) = [f for f in report["findings"] if f["severity"] == "error"]  # the shipped old-form checks warn
     assert finding == {
         "file": WEAPONS,
         "line": 14,

@@ -21,8 +21,6 @@ from pipeline.policy import Check, Region, RolloutPolicy, Threshold
 class JudgedCheck(Check):
     """A check of the new form, with the fields the policy will carry (read with getattr)."""
 
-    test: str | None = None
-    detect: float | None = None
     expected: Any = None
 
 

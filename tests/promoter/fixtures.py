@@ -15,12 +15,20 @@ from typing import Any
 import pytest
 import requests
 from prometheus_client import CollectorRegistry, start_http_server
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from tests.conftest import REPO_ROOT, git
 
 METRICS = ("hotswap_test_players", "hotswap_test_errors", "hotswap_test_latency")
 DEFAULTS = {"hotswap_test_players": 100.0, "hotswap_test_errors": 1.0, "hotswap_test_latency": 100.0}
+# Counters of the metrics contract a test can drive, by the short name `Fleet.count` takes.
+COUNTERS = {
+    "player_seconds": "hotswap_player_seconds_total",
+    "churned": "hotswap_players_churned_total",
+    "complaints": "hotswap_player_complaints_total",
+    "crashes": "hotswap_server_crashes_total",
+}
+LABELS = ["game", "region", "server", "config_revision"]
 
 
 def free_port() -> int:
@@ -36,18 +44,35 @@ class Behaviour:
 
     values: dict[tuple[str, str], dict[str, float | None]] = field(default_factory=dict)
     regions: tuple[str, ...] = ("NA-WEST", "EU-WEST")
+    # per (game, revision12), per counter: (increase per second, value at `since`, since)
+    counters: dict[tuple[str, str], dict[str, tuple[float, float, float]]] = field(default_factory=dict)
 
     def set(self, game: str, revision: str, **metrics: float | None) -> None:
         row = self.values.setdefault((game, revision[:12]), dict(DEFAULTS))
         for short, value in metrics.items():
             row[f"hotswap_test_{short}"] = value
 
+    def count(self, game: str, revision: str, **per_second: float) -> None:
+        """Counters that grow deterministically at these rates from now on (Poisson-free)."""
+        row = self.counters.setdefault((game, revision[:12]), {})
+        now = time.time()
+        for short, rate in per_second.items():
+            name = COUNTERS[short]
+            row[name] = (rate, counter_value(row.get(name), now), now)
+
+
+def counter_value(state: tuple[float, float, float] | None, now: float) -> float:
+    if state is None:
+        return 0.0
+    rate, base, since = state
+    return base + rate * max(0.0, now - since)
+
 
 class _Collector:
     def __init__(self, behaviour: Behaviour) -> None:
         self.behaviour = behaviour
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         for name in METRICS:
             family = GaugeMetricFamily(name, name, labels=["game", "region", "server", "config_revision"])
             for (game, revision), row in list(self.behaviour.values.items()):
@@ -57,6 +82,15 @@ class _Collector:
                 for region in self.behaviour.regions:
                     family.add_metric([game, region, f"{region.lower()}-1", revision], value)
             yield family
+        now = time.time()
+        for name in COUNTERS.values():
+            counter = CounterMetricFamily(name, name, labels=LABELS)
+            for (game, revision), rates in list(self.behaviour.counters.items()):
+                if name in rates:
+                    for region in self.behaviour.regions:
+                        server = [game, region, f"{region.lower()}-1", revision]
+                        counter.add_metric(server, counter_value(rates[name], now))
+            yield counter
 
 
 def _prometheus_binary() -> str | None:
@@ -132,6 +166,13 @@ class Fleet:
         for name, value in self.behaviour.values[(game, revision[:12])].items():
             if value is not None:
                 self.prometheus.wait_for(f'{name}{{game="{game}",config_revision="{revision[:12]}"}} == {value}')
+
+    def count(self, game: str, revision: str, **per_second: float) -> None:
+        """Set per-second counter rates for a revision and wait until Prometheus has two samples."""
+        self.behaviour.count(game, revision, **per_second)
+        for short in per_second:
+            selector = f'{COUNTERS[short]}{{game="{game}",config_revision="{revision[:12]}"}}'
+            self.prometheus.wait_for(f"count_over_time({selector}[1m]) >= 2")
 
 
 def start_fleet(workdir: Path) -> Fleet:
@@ -221,12 +262,12 @@ class GameRepo:
         return events
 
 
-def make_game_repo(root: Path, game: str, approval: bool = False) -> GameRepo:
+def make_game_repo(root: Path, game: str, approval: bool = False, policy: str = POLICY) -> GameRepo:
     work = root / f"{game}-work"
     (work / "configs" / game).mkdir(parents=True)
     shutil.copytree(REPO_ROOT / "schemas", work / "schemas")
     (work / f"configs/{game}/rollout-policy.yaml").write_text(
-        POLICY.format(game=game, approval=", approval: required" if approval else "")
+        policy.format(game=game, approval=", approval: required" if approval else "")
     )
     (work / f"configs/{game}/balance.yaml").write_text(BALANCE.format(game=game, damage=45))
     git(work, "init", "-q", "-b", "main")

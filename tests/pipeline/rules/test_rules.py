@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -10,7 +11,9 @@ import yaml
 from pipeline.documents import Document
 from pipeline.game import GameView
 from pipeline.rules import RULES
+from pipeline.schemas import SchemaSet
 from pipeline.yamlstrict import parse
+from tests.conftest import REPO_ROOT
 
 POLICY_SPEC: dict[str, Any] = {
     "strategy": "canary",
@@ -268,6 +271,164 @@ def test_query_variables(query: str, count: int) -> None:
             )
         )
         == count
+    )
+
+
+JUDGED_SPEC: dict[str, Any] = {
+    "strategy": "canary",
+    "rings": [10, 50, 90, 100],
+    "regions": [
+        {"name": "NA-WEST", "steps": [10, 50, 90, 100], "interval": "PT30M"},
+        {"name": "EU-WEST", "steps": [90, 100], "interval": "PT1H"},
+    ],
+    "analysis": {
+        "judge": {"maxDuration": "PT12H"},
+        "exposure": {"counter": "hotswap_player_seconds_total", "minimum": 50},
+        "checks": [
+            {
+                "name": "churn",
+                "test": "rate",
+                "events": "hotswap_players_churned_total",
+                "critical": {"relativeIncrease": 0.05},
+                "warning": {"relativeIncrease": 0.02},
+                "detect": 0.25,
+            },
+            {
+                "name": "complaints",
+                "test": "absolute",
+                "events": "hotswap_player_complaints_total",
+                "critical": {"above": 0.01},
+            },
+            {
+                "name": "session",
+                "test": "mean",
+                "sum": "s_sum",
+                "count": "s_count",
+                "squares": "s_squares_total",
+                "warning": {"relativeDecrease": 0.1},
+            },
+            {"name": "health", "test": "mean", "gauge": "hotswap_server_health", "critical": {"relativeDecrease": 0.2}},
+        ],
+    },
+}
+
+
+def judged(check: dict[str, Any] | None = None, **analysis: Any) -> Document:
+    """The new-form policy, with the first check replaced and analysis fields changed."""
+    spec = copy.deepcopy(JUDGED_SPEC)
+    if check is not None:
+        spec["analysis"]["checks"][0] = check
+    spec["analysis"].update(analysis)
+    return doc("RolloutPolicy", spec, "rollout")
+
+
+def test_new_form_checks_are_valid_and_old_relative_ones_warned() -> None:
+    for rule in ("policy-judge", "policy-holdback", "policy-detect", "policy-checks", "query-variables"):
+        assert findings(rule, judged()) == [], rule
+    ((path, message),) = findings("policy-judge", policy())
+    assert path == "$.spec.analysis.checks[0]"
+    assert message == "check 'churn' compares two point values; use test: rate or mean"
+    assert RULES["policy-judge"](GameView("g", (policy(),), ()))
+    assert all(f.severity == "warning" for f in RULES["policy-judge"](GameView("g", (policy(),), ())))
+
+
+@pytest.mark.parametrize(
+    ("check", "expected"),
+    [
+        ({"test": "rate", "critical": {"relativeIncrease": 0.05}}, "a rate check needs events"),
+        ({"test": "mean", "sum": "a", "warning": {"relativeDecrease": 0.1}}, "needs sum + count + squares or gauge"),
+        (
+            {
+                "test": "mean",
+                "sum": "a",
+                "count": "b",
+                "squares": "c",
+                "gauge": "g",
+                "critical": {"relativeDecrease": 0.1},
+            },
+            "needs sum + count + squares or gauge",
+        ),
+        (
+            {"test": "rate", "events": "e", "gauge": "g", "critical": {"relativeIncrease": 0.1}},
+            "a rate check has no gauge",
+        ),
+        (
+            {"test": "rate", "events": "e", "critical": {"above": 0.1}},
+            "takes relativeIncrease or relativeDecrease, not above",
+        ),
+        (
+            {"test": "absolute", "events": "e", "critical": {"relativeIncrease": 0.1}},
+            "takes above or below, not relativeIncrease",
+        ),
+        (
+            {
+                "test": "rate",
+                "events": "e",
+                "critical": {"relativeIncrease": 0.1},
+                "warning": {"relativeDecrease": 0.1},
+            },
+            "critical and warning must point the same way",
+        ),
+        (
+            {"test": "rate", "events": "e", "critical": {"relativeIncrease": 0.3}, "detect": 0.25},
+            "detect 0.25 must be larger",
+        ),
+        ({"test": "mean", "gauge": "g", "critical": {"relativeDecrease": 0.2}, "detect": 1.5}, "must be below 1"),
+        (
+            {"test": "rate", "events": "e", "query": "q", "critical": {"relativeIncrease": 0.1}},
+            "names metrics, not a query",
+        ),
+        ({"query": "q", "events": "e", "critical": {"above": 1}}, "events needs a test"),
+    ],
+)
+def test_policy_judge_refuses_malformed_checks(check: dict[str, Any], expected: str) -> None:
+    found = findings("policy-judge", judged({"name": "churn", **check}))
+    assert any(expected in message for _, message in found), found
+
+
+def test_max_duration_must_be_longer_than_zero_and_a_zero_interval_is_left_to_policy_interval() -> None:
+    assert findings("policy-judge", judged(judge={"maxDuration": "PT0S"})) == [
+        ("$.spec.analysis.judge.maxDuration", "maxDuration 'PT0S' must be longer than zero")
+    ]
+    spec = copy.deepcopy(JUDGED_SPEC)
+    spec["regions"][0]["interval"] = "PT0S"
+    spec["analysis"]["checks"][0]["expected"] = 2000
+    assert findings("policy-detect", doc("RolloutPolicy", spec, "rollout")) == []
+
+
+def test_rate_and_absolute_checks_need_the_exposure_counter() -> None:
+    found = findings("policy-judge", judged(exposure={"query": "sum(x)", "minimum": 1}))
+    assert [m for _, m in found if "exposure.counter" in m] == [
+        "check 'churn': a rate check needs analysis.exposure.counter (player-seconds)",
+        "check 'complaints': a absolute check needs analysis.exposure.counter (player-seconds)",
+    ]
+
+
+@pytest.mark.parametrize("name", ["rate(x[5m])", 'x{game="a"}', "x or vector(1)", "1abc"])
+def test_metric_names_are_names_never_promql(name: str) -> None:
+    check = {"name": "churn", "test": "rate", "events": name, "critical": {"relativeIncrease": 0.05}}
+    found = SchemaSet.from_dir(REPO_ROOT / "schemas").check(judged(check))
+    assert [f.path for f in found] == ["$.spec.analysis.checks[0].events"], found
+
+
+def test_a_region_without_a_holdback_step_is_warned() -> None:
+    spec = copy.deepcopy(JUDGED_SPEC)
+    spec["regions"][1]["steps"] = [100]
+    found = RULES["policy-holdback"](GameView("g", (doc("RolloutPolicy", spec, "rollout"),), ()))
+    ((finding,),) = [list(found)]
+    assert finding.severity == "warning" and finding.path == "$.spec.regions[1].steps"
+    assert "EU-WEST: no step below 100, so churn, session, health cannot judge it" in finding.message
+
+
+def test_an_unreachable_detect_effect_is_refused_with_the_arithmetic() -> None:
+    small = {**JUDGED_SPEC["analysis"]["checks"][0], "expected": 2000}  # 200 at the 10% canary
+    assert findings("policy-detect", judged(small)) == []  # ~4.2 intervals of 30 minutes, within 12 hours
+    found = findings("policy-detect", judged(small, judge={"maxDuration": "PT1H"}))
+    assert [path for path, _ in found] == ["$.spec.analysis.checks[0].expected"] * 2  # NA-WEST/10 and EU-WEST/90
+    assert found[0][1] == (
+        "NA-WEST/10%: churn: catching +25% against the +5% tolerance with power 0.90 at alpha 0.0013"
+        " needs information 919 (~1047 churn events); at 200 churn events per interval"
+        " (information 219.5) that is 4.2 intervals, more than maxDuration allows (2 intervals)"
     )
 
 

@@ -1,0 +1,168 @@
+"""Rules for the checks the sequential judge runs (`test: rate | mean | absolute`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from pipeline.documents import Document
+from pipeline.durations import parse_duration
+from pipeline.findings import Finding
+from pipeline.game import GameView
+from pipeline.judge import Expected, requirement, unreachable
+from pipeline.policy import RolloutPolicy, check_spec, judge_settings_of, policy_from_spec
+
+RELATIVE = ("relativeIncrease", "relativeDecrease")
+ABSOLUTE = ("above", "below")
+METRICS = ("events", "sum", "count", "squares", "gauge")
+# Which metric fields each test reads: the alternatives it needs, and the ones it must not have.
+NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "rate": (("events",),),
+    "absolute": (("events",),),
+    "mean": (("sum", "count", "squares"), ("gauge",)),
+}
+
+
+def _levels(check: dict[str, Any]) -> list[tuple[str, str, float]]:
+    return [(level, *next(iter(check[level].items()))) for level in ("critical", "warning") if level in check]
+
+
+def check_forms(game: GameView) -> Iterator[Finding]:
+    """A `test` check names the metrics its test reads and tolerances of its kind; an old-form check
+    with a relative threshold is warned about (it compares two point values)."""
+    for doc in game.of_kind("RolloutPolicy"):
+        analysis = doc.spec["analysis"]
+        limit = analysis.get("judge", {}).get("maxDuration")
+        if limit is not None and not (parse_duration(limit) or timedelta(0)) > timedelta(0):
+            yield doc.spec_finding(
+                ("analysis", "judge", "maxDuration"), "policy-judge", f"maxDuration {limit!r} must be longer than zero"
+            )
+        counter = analysis.get("exposure", {}).get("counter")
+        for i, check in enumerate(analysis["checks"]):
+            yield from _check_form(doc, ("analysis", "checks", i), check, counter)
+
+
+def _check_form(
+    doc: Document, base: tuple[str | int, ...], check: dict[str, Any], counter: str | None
+) -> Iterator[Finding]:
+    name, test = check["name"], check.get("test")
+    if test is None:
+        named = [key for key in (*METRICS, "detect", "expected") if key in check]
+        if named:
+            yield doc.spec_finding((*base, named[0]), "policy-judge", f"check {name!r}: {named[0]} needs a test")
+        if any(op in RELATIVE for _, op, _ in _levels(check)):
+            yield doc.spec_finding(
+                base, "policy-judge", f"check {name!r} compares two point values; use test: rate or mean", "warning"
+            )
+        return
+    for key in ("query", "baseline"):
+        if key in check:
+            yield doc.spec_finding(
+                (*base, key), "policy-judge", f"check {name!r}: a {test} check names metrics, not a {key}"
+            )
+    options = NEEDS[test]
+    have = [option for option in options if any(key in check for key in option)]
+    if len(have) != 1 or not all(key in check for key in have[0]):
+        wanted = " or ".join(" + ".join(option) for option in options)
+        yield doc.spec_finding(base, "policy-judge", f"check {name!r}: a {test} check needs {wanted}")
+    allowed = {key for option in options for key in option}
+    for key in METRICS:
+        if key in check and key not in allowed:
+            yield doc.spec_finding((*base, key), "policy-judge", f"check {name!r}: a {test} check has no {key}")
+    if test in ("rate", "absolute") and counter is None:
+        yield doc.spec_finding(
+            base, "policy-judge", f"check {name!r}: a {test} check needs analysis.exposure.counter (player-seconds)"
+        )
+    kinds = ABSOLUTE if test == "absolute" else RELATIVE
+    for level, op, _ in _levels(check):
+        if op not in kinds:
+            yield doc.spec_finding(
+                (*base, level), "policy-judge", f"check {name!r}: a {test} check takes {' or '.join(kinds)}, not {op}"
+            )
+    ops = {op for _, op, _ in _levels(check)}
+    if len(ops) == 2 and ops <= set(kinds):
+        yield doc.spec_finding(base, "policy-judge", f"check {name!r}: critical and warning must point the same way")
+    yield from _detect(doc, base, check)
+
+
+def _detect(doc: Document, base: tuple[str | int, ...], check: dict[str, Any]) -> Iterator[Finding]:
+    """`detect` lies beyond the tolerance it is measured against (relative checks)."""
+    if check["test"] == "absolute" or "detect" not in check:
+        return
+    levels = dict((level, (op, value)) for level, op, value in _levels(check))
+    guarded = levels.get("critical") or levels.get("warning")
+    if guarded is None or guarded[0] not in RELATIVE:
+        return
+    detect, (op, tolerance) = check["detect"], guarded
+    if not detect > tolerance:
+        yield doc.spec_finding(
+            (*base, "detect"),
+            "policy-judge",
+            f"check {check['name']!r}: detect {detect:g} must be larger than the {op} tolerance {tolerance:g}",
+        )
+    elif op == "relativeDecrease" and detect >= 1:
+        yield doc.spec_finding(
+            (*base, "detect"), "policy-judge", f"check {check['name']!r}: a decrease to detect must be below 1"
+        )
+
+
+def holdback(game: GameView) -> Iterator[Finding]:
+    """A region whose steps are all 100 has no cohort left on the previous release: relative checks
+    cannot judge it (only absolute ones do). Ship a holdback step (e.g. [90, 100])."""
+    for doc in game.of_kind("RolloutPolicy"):
+        relative = [c["name"] for c in doc.spec["analysis"]["checks"] if c.get("test") in ("rate", "mean")]
+        if not relative:
+            continue
+        for r, region in enumerate(doc.spec["regions"]):
+            if all(step >= 100 for step in region["steps"]):
+                yield doc.spec_finding(
+                    ("regions", r, "steps"),
+                    "policy-holdback",
+                    f"region {region['name']}: no step below 100, so {', '.join(relative)} cannot judge it"
+                    " (no baseline cohort); add a holdback step such as [90, 100]",
+                    "warning",
+                )
+
+
+def detect_reachable(game: GameView) -> Iterator[Finding]:
+    """A check with `expected` (events, or samples, per interval across all of a region's servers)
+    can reach its detect effect within maxDuration at a region's first step, in every region."""
+    for doc in game.of_kind("RolloutPolicy"):
+        policy = policy_from_spec(game.name, doc.spec)
+        if _malformed(policy):
+            continue  # policy-judge reports it
+        for i, check in enumerate(policy.checks):
+            if check.expected is None or check.test is None:
+                continue
+            for problem in _unreachable(policy, i):
+                yield doc.spec_finding(("analysis", "checks", i, "expected"), "policy-detect", problem)
+
+
+def _malformed(policy: RolloutPolicy) -> bool:
+    try:
+        for check in policy.judged:
+            check_spec(check)
+            judge_settings_of(policy)
+    except ValueError:
+        return True
+    return False
+
+
+def _unreachable(policy: RolloutPolicy, index: int) -> Iterator[str]:
+    check = policy.checks[index]
+    assert check.expected is not None
+    spec = check_spec(check)
+    settings = judge_settings_of(policy)
+    for region in policy.regions:
+        first = region.steps[0]
+        if region.interval <= timedelta(0) or (spec.test != "absolute" and first >= 100):
+            continue  # policy-interval reports the interval; policy-holdback the missing baseline cohort
+        # `expected` is the whole region's pace; the step's cohorts split it by their share of servers
+        candidate, baseline = check.expected * first / 100, check.expected * (100 - first) / 100
+        if spec.test == "absolute":  # events at the limit's rate: the exposure in the limit's units
+            candidate = candidate / spec.guarded
+        needed = requirement(spec, Expected(candidate, baseline), settings, len(policy.judged))
+        problem = unreachable(needed, policy.judge.max_duration / region.interval, f"{region.name}/{first}%")
+        if problem is not None:
+            yield problem
