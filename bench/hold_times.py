@@ -1,43 +1,106 @@
-"""How long each step of a region holds, by game size: the README's table, from
-pipeline.judge.requirement through `hotswap plan`'s arithmetic (pipeline/hold_times.py).
+"""How long each step of a region holds, by game size: the README's table, computed by `hotswap
+plan`'s own code (pipeline.hold_times.holds) on a policy of the new form.
 
-The seed's rate checks (churn: +5% critical, detect +25%; crashes: +10% critical, detect +40%) with
-the judge's default settings and the error budget split over the seed's six checks; a mid-size
-game's 10% canary sees ~200 churn events and ~50 crashes an interval, a small game a tenth, a large
-one ten times; intervals of PT30M. The mean and absolute checks need less (README, "How a check is
-judged") and do not set the hold.
+The policy (SPEC below) has the shape of docs/DESIGN.md's example: a canary region
+[10, 30, 50, 90, 100] then two regions [90, 100], every interval PT30M, the judge's defaults
+(confidence 0.99 split over the 3 regions and then over the 4 judged checks, power 0.9,
+maxDuration PT12H), and the seed's churn, crash, complaint and session-length checks with their
+`expected` paces across a region: a mid-size game (40 servers of 2,500 players, 50,000
+player-hours an interval) sees 2,000 churn events, 500 crashes, 500 complaints at the limit's
+rate (0.01 per player-hour) and 150,000 sessions an interval; a small game a tenth, a large one
+ten times. The gauge checks (health, engagement) are left out: the policy states no spread, so
+plan would take the judge's default coefficient of variation (1), far above a gauge's.
 
     python -m bench.hold_times
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from typing import Any
 
 from pipeline.durations import format_duration
-from pipeline.hold_times import Paced, step_intervals
-from pipeline.judge import SEED_CHECKS, Settings
+from pipeline.hold_times import holds
+from pipeline.policy import RolloutPolicy, policy_from_spec
 
-SIZES = (("small", 20), ("mid", 200), ("large", 2000))  # churn events per interval at a 10% canary
-REGIONS = (("first region", (10, 50, 90, 100)), ("later region", (90, 100)))
-INTERVAL = timedelta(minutes=30)
-CHECKS = len(SEED_CHECKS)  # the error budget is split over the seed's six checks
+SIZES = (("small", 0.1), ("mid", 1.0), ("large", 10.0))
+MID = {"churn": 2000, "crash-rate": 500, "complaints": 500, "session-duration": 150_000}  # per interval, a region
+
+
+def spec(scale: float) -> dict[str, Any]:
+    def counter(name: str, events: str, **rest: Any) -> dict[str, Any]:
+        return {"name": name, "events": events, "expected": MID[name] * scale, **rest}
+
+    return {
+        "strategy": "canary",
+        "rings": [10, 30, 50, 90, 100],
+        "regions": [
+            {"name": "NA-WEST", "steps": [10, 30, 50, 90, 100], "interval": "PT30M"},
+            {"name": "NA-EAST", "steps": [90, 100], "interval": "PT30M"},
+            {"name": "EU-WEST", "steps": [90, 100], "interval": "PT30M"},
+        ],
+        "analysis": {
+            "exposure": {"counter": "hotswap_player_seconds_total", "minimum": 50},
+            "checks": [
+                counter(
+                    "churn",
+                    "hotswap_players_churned_total",
+                    test="rate",
+                    critical={"relativeIncrease": 0.05},
+                    warning={"relativeIncrease": 0.02},
+                    detect=0.25,
+                ),
+                counter(
+                    "crash-rate",
+                    "hotswap_server_crashes_total",
+                    test="rate",
+                    critical={"relativeIncrease": 0.1},
+                    detect=0.4,
+                ),
+                counter(
+                    "complaints",
+                    "hotswap_player_complaints_total",
+                    test="absolute",
+                    critical={"above": 0.01},
+                    detect=0.5,
+                ),
+                {
+                    "name": "session-duration",
+                    "test": "mean",
+                    "sum": "hotswap_session_duration_seconds_sum",
+                    "count": "hotswap_session_duration_seconds_count",
+                    "squares": "hotswap_session_duration_seconds_squares_total",
+                    "warning": {"relativeDecrease": 0.1},
+                    "detect": 0.2,
+                    "expected": MID["session-duration"] * scale,
+                },
+            ],
+        },
+    }
+
+
+def policy(scale: float) -> RolloutPolicy:
+    return policy_from_spec("bench", spec(scale))
 
 
 def rows() -> list[str]:
-    churn, crashes = SEED_CHECKS[0], SEED_CHECKS[1]
     lines = [
         "| game size | churn / crashes per interval at 10% | region | steps: intervals held | region done in |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for size, events in SIZES:
-        paced = [Paced(churn, events * 10.0), Paced(crashes, events * 10.0 / 4)]
-        for where, steps in REGIONS:
-            holds = step_intervals(paced, steps, Settings(), CHECKS)
-            held = ", ".join(f"{h.step}%: {h.intervals}" for h in holds)
-            total = sum(h.intervals or 0 for h in holds)
-            done = f"{total} intervals ({format_duration(INTERVAL * total)})"
-            lines.append(f"| {size} | {events} / {events // 4} | {where} | {held} | {done} |")
+    for size, scale in SIZES:
+        p = policy(scale)
+        first, later, _ = holds(p).regions
+        events = f"{MID['churn'] * scale / 10:g} / {MID['crash-rate'] * scale / 10:g}"
+        for where, region in (("first region", first), ("later region", later)):
+            held = ", ".join(
+                f"{h.step}%: {h.intervals}{' (past maxDuration: pauses)' if h.beyond_max else ''}" for h in region.steps
+            )
+            paused = [h.step for h in region.steps if h.beyond_max]
+            total = region.intervals or 0
+            done = f"{total} intervals ({format_duration(region.interval * total)})"
+            if paused:
+                done = f"pauses at {paused[0]}% after maxDuration ({format_duration(p.judge.max_duration)})"
+            lines.append(f"| {size} | {events} | {where} | {held} | {done} |")
     return lines
 
 

@@ -2,42 +2,47 @@
 
 A judged check (the policy's new form: a `test`) passes a step once it has gathered the information
 to catch its detect effect (`pipeline.judge.requirement`); until then the step holds, one interval
-at a time. Evidence carries across the steps of a region, so a region's first step holds longest
-and later steps usually pass after one interval; a region's 100% step has no baseline cohort, so
-there only absolute checks judge. Old-form checks are judged after one interval, as before.
+at a time. The arithmetic uses what the promoter uses (promoter/evaluate.py): the check as
+`check_spec` describes it, the region's settings from `judge_settings_of` (the policy's alpha split
+over its regions) and the split over every judged check, so the hold the plan predicts at a pace is
+the hold the promoter's judge needs at that pace.
 
-The pace is what a check is expected to see per interval in a whole region (events for `rate`,
-samples for `mean`, exposure in the limit's units for `absolute`), read from the check's
-`expected` field when the policy has one; without it the hold "depends on traffic". The policy's
-new fields are read with getattr and defaults, so this works for policies of either form.
+The pace is a check's `expected`: events (mean: samples; absolute: events at the limit's rate) per
+interval across all of a region's servers; a step's candidate cohort sees its share, the baseline
+(the rings above the step) the rest. A mean check's spread is the judge's default coefficient of
+variation (`Expected.cv`, 1: right for session lengths, pessimistic for a gauge such as health),
+since the policy does not state one. Without `expected` the holds "depend on traffic".
+
+Evidence carries across the steps of a region, so a region's first step holds longest and later
+steps usually pass after one interval; a region's 100% step has no baseline cohort, so there only
+absolute checks judge. Old-form checks are judged after one interval, as before.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from pipeline.judge import CheckSpec, Expected, Settings, requirement
-from pipeline.policy import Check, RolloutPolicy, Threshold
+from pipeline.policy import RolloutPolicy, check_spec, judge_settings_of
 
 _EPSILON = 1e-9  # information that meets the need up to rounding meets it
 
 
 @dataclass(frozen=True)
 class Paced:
-    """A judged check and its expected pace per interval in a whole region (None: unknown)."""
+    """A judged check and its `expected` pace per interval in a whole region (None: unknown)."""
 
     spec: CheckSpec
     pace: float | None
-    cv: float = 1.0
 
 
 @dataclass(frozen=True)
 class StepHold:
     step: int
-    intervals: int | None  # None: depends on traffic (a judged check has no expected pace)
+    intervals: int | None  # None: depends on traffic, or cannot pass on exposure (beyond_max)
     beyond_max: bool = False  # holds past maxDuration: the step would pause as inconclusive
 
 
@@ -78,91 +83,29 @@ class Holds:
         return total
 
 
-def settings_of(policy: RolloutPolicy) -> Settings:
-    """The policy's judge settings (`analysis.judge`), the judge's defaults where it says nothing."""
-    raw = getattr(policy, "judge", None)
-    if isinstance(raw, Settings):
-        return raw
-    default = Settings()
-    return Settings(
-        confidence=float(getattr(raw, "confidence", None) or default.confidence),
-        power=float(getattr(raw, "power", None) or default.power),
-        detect=float(getattr(raw, "detect", None) or default.detect),
-    )
-
-
-def max_duration_of(policy: RolloutPolicy) -> timedelta | None:
-    raw = getattr(policy, "judge", None)
-    value = getattr(raw, "max_duration", None) or getattr(policy, "max_duration", None)
-    return value if isinstance(value, timedelta) else None
-
-
-def _worse(threshold: Threshold | None) -> str | None:
-    if threshold is None:
+def expected_at(spec: CheckSpec, pace: float, step: int) -> Expected | None:
+    """What a check sees per interval at a step, as the judge's `Expected`: the candidate has `step`%
+    of the region, the baseline the rest (for `absolute`, the candidate's exposure in the limit's
+    units: its events at the limit's rate over the limit); None where the check does not judge (a
+    relative check at 100%: no baseline cohort)."""
+    share = step / 100
+    if spec.test == "absolute":
+        return Expected(pace * share / spec.guarded)
+    if step >= 100:
         return None
-    return "up" if threshold.op in ("relativeIncrease", "above") else "down"
-
-
-def spec_of(check: Check) -> CheckSpec | None:
-    """The judge's view of a new-form check; None for the old instant form (no `test`)."""
-    spec = getattr(check, "spec", None)
-    if isinstance(spec, CheckSpec):
-        return spec
-    test = getattr(check, "test", None)
-    if not isinstance(test, str) or not test:
-        return None
-    worse = _worse(check.critical) or _worse(check.warning) or "up"
-    unit = getattr(check, "unit", None) or f"{check.name} {'samples' if test == 'mean' else 'events'}"
-    return CheckSpec(
-        name=check.name,
-        test=test,
-        worse="up" if worse == "up" else "down",
-        critical=check.critical.value if check.critical else None,
-        warning=check.warning.value if check.warning else None,
-        detect=getattr(check, "detect", None),
-        unit=unit,
-    )
-
-
-def _pace(check: Check) -> tuple[float | None, float]:
-    """The `expected` field: a number (per interval in a whole region) or an object/mapping with
-    `perInterval`/`per_interval` and optionally `cv` (a mean check's coefficient of variation)."""
-    raw = getattr(check, "expected", None)
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return float(raw), 1.0
-    get = raw.get if isinstance(raw, Mapping) else (lambda key, default=None: getattr(raw, key, default))
-    pace = get("perInterval", None) or get("per_interval", None)
-    cv = get("cv", None) or 1.0
-    return (float(pace) if isinstance(pace, (int, float)) else None), float(cv)
+    return Expected(pace * share, pace * (1 - share))
 
 
 def paced_checks(policy: RolloutPolicy) -> tuple[Paced, ...]:
-    paced = []
-    for check in policy.checks:
-        spec = spec_of(check)
-        if spec is not None:
-            pace, cv = _pace(check)
-            paced.append(Paced(spec, pace, cv))
-    return tuple(paced)
-
-
-def _expected(paced: Paced, step: int) -> Expected | None:
-    """What the check sees per interval at a step: the candidate has `step`% of the region, the
-    baseline the rest; None when the check does not judge there (no baseline at 100%)."""
-    assert paced.pace is not None
-    share = step / 100
-    if paced.spec.test == "absolute":
-        return Expected(paced.pace * share)
-    if step >= 100:
-        return None
-    return Expected(paced.pace * share, paced.pace * (1 - share), paced.cv)
+    return tuple(Paced(check_spec(c), c.expected) for c in policy.judged)
 
 
 def step_intervals(
     checks: Sequence[Paced], steps: Sequence[int], settings: Settings, split: int, max_intervals: float = math.inf
 ) -> tuple[StepHold, ...]:
     """The intervals each step of one region holds: the slowest check sets a step's hold, and every
-    check keeps gathering for the whole step. `split`: how many checks share the error budget."""
+    check keeps gathering for the whole step. `settings`: the region's (`judge_settings_of`);
+    `split`: how many checks share the region's alpha (every judged check of the policy)."""
     if any(c.pace is None for c in checks):
         return tuple(StepHold(step, None) for step in steps)
     gathered = [0.0] * len(checks)
@@ -171,7 +114,8 @@ def step_intervals(
         rates: list[float] = []
         wanted, never = 1, False
         for index, paced in enumerate(checks):
-            expected = _expected(paced, step)
+            assert paced.pace is not None
+            expected = expected_at(paced.spec, paced.pace, step)
             if expected is None:
                 rates.append(0.0)
                 continue
@@ -194,14 +138,15 @@ def step_intervals(
 
 
 def holds(policy: RolloutPolicy) -> Holds:
+    """Every region's expected holds, with the settings and the alpha split the promoter uses."""
     checks = paced_checks(policy)
     if not checks:
         regions = tuple(RegionHolds(r.name, r.interval, tuple(StepHold(s, 1) for s in r.steps)) for r in policy.regions)
         return Holds(False, regions, ())
-    settings, longest = settings_of(policy), max_duration_of(policy)
+    settings, longest = judge_settings_of(policy), policy.judge.max_duration
     judged = []
     for region in policy.regions:
-        max_intervals = longest / region.interval if longest and region.interval else math.inf
+        max_intervals = longest / region.interval if region.interval > timedelta(0) else math.inf
         steps = step_intervals(checks, region.steps, settings, len(checks), max_intervals)
         judged.append(RegionHolds(region.name, region.interval, steps))
     return Holds(True, tuple(judged), tuple(c.spec.name for c in checks if c.pace is None))

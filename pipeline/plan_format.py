@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipeline.durations import format_duration
-from pipeline.hold_times import Holds, RegionHolds, as_json, holds, max_duration_of
+from pipeline.hold_times import Holds, RegionHolds, as_json, holds
 from pipeline.plan import GamePlan, Plan
 from pipeline.policy import Check, RolloutPolicy
 
@@ -26,8 +26,7 @@ def _thresholds(check: Check) -> str:
 def _region_holds(region: RegionHolds, p: RolloutPolicy) -> str:
     """Per step the intervals it is expected to hold (the time too when more than one); a hold past
     maxDuration says the step would pause there."""
-    limit = max_duration_of(p)
-    longest = format_duration(limit) if limit else ""
+    longest = format_duration(p.judge.max_duration)
     parts = []
     for hold in region.steps:
         if hold.intervals is None:

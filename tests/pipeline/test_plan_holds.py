@@ -1,159 +1,197 @@
-"""`hotswap plan`'s expected hold times on a new-form policy built in Python (the schema on main
-does not accept the new check form yet): the arithmetic of pipeline.judge.requirement, step by step."""
+"""`hotswap plan`'s expected hold times: real policies from YAML in a test repo through the CLI, held
+against the promoter's own arithmetic (pipeline.judge.requirement with judge_settings_of and the
+split over every judged check, as promoter/evaluate.py does), plus the step-by-step arithmetic."""
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.hold_times import rows
-from pipeline.hold_times import Paced, holds, settings_of, spec_of, step_intervals
-from pipeline.judge import SEED_CHECKS, Expected, Settings, requirement
-from pipeline.plan import GamePlan, Plan
-from pipeline.plan_format import as_dict, to_markdown, to_text
-from pipeline.policy import Check, Region, RolloutPolicy, Threshold
+import yaml
+
+from bench.hold_times import SIZES, policy, rows
+from pipeline.hold_times import Paced, expected_at, holds, step_intervals
+from pipeline.judge import SEED_CHECKS, Expected, Settings, check_alpha, requirement
+from pipeline.policy import RolloutPolicy, check_spec, judge_settings_of, policy_from_spec
+from tests.conftest import RunCli, git
+
+POLICY = "configs/battle-royale/rollout-policy.yaml"
+LATER = ("NA-EAST", "EU-WEST", "EU-EAST", "APAC")  # the regions its winter festival runs in
+
+CHURN = {
+    "name": "churn",
+    "test": "rate",
+    "events": "hotswap_players_churned_total",
+    "critical": {"relativeIncrease": 0.05},
+    "warning": {"relativeIncrease": 0.02},
+    "detect": 0.25,
+}
+CRASHES = {
+    "name": "crash-rate",
+    "test": "rate",
+    "events": "hotswap_server_crashes_total",
+    "critical": {"relativeIncrease": 0.1},
+    "detect": 0.4,
+}
+COMPLAINTS = {
+    "name": "complaints",
+    "test": "absolute",
+    "events": "hotswap_player_complaints_total",
+    "critical": {"above": 0.01},
+}
 
 
-@dataclass(frozen=True)
-class JudgedCheck(Check):
-    """A check of the new form, with the fields the policy will carry (read with getattr)."""
-
-    expected: Any = None
-
-
-@dataclass(frozen=True)
-class Judge:
-    confidence: float = 0.99
-    power: float = 0.9
-    max_duration: timedelta | None = None
-
-
-@dataclass(frozen=True)
-class JudgedPolicy(RolloutPolicy):
-    judge: Any = None
-
-
-def churn(expected: Any) -> JudgedCheck:
-    critical, warning = Threshold("relativeIncrease", 0.05), Threshold("relativeIncrease", 0.02)
-    return JudgedCheck("churn", "", None, critical, warning, test="rate", detect=0.25, expected=expected)
-
-
-def crashes(expected: Any) -> JudgedCheck:
-    return JudgedCheck(
-        "crash-rate", "", None, Threshold("relativeIncrease", 0.10), None, test="rate", detect=0.4, expected=expected
+def _write_policy(repo: Path, checks: list[dict[str, Any]], judge: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Replace the game's RolloutPolicy with a new-form one (a canary in NA-WEST, then the game's other
+    regions with a holdback step) and commit."""
+    doc = yaml.safe_load((repo / POLICY).read_text())
+    doc["spec"].update(
+        rings=[10, 50, 90, 100],
+        regions=[
+            {"name": "NA-WEST", "steps": [10, 50, 90, 100], "interval": "PT30M"},
+            *({"name": name, "steps": [90, 100], "interval": "PT1H"} for name in LATER),
+        ],
+        analysis={
+            "exposure": {"counter": "hotswap_player_seconds_total", "minimum": 50},
+            "checks": checks,
+            **({"judge": judge} if judge else {}),
+        },
     )
+    (repo / POLICY).write_text(yaml.safe_dump(doc, sort_keys=False))
+    git(repo, "commit", "-qam", "new-form policy")
+    return dict(doc["spec"])
 
 
-def policy(churn_pace: Any, crash_pace: Any, judge: Judge | None = None) -> JudgedPolicy:
-    return JudgedPolicy(
-        game="g",
-        strategy="canary",
-        rings=(10, 50, 90, 100),
-        regions=(
-            Region("NA-WEST", (10, 50, 90, 100), timedelta(minutes=30), False),
-            Region("EU-WEST", (90, 100), timedelta(hours=1), True),
-        ),
-        checks=(churn(churn_pace), crashes(crash_pace)),
-        judge=judge or Judge(),
-    )
+def _plan(run_cli: RunCli, repo: Path, fmt: str = "json") -> Any:
+    code, out, _ = run_cli(["plan", "--repo", str(repo), "--game", "battle-royale", "--format", fmt])
+    assert code == 0, out
+    return json.loads(out)["games"][0] if fmt == "json" else out
 
 
-def plan_of(p: RolloutPolicy) -> Plan:
-    return Plan("f" * 40, (GamePlan("g", "e" * 40, "main~1", ("configs/g/rollout.yaml",), p),))
+def _promoter_needs(p: RolloutPolicy, step: int) -> int:
+    """The intervals the promoter's judge needs at a region's first step at the `expected` pace: per
+    check requirement() with the region's settings and the split over every judged check."""
+    settings = judge_settings_of(p)
+    intervals = []
+    for check in p.judged:
+        assert check.expected is not None
+        spec = check_spec(check)
+        candidate, baseline = check.expected * step / 100, check.expected * (100 - step) / 100
+        expected = Expected(candidate / spec.guarded) if spec.test == "absolute" else Expected(candidate, baseline)
+        intervals.append(requirement(spec, expected, settings, len(p.judged)).intervals)
+    return math.ceil(max(intervals) - 1e-9)
 
 
-SETTINGS = Settings(confidence=0.99, power=0.9)
+def test_plan_holds_a_first_step_as_long_as_the_promoters_judge_needs(git_repo: Path, run_cli: RunCli) -> None:
+    paced = [{**CHURN, "expected": 2000}, {**CRASHES, "expected": 500}, {**COMPLAINTS, "expected": 500}]
+    spec = _write_policy(git_repo, paced)
+    game = _plan(run_cli, git_repo)
+    p = policy_from_spec("battle-royale", spec)
+    assert judge_settings_of(p) == Settings(confidence=1 - 0.01 / 5, power=0.9)  # alpha split over 5 regions
+    na, *later = (stage["expectedIntervals"] for stage in game["stages"])
+    first, at90 = _promoter_needs(p, 10), _promoter_needs(p, 90)
+    assert first > 2 and at90 > 2
+    # evidence carries: the later steps of NA-WEST pass after one interval; a new region starts afresh at 90
+    assert na == [first, 1, 1, 1] and later == [[at90, 1]] * 4
+    assert game["expectedSeconds"] == (first + 3) * 1800 + 4 * (at90 + 1) * 3600
+    text = _plan(run_cli, git_repo, "text")
+    assert f"     expected holds: 10% {first} intervals (" in text and ", 50% 1, 90% 1, 100% 1\n" in text
+    assert "with the expected holds (10h without)\n" in text
 
 
-def test_the_first_step_holds_until_the_slowest_check_has_its_evidence_and_it_carries() -> None:
-    mid = policy(2000, 500)  # a mid-size game: ~200 churn events and ~50 crashes per interval at 10%
-    assert settings_of(mid) == SETTINGS
-    specs = [s for s in (spec_of(c) for c in mid.checks) if s is not None]
-    first = max(
-        requirement(s, Expected(pace * 0.1, pace * 0.9), SETTINGS, 2).intervals
-        for s, pace in zip(specs, (2000, 500), strict=True)
-    )
-    na, eu = holds(mid).regions
-    assert [s.intervals for s in na.steps] == [math.ceil(first), 1, 1, 1] and first > 2
-    # a new region starts afresh; at 90% the baseline is the 10% holdback; 100% only completes it
-    at90 = max(
-        requirement(s, Expected(pace * 0.9, pace * 0.1), SETTINGS, 2).intervals
-        for s, pace in zip(specs, (2000, 500), strict=True)
-    )
-    assert [s.intervals for s in eu.steps] == [math.ceil(at90), 1]
-    assert holds(mid).duration == timedelta(minutes=30) * (math.ceil(first) + 3) + timedelta(hours=1) * (
-        math.ceil(at90) + 1
-    )
+def test_the_judge_settings_and_the_check_count_change_the_hold(git_repo: Path, run_cli: RunCli) -> None:
+    base = [{**CHURN, "expected": 2000}]
+    spec = _write_policy(git_repo, base, {"confidence": 0.9, "power": 0.8})
+    loose = _plan(run_cli, git_repo)["stages"][0]["expectedIntervals"][0]
+    assert loose == _promoter_needs(policy_from_spec("battle-royale", spec), 10)
+    spec = _write_policy(git_repo, [*base, {**CRASHES, "expected": 1e9}])  # a second check takes half the alpha
+    strict = _plan(run_cli, git_repo)["stages"][0]["expectedIntervals"][0]
+    assert strict == _promoter_needs(policy_from_spec("battle-royale", spec), 10) and strict > loose
+
+
+def test_without_an_expected_pace_holds_depend_on_traffic(git_repo: Path, run_cli: RunCli) -> None:
+    _write_policy(git_repo, [CHURN, {**CRASHES, "expected": 500}])
+    game = _plan(run_cli, git_repo)
+    assert [s["expectedIntervals"] for s in game["stages"]] == [None] * 5 and game["expectedSeconds"] is None
+    assert game["minimumSeconds"] == 4 * 1800 + 4 * 2 * 3600
+    text = _plan(run_cli, git_repo, "text")
+    assert "     expected holds: depend on traffic (no expected pace for churn)\n" in text
+    assert "minimum time to 100% everywhere: 10h plus holds that depend on traffic\n" in text
+
+
+def test_a_first_step_past_max_duration_is_refused_with_the_arithmetic(git_repo: Path, run_cli: RunCli) -> None:
+    spec = _write_policy(git_repo, [{**CHURN, "expected": 200}], {"maxDuration": "PT6H"})  # a small game
+    code, out, _ = run_cli(["plan", "--repo", str(git_repo), "--format", "json"])
+    (game,) = json.loads(out)["games"]
+    p = policy_from_spec("battle-royale", spec)
+    refusals = []  # validate's, the first shown: the arithmetic of the promoter's judge, per region's first step
+    for region in p.regions:
+        first = region.steps[0]
+        need = requirement(check_spec(p.checks[0]), Expected(2 * first, 2 * (100 - first)), judge_settings_of(p), 1)
+        allowed = p.judge.max_duration / region.interval
+        refusals.append(
+            f"{region.name}/{first}%: {need.describe()}, more than maxDuration allows ({allowed:g} intervals)"
+        )
+    assert code == 1 and game["stages"] == [] and game["problem"].startswith("RolloutPolicy is invalid: ")
+    assert any(game["problem"].endswith(refusal) for refusal in refusals), game["problem"]
+
+
+def test_a_step_past_max_duration_pauses() -> None:
+    settings = Settings(confidence=0.99, power=0.9)
+    paced = [Paced(SEED_CHECKS[0], 200)]
+    first, second = step_intervals(paced, (10, 50), settings, 1, max_intervals=12)
+    assert first.beyond_max and first.intervals is not None and first.intervals > 12
+    assert not second.beyond_max and second.intervals == 1
+
+
+def test_an_old_form_policy_plans_one_interval_a_step(git_repo: Path, run_cli: RunCli) -> None:
+    old = {"name": "churn", "query": "sum(x)", "baseline": "sum(y)", "critical": {"relativeIncrease": 0.05}}
+    _write_policy(git_repo, [old])
+    game = _plan(run_cli, git_repo)
+    assert [s["expectedIntervals"] for s in game["stages"]] == [[1, 1, 1, 1]] + [[1, 1]] * 4
+    assert "expected holds" not in _plan(run_cli, git_repo, "text")
+
+
+# --- the arithmetic, on plain values --------------------------------------------------------------
+
+
+def test_a_step_sees_its_share_and_the_baseline_the_rest() -> None:
+    churn, complaints = SEED_CHECKS[0], SEED_CHECKS[2]
+    assert expected_at(churn, 2000, 10) == Expected(200, 1800)
+    assert expected_at(churn, 2000, 100) is None  # no baseline cohort: a relative check does not judge
+    # absolute: the candidate's exposure in the limit's units (events at the limit's rate / the limit)
+    assert expected_at(complaints, 500, 100) == Expected(500 / 0.01)
 
 
 def test_evidence_carries_from_step_to_step_of_a_region() -> None:
-    paced = [Paced(SEED_CHECKS[0], 200), Paced(SEED_CHECKS[1], 50)]  # a small game at 10%: 20 churn, 5 crashes
-    alone = step_intervals(paced, (10,), Settings(), 6)[0].intervals
-    assert alone == 111  # as README's table says for a small game's 10% canary
-    carried = step_intervals(paced, (5, 10), Settings(), 6)
+    paces = ((SEED_CHECKS[0], 200.0), (SEED_CHECKS[1], 50.0))  # a small game: 20 churn, 5 crashes at 10%
+    paced = [Paced(spec, pace) for spec, pace in paces]
+    settings = Settings(confidence=0.99, power=0.9)
+    alone = step_intervals(paced, (10,), settings, 2)[0].intervals
+    need = max(requirement(spec, Expected(pace * 0.1, pace * 0.9), settings, 2).intervals for spec, pace in paces)
+    assert alone == math.ceil(need) and math.isclose(check_alpha(settings, 2), 0.005)
+    carried = step_intervals(paced, (5, 10), settings, 2)
     assert carried[0].intervals is not None and carried[1].intervals is not None
     assert carried[1].intervals < alone  # what step 5 gathered counts at step 10
 
 
-def test_plan_text_and_json_show_the_holds() -> None:
-    mid = policy(2000, 500)
-    na, eu = holds(mid).regions
-    text = to_text(plan_of(mid))
-    first = na.steps[0].intervals
-    assert first is not None
-    assert f"  1. NA-WEST: 10% → 50% → 90% → 100%, 30m per step\n     expected holds: 10% {first} intervals (" in text
-    assert ", 50% 1, 90% 1, 100% 1\n" in text
-    expected = holds(mid).duration
-    assert expected is not None
-    minutes = int(expected.total_seconds()) // 60
-    shown = f"{minutes // 60}h{minutes % 60}m" if minutes % 60 else f"{minutes // 60}h"
-    assert (
-        f"  minimum time to 100% everywhere: {shown} with the expected holds (4h without) plus approval for EU-WEST\n"
-        in text
-    )
-    (game,) = as_dict(plan_of(mid))["games"]
-    assert [s["expectedIntervals"] for s in game["stages"]] == [[first, 1, 1, 1], [eu.steps[0].intervals, 1]]
-    assert game["minimumSeconds"] == 4 * 3600 and game["expectedSeconds"] == expected.total_seconds()
-    assert f"Expected holds in NA-WEST: 10% {first} intervals" in to_markdown(plan_of(mid))
+def test_a_relative_check_alone_cannot_hold_a_100_step_but_an_absolute_one_can() -> None:
+    settings = Settings(confidence=0.99, power=0.9)
+    (only,) = step_intervals([Paced(SEED_CHECKS[0], 2000)], (100,), settings, 1)
+    assert only.intervals == 1  # judged by nothing: completes after its interval
+    (absolute,) = step_intervals([Paced(SEED_CHECKS[2], 5)], (100,), settings, 1)
+    need = requirement(SEED_CHECKS[2], Expected(5 / 0.01), settings, 1).intervals
+    assert absolute.intervals == math.ceil(need) > 1
 
 
-def test_without_an_expected_pace_holds_depend_on_traffic() -> None:
-    unknown = policy(None, 500)
-    text = to_text(plan_of(unknown))
-    assert "     expected holds: depend on traffic (no expected pace for churn)\n" in text
-    assert "minimum time to 100% everywhere: 4h plus holds that depend on traffic plus approval for EU-WEST" in text
-    (game,) = as_dict(plan_of(unknown))["games"]
-    assert [s["expectedIntervals"] for s in game["stages"]] == [None, None] and game["expectedSeconds"] is None
-
-
-def test_a_step_past_max_duration_is_shown_to_pause() -> None:
-    small = policy({"perInterval": 200}, {"perInterval": 50}, Judge(max_duration=timedelta(hours=12)))
-    (na, _) = holds(small).regions
-    assert na.steps[0].beyond_max and not na.steps[1].beyond_max
-    assert "beyond maxDuration 12h: pauses as inconclusive)" in to_text(plan_of(small))
-    assert "4h plus holds; expected to hold past maxDuration and pause: NA-WEST/10%, EU-WEST/90%" in to_text(
-        plan_of(small)
-    )
-    (game,) = as_dict(plan_of(small))["games"]
-    assert game["expectedSeconds"] is None and game["stages"][0]["expectedIntervals"][1:] == [1, 1, 1]
-
-
-def test_an_old_form_policy_plans_as_before() -> None:
-    old = RolloutPolicy(
-        game="g",
-        strategy="canary",
-        rings=(10, 100),
-        regions=(Region("NA-WEST", (10, 100), timedelta(minutes=30), False),),
-        checks=(Check("churn", "q", "b", Threshold("relativeIncrease", 0.05), None),),
-    )
-    text = to_text(plan_of(old))
-    assert "expected holds" not in text
-    assert "  minimum time to 100% everywhere: 1h\n" in text
-    (game,) = as_dict(plan_of(old))["games"]
-    assert game["stages"][0]["expectedIntervals"] == [1, 1] and game["expectedSeconds"] == 3600
+def test_the_bench_policy_is_planned_with_the_promoters_settings() -> None:
+    for _, scale in SIZES:
+        p = policy(scale)
+        assert judge_settings_of(p) == Settings(confidence=1 - 0.01 / 3, power=0.9)
+        na = holds(p).regions[0].steps[0]
+        assert na.intervals == _promoter_needs(p, 10)
 
 
 def test_the_readme_hold_table_is_what_the_arithmetic_gives() -> None:
