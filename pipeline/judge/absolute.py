@@ -2,8 +2,8 @@
 
 The candidate's events in a batch are Poisson(lambda * exposure); the test is the mixture of the
 Poisson likelihood ratios of lambda = limit * exp(sign*d) against the limit. The tolerances are the
-limits themselves, in events per unit of exposure (e.g. complaints per player-interval: the caller
-expresses exposure in the limit's unit).
+limits themselves, in events per unit of exposure (e.g. complaints per player-hour: the promoter
+passes exposure in player-hours, the limit's unit).
 """
 
 from __future__ import annotations

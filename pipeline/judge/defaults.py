@@ -10,7 +10,7 @@ from pipeline.judge.model import CheckSpec
 SEED_CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec("churn", "rate", "up", critical=0.05, warning=0.02, detect=0.25, unit="churn events"),
     CheckSpec("crash-rate", "rate", "up", critical=0.10, detect=0.40, unit="crashes"),
-    # complaints per player-interval: exposure in player-intervals (player-seconds / interval seconds)
+    # complaints per player-hour: the promoter passes exposure in player-hours (player-seconds / 3600)
     CheckSpec("complaints", "absolute", "up", critical=0.01, detect=0.5, unit="complaints"),
     CheckSpec("server-health", "mean", "down", critical=0.20, detect=0.35, unit="health samples"),
     CheckSpec("session-duration", "mean", "down", warning=0.10, detect=0.20, unit="sessions"),

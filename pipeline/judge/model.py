@@ -47,7 +47,7 @@ class CheckSpec:
     `test` names the registry entry (`rate`, `mean`, `absolute`). For `rate` and `mean` the
     tolerances are relative changes against the baseline (0.05 = 5% worse in direction `worse`);
     for `absolute` they are limits on the candidate's rate (events per unit of exposure), e.g.
-    0.01 complaints per player-interval. `detect` (relative; for `absolute` relative to the critical
+    0.01 complaints per player-hour. `detect` (relative; for `absolute` relative to the critical
     limit, else to the baseline) overrides Settings.detect and must lie beyond the tolerance it is
     measured against (the critical one, else the warning one).
     """
