@@ -13,8 +13,20 @@ import yaml
 
 from bench.hold_times import SIZES, policy, rows
 from pipeline.hold_times import Paced, expected_at, holds, step_intervals
-from pipeline.judge import SEED_CHECKS, Expected, Settings, check_alpha, requirement
-from pipeline.policy import RolloutPolicy, check_spec, judge_settings_of, policy_from_spec
+from pipeline.judge import (
+    SEED_CHECKS,
+    AbsoluteBatch,
+    Batch,
+    Expected,
+    MeanArm,
+    MeanBatch,
+    RateBatch,
+    Settings,
+    check_alpha,
+    lookup,
+    requirement,
+)
+from pipeline.policy import Check, RolloutPolicy, check_spec, judge_settings_of, policy_from_spec
 from tests.conftest import RunCli, git
 
 POLICY = "configs/battle-royale/rollout-policy.yaml"
@@ -192,6 +204,38 @@ def test_the_bench_policy_is_planned_with_the_promoters_settings() -> None:
         assert judge_settings_of(p) == Settings(confidence=1 - 0.01 / 3, power=0.9)
         na = holds(p).regions[0].steps[0]
         assert na.intervals == _promoter_needs(p, 10)
+
+
+def _judge_passes_after(p: RolloutPolicy, check: Check, step: int) -> int:
+    """Feed the promoter's judge (lookup(test).evaluate at the promoter's alpha) a good release's
+    batches at exactly the check's `expected` pace; the interval at which its need is met."""
+    spec, settings = check_spec(check), judge_settings_of(p)
+    assert check.expected is not None
+    alpha = check_alpha(settings, len(p.judged))
+    expected = expected_at(spec, check.expected, step)
+    assert expected is not None
+    batch: Batch
+    if spec.test == "rate":  # exposures in the cohorts' proportion, events at the same rate
+        batch = RateBatch(expected.candidate, step, expected.baseline, 100 - step)
+    elif spec.test == "absolute":  # exposure in player-hours, events at the limit's rate
+        batch = AbsoluteBatch(expected.candidate * spec.guarded, expected.candidate)
+    else:  # samples of mean 1 and standard deviation 1: the judge's default coefficient of variation
+        batch = MeanBatch(*(MeanArm(n, 2 * n, n) for n in (expected.candidate, expected.baseline)))
+    for looks in range(1, 1000):
+        if lookup(spec.test).evaluate(spec, [batch] * looks, alpha, settings).need.met:
+            return looks
+    raise AssertionError(f"{check.name} never passes")
+
+
+def test_the_judge_fed_at_the_expected_pace_passes_about_when_plan_says() -> None:
+    """The rate test's requirement() counts the events of a release at the detect effect, its
+    evaluate() the events seen (fewer, on a good release), so the judge needs up to ~4% more."""
+    for _, scale in SIZES:
+        p = policy(scale)
+        planned = holds(p).regions[0].steps[0].intervals
+        assert planned is not None
+        judged = max(_judge_passes_after(p, check, 10) for check in p.judged)
+        assert planned <= judged <= math.ceil(planned * 1.05)
 
 
 def test_the_readme_hold_table_is_what_the_arithmetic_gives() -> None:
