@@ -1,17 +1,25 @@
-"""Semantic rules: what a schema cannot express. One pure function per rule, keyed by rule id."""
+"""Semantic rules: what a schema cannot express. One pure function per rule, keyed by rule id.
+
+Rules are written against documents that passed their schema (`GameView.documents`). So that a
+schema error does not hide a file's other errors, `run_rules` also runs each rule with the
+documents that failed theirs, keeping what it says about those documents, except where the schema
+already spoke (a value with a schema error is not judged again). A rule that trips over a wrong
+type in such a document (KeyError, TypeError, ...) simply has no more to say about it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Protocol
 
+from pipeline.documents import Document
 from pipeline.findings import Finding
 from pipeline.game import GameView
-from pipeline.rules import economy, events, experiment, matchmaking, names, policy, references, templates
+from pipeline.rules import economy, events, experiment, matchmaking, names, policy, references, templates, unloaded
 
 
 class Rule(Protocol):
-    def __call__(self, game: GameView) -> Iterable[Finding]: ...
+    def __call__(self, game: GameView, /) -> Iterable[Finding]: ...
 
 
 RULES: dict[str, Rule] = {
@@ -24,7 +32,7 @@ RULES: dict[str, Rule] = {
     "matchmaking-capacity": matchmaking.capacity,
     "references": references.undefined_references,
     "duplicate-definition": references.duplicate_definitions,
-    "policy-present": policy.policy_present,
+    "policy-present": unloaded.unless_unloaded(policy.policy_present),
     "policy-rings": policy.rings,
     "policy-steps": policy.steps,
     "policy-regions": policy.regions,
@@ -35,9 +43,41 @@ RULES: dict[str, Rule] = {
     "experiment-target": experiment.target,
 }
 
+# What a rule raises on a shape its document's schema forbids: the schema finding already says it.
+WRONG_SHAPE = (KeyError, IndexError, TypeError, AttributeError, ValueError)
+
 
 def run_rules(game: GameView, rules: dict[str, Rule] | None = None) -> list[Finding]:
     found: list[Finding] = []
+    flawed = game.flawed
     for rule in (rules or RULES).values():
         found.extend(rule(game))
+        if flawed:
+            found.extend(_judge_flawed(rule, game, flawed))
     return found
+
+
+def _judge_flawed(rule: Rule, game: GameView, docs: tuple[Document, ...]) -> list[Finding]:
+    """The rule's findings on `docs` (flawed documents), outside the paths their schema flagged."""
+    wide = GameView(game.name, (*game.documents, *docs), game.parsed, game.unloaded, game.flaws)
+    files = {d.file for d in docs}
+    said: list[Finding] = []
+    try:
+        for finding in rule(wide):
+            if finding.file in files and not _under_flaw(finding, game.flaws.get(finding.file, frozenset())):
+                said.append(finding)
+    except WRONG_SHAPE:
+        if len(docs) > 1:  # one document's wrong shape must not silence the rule on the others
+            return [f for d in docs for f in _judge_flawed(rule, game, (d,))]
+    return said
+
+
+def _under_flaw(finding: Finding, flaws: frozenset[str]) -> bool:
+    """A finding at, inside or (but for the document itself) around a value the schema rejected."""
+    path = finding.path
+    around = path not in ("$", "$.spec")
+    return any(_within(path, flaw) or (around and _within(flaw, path)) for flaw in flaws)
+
+
+def _within(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((prefix + ".", prefix + "["))
