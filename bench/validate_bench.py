@@ -5,7 +5,8 @@ then in one run times
   - `hotswap validate` over all of them (schemas, semantic rules, line numbers), and
   - check-jsonschema invoked once per kind with that kind's schema over the same files
     (schema only, no line numbers): what a team uses today,
-and prints the ratio. It also times `hotswap validate --changed-since HEAD` for a one-file change.
+and prints the ratio. Both must report the same planted schema errors (so each really checked
+every file). It also times `hotswap validate --changed-since HEAD` for a one-file change, 3 runs.
 
     python bench/validate_bench.py [--files N] [--keep DIR]
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import shutil
 import subprocess
 import sys
@@ -86,13 +88,22 @@ def generate(root: Path, total: int) -> dict[str, list[Path]]:
     return by_kind
 
 
-def timed(argv: list[str], cwd: Path) -> tuple[float, int]:
+def timed(argv: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
     start = time.perf_counter()
     result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     if result.returncode not in (0, 1):
         sys.exit(f"{argv[0]} failed ({result.returncode}): {result.stderr[-2000:]}")
-    return elapsed, result.returncode
+    return elapsed, result
+
+
+def schema_invalid(by_kind: dict[str, list[Path]]) -> list[Path]:
+    """The planted files that break their schema (the LiveEvent ones break a rule only)."""
+    return [p for kind in ("Performance", "AntiCheat") for p in by_kind[kind] if p.stem.endswith(_PLANTED)]
+
+
+# Planted invalid documents are those numbered i % 50 == 7 (see generate).
+_PLANTED = tuple(f"-{i}" for i in range(7, 10_000, 50))
 
 
 def main() -> int:
@@ -113,17 +124,28 @@ def main() -> int:
             else [sys.executable, "-m", "check_jsonschema"]
         )
 
-        ours, code = timed([*hotswap, "validate", "--root", str(work), "--format", "json"], work)
+        ours, run = timed([*hotswap, "validate", "--root", str(work), "--format", "json"], work)
+        report = json.loads(run.stdout)
+        flagged = {f["file"] for f in report["findings"] if f["rule"] == "schema"}
+        planted = {p.relative_to(work).as_posix() for p in schema_invalid(by_kind)}
+        if report["summary"]["files"] != count or flagged != planted:
+            sys.exit(f"hotswap did not check every file or missed planted errors: {report['summary']}")
         print(f"files: {count} in {len(list((work / 'configs').iterdir()))} games")
-        print(f"hotswap validate (schemas + rules + line numbers): {ours:.2f} s, exit {code}")
+        print(f"hotswap validate (schemas + rules + line numbers): {ours:.2f} s, exit {run.returncode}")
 
         peer = 0.0
+        peer_flagged: set[str] = set()
         for kind, paths in sorted(by_kind.items()):
-            seconds, _ = timed(
+            seconds, run = timed(
                 [*cjs, "--schemafile", str(work / "schemas" / f"{kind}.schema.json"), *map(str, paths)], work
             )
             peer += seconds
+            peer_flagged.update(p for p in planted if p in run.stdout)
+        # The peer really ran: it names every planted schema error, as hotswap does.
+        if peer_flagged != planted:
+            sys.exit(f"check-jsonschema missed {len(planted - peer_flagged)} planted schema errors: did it run?")
         print(f"check-jsonschema, once per kind ({len(by_kind)} runs, schema only): {peer:.2f} s")
+        print(f"both report the same {len(planted)} files with schema errors")
         print(f"ratio: hotswap is {peer / ours:.2f}x the speed of check-jsonschema")
 
         git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
@@ -131,9 +153,18 @@ def main() -> int:
         subprocess.run([*git, "add", "-A"], cwd=work, check=True)
         subprocess.run([*git, "commit", "-q", "-m", "bench"], cwd=work, check=True)
         target = by_kind["Performance"][0]
-        target.write_text(target.read_text().replace("tickRate: 30", "tickRate: 31"))
-        changed, _ = timed([*hotswap, "validate", "--root", str(work), "--changed-since", "HEAD"], work)
-        print(f"hotswap validate --changed-since HEAD, one file changed: {changed:.2f} s (process start included)")
+        before = target.read_text()
+        target.write_text(before.replace('"tickRate": 30', '"tickRate": 31', 1))
+        if target.read_text() == before:  # the dumper's spelling changed: the figure would time no change
+            sys.exit(f"bench: could not change {target}")
+        runs = []
+        for _ in range(3):
+            changed, run = timed([*hotswap, "validate", "--root", str(work), "--changed-since", "HEAD"], work)
+            if "1 file" not in run.stdout:
+                sys.exit(f"--changed-since did not check the one changed file: {run.stdout}")
+            runs.append(changed)
+        shown = ", ".join(f"{r:.2f}" for r in runs)
+        print(f"hotswap validate --changed-since HEAD, one file changed: {shown} s (3 runs, process start included)")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pipeline.findings import Finding, Severity, format_json_path
@@ -47,7 +48,7 @@ class Document:
         value: dict[str, Any] = self.parsed.value
         return value
 
-    @property
+    @cached_property  # every rule asks every document, many times over
     def kind(self) -> str:
         return str(self.data.get("kind", ""))
 

@@ -10,6 +10,7 @@ from hotswap.commands.common import add_load_options, limits_from, root_from, sc
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from pipeline import gitsource, references
 from pipeline.documents import game_of, is_config_path, load
+from pipeline.parallel import validate_tree
 from pipeline.reporters import REPORTERS
 from pipeline.schemas import SCHEMA_DIR
 from pipeline.sources import SourceError, discover, read_worktree
@@ -81,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
     except SourceError as exc:
         raise UsageError(str(exc)) from None
     schemas = schemas_from(args, root, check_schemas)
-    result = validate(read_worktree(root, rels, limits), schemas, limits, changed)
+    if changed is None:
+        result = validate_tree(root, rels, schemas, limits)
+    else:
+        result = validate(read_worktree(root, rels, limits), schemas, limits, changed)
     REPORTERS[args.format](result, sys.stdout)
     return EXIT_OK if result.ok else EXIT_FINDINGS

@@ -1,0 +1,38 @@
+"""Validation over forked workers, game by game, says exactly what one process says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import parallel
+from pipeline.schemas import PACKAGED_SCHEMAS, SchemaSet
+from pipeline.sources import discover, read_worktree
+from pipeline.validate import validate
+from pipeline.yamlstrict import DEFAULT_LIMITS
+
+
+def test_workers_report_what_one_process_reports(config_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    weapons = config_repo / "configs/battle-royale/balance/weapons.yaml"
+    weapons.write_text(weapons.read_text().replace("damage: 45", "damage: 4500"))
+    (config_repo / "configs/kart-racer/broken.yaml").write_text("a: [\n")
+    (config_repo / "configs/stray.yaml").write_text("kind: Economy\n")  # outside any game folder
+    rels = discover(config_repo)
+    schemas = SchemaSet.from_dir(PACKAGED_SCHEMAS)
+    monkeypatch.setattr(parallel, "MIN_FILES", 0)
+    forked = parallel.validate_tree(config_repo, rels, schemas, DEFAULT_LIMITS, workers=2)
+    alone = validate(read_worktree(config_repo, rels, DEFAULT_LIMITS), schemas)
+    assert {f.rule for f in forked.findings} >= {"schema", "yaml-syntax", "layout"}
+    assert (forked.files, forked.documents, forked.games, forked.findings) == (
+        alone.files,
+        alone.documents,
+        alone.games,
+        alone.findings,
+    )
+
+
+def test_few_files_are_checked_in_process(config_repo: Path) -> None:
+    rels = discover(config_repo)
+    result = parallel.validate_tree(config_repo, rels, SchemaSet.from_dir(PACKAGED_SCHEMAS), DEFAULT_LIMITS, 2)
+    assert result.ok and result.parsed  # only the in-process path keeps the parsed documents
