@@ -10,7 +10,6 @@ from pathlib import Path
 from pipeline.documents import CONFIG_ROOT, CONFIG_SUFFIXES, SourceFile
 from pipeline.yamlstrict import LoadLimits
 
-
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _SYMLINK = ("symlink", "symbolic links are not allowed under configs/")
 
