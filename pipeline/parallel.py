@@ -9,7 +9,6 @@ callers that need them check one game at a time and use `validate` directly.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,7 +40,11 @@ def validate_tree(
 ) -> ValidationResult:
     """`validate(read_worktree(root, rels))`, game by game in `workers` processes when it pays."""
     workers = cores() if workers is None else workers
-    if workers < 2 or len(rels) < MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2 or len(rels) < MIN_FILES:
+        return validate(read_worktree(root, rels, limits), schemas, limits)
+    import multiprocessing  # here: a one-file check need not pay for the import
+
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
         return validate(read_worktree(root, rels, limits), schemas, limits)
     games: dict[str, list[str]] = {}
     for rel in rels:

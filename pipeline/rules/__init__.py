@@ -44,7 +44,7 @@ RULES: dict[str, Rule] = {
 }
 
 # What a rule raises on a shape its document's schema forbids: the schema finding already says it.
-WRONG_SHAPE = (KeyError, IndexError, TypeError, AttributeError, ValueError)
+WRONG_SHAPE = (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError)
 
 
 def run_rules(game: GameView, rules: dict[str, Rule] | None = None) -> list[Finding]:
