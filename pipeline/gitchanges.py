@@ -1,7 +1,7 @@
 """What changed in a work tree since a revision, through the `git` command.
 
 `validate --changed-since` runs in pre-commit hooks and editors, where start-up time is the whole
-cost: importing pygit2 alone takes longer than the six short `git` calls made here. Everything
+cost: importing pygit2 alone takes longer than the five short `git` calls made here. Everything
 else that reads git (plan, diff, the promoter) uses pipeline.gitsource.
 """
 
@@ -32,20 +32,21 @@ def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     return done.stdout
 
 
-def workdir(root: Path) -> Path:
-    try:
-        return Path(_git(root, "rev-parse", "--show-toplevel").decode().strip()).resolve()
-    except GitChangesError:
-        raise GitChangesError(f"{root} is not inside a git repository") from None
-
-
-def resolve(root: Path, rev: str) -> str:
+def resolve(root: Path, rev: str) -> tuple[Path, str]:
+    """The work tree's top and the commit `rev` names, in one call."""
     if rev.startswith("-"):
         raise GitChangesError(f"unknown revision {rev!r}")
+    args = ("rev-parse", "--show-toplevel", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
     try:
-        return _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").decode().strip()
-    except GitChangesError:
-        raise GitChangesError(f"unknown revision {rev!r}") from None
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GitChangesError(f"git failed: {exc}") from None
+    lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if not lines:
+        raise GitChangesError(f"{root} is not inside a git repository")
+    if done.returncode != 0 or len(lines) != 2:
+        raise GitChangesError(f"unknown revision {rev!r}")
+    return Path(lines[0]).resolve(), lines[1]
 
 
 def paths_changed_since(root: Path, commit: str) -> set[str]:

@@ -91,7 +91,7 @@ def validate(
             valid.setdefault(doc.game, []).append(doc)
     for game, docs in sorted(parsed.items()):
         view = GameView(game, tuple(valid.get(game, ())), tuple(docs), tuple(sorted(unloaded.get(game, ()))), flaws)
-        findings.extend(run_rules(view, rules))
+        findings.extend(run_rules(view, rules, report))
 
     files = [s.path for s in sources]
     if report is not None:

@@ -35,8 +35,7 @@ def _change_set(root: Path, rev: str, limits: LoadLimits) -> tuple[ChangeSet, li
     """The changed config paths, the symbols their old versions defined, their games, and
     whether any schema changed (then every document is affected)."""
     try:
-        top = gitchanges.workdir(root)
-        base = gitchanges.resolve(root, rev)
+        top, base = gitchanges.resolve(root, rev)
         changed = gitchanges.paths_changed_since(root, base)
         # git paths are relative to the work tree; config paths to the root holding configs/
         sub = root.relative_to(top).as_posix()

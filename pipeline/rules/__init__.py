@@ -9,7 +9,7 @@ type in such a document (KeyError, TypeError, ...) simply has no more to say abo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Protocol
 
 from pipeline.documents import Document
@@ -47,9 +47,13 @@ RULES: dict[str, Rule] = {
 WRONG_SHAPE = (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError)
 
 
-def run_rules(game: GameView, rules: dict[str, Rule] | None = None) -> list[Finding]:
+def run_rules(
+    game: GameView, rules: dict[str, Rule] | None = None, reported: Collection[str] | None = None
+) -> list[Finding]:
+    """Every rule's findings; with `reported`, flawed documents outside it are not judged (their
+    findings would be dropped)."""
     found: list[Finding] = []
-    flawed = game.flawed
+    flawed = tuple(d for d in game.flawed if reported is None or d.file in reported)
     for rule in (rules or RULES).values():
         found.extend(rule(game))
         if flawed:
