@@ -57,8 +57,9 @@ class SchemaSet:
             if check:
                 _check_schema(name, schema)
             inlined[name] = _inline_file_refs(schema, schemas)
-            with contextlib.suppress(Exception):  # what it cannot compile is left to jsonschema
-                fast[name] = jsonschema_rs.Draft202012Validator(inlined[name], validate_formats=False)
+            # Offline: a remote $ref is never fetched; what it cannot compile is left to jsonschema.
+            with contextlib.suppress(Exception):
+                fast[name] = jsonschema_rs.Draft202012Validator(inlined[name], validate_formats=False, offline=True)
         return cls(inlined, fast)
 
     @classmethod
