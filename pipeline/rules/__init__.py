@@ -43,6 +43,24 @@ RULES: dict[str, Rule] = {
     "experiment-target": experiment.target,
 }
 
+# The kinds each rule reports on (rules not listed may report on any document). With
+# `--changed-since`, a rule none of whose kinds is reported is not run: a one-file change to a
+# Performance config need not judge the game's policy (nor import the judge's numerics).
+POLICY_RULES = ("policy-rings", "policy-steps", "policy-regions", "policy-interval", "policy-checks")
+JUDGE_RULES = ("policy-judge", "policy-holdback", "policy-detect")
+REPORTS_ON: dict[str, frozenset[str]] = {
+    "loot-table": frozenset({"Economy"}),
+    "battle-pass-tiers": frozenset({"Economy"}),
+    "event-window": frozenset({"LiveEvent"}),
+    "event-regions": frozenset({"LiveEvent"}),
+    "matchmaking-bands": frozenset({"Matchmaking"}),
+    "matchmaking-capacity": frozenset({"Matchmaking"}),
+    **dict.fromkeys((*POLICY_RULES, *JUDGE_RULES), frozenset({"RolloutPolicy"})),
+    "query-variables": frozenset({"RolloutPolicy", "Experiment"}),
+    "experiment-variants": frozenset({"Experiment"}),
+    "experiment-target": frozenset({"Experiment"}),
+}
+
 # What a rule raises on a shape its document's schema forbids: the schema finding already says it.
 WRONG_SHAPE = (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError)
 
@@ -54,7 +72,10 @@ def run_rules(
     findings would be dropped)."""
     found: list[Finding] = []
     flawed = tuple(d for d in game.flawed if reported is None or d.file in reported)
-    for rule in (rules or RULES).values():
+    kinds = None if reported is None else {d.kind for d in game.parsed if d.file in reported}
+    for name, rule in (rules or RULES).items():
+        if kinds is not None and name in REPORTS_ON and not REPORTS_ON[name] & kinds:
+            continue
         found.extend(rule(game))
         if flawed:
             found.extend(_judge_flawed(rule, game, flawed))
