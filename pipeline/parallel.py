@@ -43,6 +43,7 @@ def validate_tree(
     if workers < 2 or len(rels) < MIN_FILES:
         return validate(read_worktree(root, rels, limits), schemas, limits)
     import multiprocessing  # here: a one-file check need not pay for the import
+    from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
         return validate(read_worktree(root, rels, limits), schemas, limits)
@@ -54,8 +55,11 @@ def validate_tree(
     global _JOB  # noqa: PLW0603 - handed to forked workers, which inherit the parent's memory
     _JOB = (root, schemas, limits)
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
-            parts = pool.map(_validate_part, chunks, chunksize=1)
+        # An executor, not multiprocessing.Pool: a worker killed (out of memory) fails the run
+        # (BrokenProcessPool) instead of leaving it waiting forever for the lost task.
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=context) as pool:
+            parts = list(pool.map(_validate_part, chunks))
     finally:
         _JOB = None
     return ValidationResult(

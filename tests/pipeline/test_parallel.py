@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from pipeline.schemas import PACKAGED_SCHEMAS, SchemaSet
 from pipeline.sources import discover, read_worktree
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS
+from tests.pipeline.test_validate_fuzz import hang_guard
 
 
 def test_workers_report_what_one_process_reports(config_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,3 +39,17 @@ def test_few_files_are_checked_in_process(config_repo: Path) -> None:
     rels = discover(config_repo)
     result = parallel.validate_tree(config_repo, rels, SchemaSet.from_dir(PACKAGED_SCHEMAS), DEFAULT_LIMITS, 2)
     assert result.ok and result.parsed  # only the in-process path keeps the parsed documents
+
+
+def _die(rels: list[str]) -> parallel.Part:
+    os._exit(9)  # as the kernel's out-of-memory killer would end it
+
+
+def test_a_worker_that_dies_fails_the_run_instead_of_hanging(
+    config_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_FILES", 0)
+    monkeypatch.setattr(parallel, "_validate_part", _die)  # forked workers inherit the patch
+    schemas = SchemaSet.from_dir(PACKAGED_SCHEMAS)
+    with hang_guard(60), pytest.raises(BrokenProcessPool):
+        parallel.validate_tree(config_repo, discover(config_repo), schemas, DEFAULT_LIMITS, workers=2)
