@@ -5,7 +5,8 @@ then in one run times
   - `hotswap validate` over all of them (schemas, semantic rules, line numbers), and
   - check-jsonschema invoked once per kind with that kind's schema over the same files
     (schema only, no line numbers): what a team uses today,
-and prints the ratio. It also times `hotswap validate --changed-since HEAD` for a one-file change.
+and prints the ratio (hotswap's time is the median of 3 runs). Both must report the same planted
+schema errors (so each really checked every file). It also times `hotswap validate --changed-since HEAD` for a one-file change, 3 runs.
 
     python bench/validate_bench.py [--files N] [--keep DIR]
 """
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +32,7 @@ from pipeline.yamlstrict import parse
 ROOT = Path(__file__).resolve().parent.parent
 FILES_PER_GAME = 100
 EXTRA_KINDS = ("Performance", "LiveEvent", "AntiCheat")
+PACKAGES = ("hotswap", "pipeline")
 
 
 def _dump(doc: dict[str, object]) -> str:
@@ -86,13 +90,22 @@ def generate(root: Path, total: int) -> dict[str, list[Path]]:
     return by_kind
 
 
-def timed(argv: list[str], cwd: Path) -> tuple[float, int]:
+def timed(argv: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
     start = time.perf_counter()
     result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     if result.returncode not in (0, 1):
         sys.exit(f"{argv[0]} failed ({result.returncode}): {result.stderr[-2000:]}")
-    return elapsed, result.returncode
+    return elapsed, result
+
+
+def schema_invalid(by_kind: dict[str, list[Path]]) -> list[Path]:
+    """The planted files that break their schema (the LiveEvent ones break a rule only)."""
+    return [p for kind in ("Performance", "AntiCheat") for p in by_kind[kind] if p.stem.endswith(_PLANTED)]
+
+
+# Planted invalid documents are those numbered i % 50 == 7 (see generate).
+_PLANTED = tuple(f"-{i}" for i in range(7, 10_000, 50))
 
 
 def main() -> int:
@@ -113,17 +126,38 @@ def main() -> int:
             else [sys.executable, "-m", "check_jsonschema"]
         )
 
-        ours, code = timed([*hotswap, "validate", "--root", str(work), "--format", "json"], work)
+        # As installed, hotswap runs from compiled bytecode, like check-jsonschema from site-packages;
+        # an editable checkout under PYTHONDONTWRITEBYTECODE would recompile its modules every run.
+        subprocess.run([sys.executable, "-m", "compileall", "-q", *(str(ROOT / p) for p in PACKAGES)], check=True)
+        # Three runs, each a new process with nothing cached, and their median: a run of a few
+        # seconds is swayed by other jobs on a shared machine far more than the peer's minute.
+        ours_runs = []
+        for _ in range(3):
+            seconds, run = timed([*hotswap, "validate", "--root", str(work), "--format", "json"], work)
+            ours_runs.append(seconds)
+        ours = statistics.median(ours_runs)
+        report = json.loads(run.stdout)
+        flagged = {f["file"] for f in report["findings"] if f["rule"] == "schema"}
+        planted = {p.relative_to(work).as_posix() for p in schema_invalid(by_kind)}
+        if report["summary"]["files"] != count or flagged != planted:
+            sys.exit(f"hotswap did not check every file or missed planted errors: {report['summary']}")
         print(f"files: {count} in {len(list((work / 'configs').iterdir()))} games")
-        print(f"hotswap validate (schemas + rules + line numbers): {ours:.2f} s, exit {code}")
+        shown_runs = ", ".join(f"{r:.2f}" for r in ours_runs)
+        print(f"hotswap validate (schemas + rules + line numbers): {ours:.2f} s, median of {shown_runs}")
 
         peer = 0.0
+        peer_flagged: set[str] = set()
         for kind, paths in sorted(by_kind.items()):
-            seconds, _ = timed(
+            seconds, run = timed(
                 [*cjs, "--schemafile", str(work / "schemas" / f"{kind}.schema.json"), *map(str, paths)], work
             )
             peer += seconds
+            peer_flagged.update(p for p in planted if p in run.stdout)
+        # The peer really ran: it names every planted schema error, as hotswap does.
+        if peer_flagged != planted:
+            sys.exit(f"check-jsonschema missed {len(planted - peer_flagged)} planted schema errors: did it run?")
         print(f"check-jsonschema, once per kind ({len(by_kind)} runs, schema only): {peer:.2f} s")
+        print(f"both report the same {len(planted)} files with schema errors")
         print(f"ratio: hotswap is {peer / ours:.2f}x the speed of check-jsonschema")
 
         git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
@@ -131,9 +165,18 @@ def main() -> int:
         subprocess.run([*git, "add", "-A"], cwd=work, check=True)
         subprocess.run([*git, "commit", "-q", "-m", "bench"], cwd=work, check=True)
         target = by_kind["Performance"][0]
-        target.write_text(target.read_text().replace("tickRate: 30", "tickRate: 31"))
-        changed, _ = timed([*hotswap, "validate", "--root", str(work), "--changed-since", "HEAD"], work)
-        print(f"hotswap validate --changed-since HEAD, one file changed: {changed:.2f} s (process start included)")
+        before = target.read_text()
+        target.write_text(before.replace('"tickRate": 30', '"tickRate": 31', 1))
+        if target.read_text() == before:  # the dumper's spelling changed: the figure would time no change
+            sys.exit(f"bench: could not change {target}")
+        runs = []
+        for _ in range(3):
+            changed, run = timed([*hotswap, "validate", "--root", str(work), "--changed-since", "HEAD"], work)
+            if "1 file" not in run.stdout:
+                sys.exit(f"--changed-since did not check the one changed file: {run.stdout}")
+            runs.append(changed)
+        shown = ", ".join(f"{r:.2f}" for r in runs)
+        print(f"hotswap validate --changed-since HEAD, one file changed: {shown} s (3 runs, process start included)")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pipeline.findings import Finding, Severity, format_json_path
+from pipeline.spelling import spell
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, Parsed, YamlError, decode, parse_file
 
 CONFIG_ROOT = "configs"
@@ -46,7 +48,7 @@ class Document:
         value: dict[str, Any] = self.parsed.value
         return value
 
-    @property
+    @cached_property  # every rule asks every document, many times over
     def kind(self) -> str:
         return str(self.data.get("kind", ""))
 
@@ -101,9 +103,15 @@ def load(source: SourceFile, limits: LoadLimits = DEFAULT_LIMITS) -> Loaded:
     if game is None:
         return Loaded(None, (Finding(path, 1, 1, "layout", "config files live in configs/<game>/"),))
     try:
-        parsed = parse_file(path, decode(source.data, limits), limits)
+        text = decode(source.data, limits)
+        parsed = parse_file(path, text, limits)
     except YamlError as exc:
-        return Loaded(None, (Finding(path, exc.line, exc.column, exc.rule, exc.message),))
+        line, column, message = exc.line, exc.column, exc.message
+        tab = _indenting_tab(source.data, line) if exc.rule == "yaml-syntax" else None
+        if tab is not None:
+            line, column = tab
+            message = "a tab in the indentation: indent with spaces, YAML does not allow tabs there"
+        return Loaded(None, (Finding(path, line, column, exc.rule, message),))
     if not isinstance(parsed.value, dict):
         line, col = parsed.root_mark
         return Loaded(None, (Finding(path, line, col, "not-a-mapping", "the document must be a mapping"),))
@@ -111,25 +119,38 @@ def load(source: SourceFile, limits: LoadLimits = DEFAULT_LIMITS) -> Loaded:
     return Loaded(doc, tuple(_envelope_findings(doc)))
 
 
+def _indenting_tab(data: bytes, line: int) -> tuple[int, int] | None:
+    """The position of a tab in the indentation of `line` or the line before (where libyaml may
+    stop after it), or None."""
+    lines = data.split(b"\n", line)[:line]
+    for number in (line, line - 1):
+        if 1 <= number <= len(lines):
+            text = lines[number - 1]
+            indent = text[: len(text) - len(text.lstrip(b" \t"))]
+            if b"\t" in indent:
+                return number, indent.index(b"\t") + 1
+    return None
+
+
 def _envelope_findings(doc: Document) -> Iterable[Finding]:
     if not NAME_RE.fullmatch(doc.game):
         yield Finding(doc.file, 1, 1, "invalid-name", f"game folder {doc.game!r} must match [a-z0-9][a-z0-9-]{{0,62}}")
     kind = doc.data.get("kind")
     if kind is not None and kind not in KINDS:
-        yield doc.finding(("kind",), "unknown-kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+        yield doc.finding(("kind",), "unknown-kind", f"unknown kind {spell(kind)}; expected one of {', '.join(KINDS)}")
     name = doc.metadata.get("name")
     if isinstance(name, str) and not NAME_RE.fullmatch(name):
         yield doc.finding(
             ("metadata", "name"),
             "invalid-name",
-            f"name {name!r} must match [a-z0-9][a-z0-9-]{{0,62}} (lower case, digits, dashes)",
+            f"name {spell(name)} must match [a-z0-9][a-z0-9-]{{0,62}} (lower case, digits, dashes)",
         )
     game = doc.metadata.get("game")
     if game is not None and game != doc.game:
         yield doc.finding(
             ("metadata", "game"),
             "game-mismatch",
-            f"metadata.game is {game!r} but the file is in configs/{doc.game}/",
+            f"metadata.game is {spell(game)} but the file is in configs/{doc.game}/",
         )
 
 

@@ -1,20 +1,29 @@
-"""JSON Schemas (draft 2020-12), one per kind, turned into findings with positions."""
+"""JSON Schemas (draft 2020-12), one per kind, turned into findings with positions.
+
+Two validators read the same schemas. jsonschema-rs (compiled) answers "is this document
+valid?" about a hundred times faster than jsonschema; only for a document it rejects does
+jsonschema run, because its errors carry what the messages need (paths, the failing keyword,
+the sub-schema with its description). jsonschema stays the authority: a document the fast
+validator rejects but jsonschema accepts gets no finding.
+"""
 
 from __future__ import annotations
 
-import difflib
+import contextlib
 import json
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
+import jsonschema_rs
 
 from pipeline.documents import Document
 from pipeline.findings import Finding
+from pipeline.schema_messages import to_findings
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 ENVELOPE = "Envelope"
 SCHEMA_DIR = "schemas"
@@ -28,26 +37,30 @@ class SchemaLoadError(Exception):
 
 @dataclass(frozen=True)
 class SchemaSet:
-    validators: Mapping[str, Draft202012Validator]
+    # Kind -> the schema with its file references inlined (see _inline_file_refs).
+    schemas: Mapping[str, dict[str, Any]]
+    # Kind -> compiled validator; a kind missing here (a schema jsonschema-rs cannot compile) uses jsonschema.
+    fast: Mapping[str, jsonschema_rs.Validator] = field(repr=False)
+    # jsonschema validators, built on first need: importing and building them costs more than
+    # a one-file check takes otherwise.
+    _slow: dict[str, Draft202012Validator] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_mapping(cls, schemas: Mapping[str, dict[str, Any]], check: bool = True) -> SchemaSet:
         """Build validators; `check` first validates each schema against the draft 2020-12 meta-schema
-        (a third of a second; skipped when the schemas are known unchanged since they last passed)."""
+        (skipped when the schemas are known unchanged since they last passed)."""
         if ENVELOPE not in schemas:
             raise SchemaLoadError(f"no {ENVELOPE}{SCHEMA_SUFFIX}")
-        registry: Registry[Any] = Registry().with_resources(
-            (name + SCHEMA_SUFFIX, Resource.from_contents(schema)) for name, schema in schemas.items()
-        )
-        validators = {}
+        inlined: dict[str, dict[str, Any]] = {}
+        fast: dict[str, jsonschema_rs.Validator] = {}
         for name, schema in schemas.items():
-            try:
-                if check:
-                    Draft202012Validator.check_schema(schema)
-            except Exception as exc:
-                raise SchemaLoadError(f"{name}{SCHEMA_SUFFIX}: not a valid JSON Schema: {exc}") from None
-            validators[name] = Draft202012Validator(_inline_file_refs(schema, schemas), registry=registry)
-        return cls(validators)
+            if check:
+                _check_schema(name, schema)
+            inlined[name] = _inline_file_refs(schema, schemas)
+            # Offline: a remote $ref is never fetched; what it cannot compile is left to jsonschema.
+            with contextlib.suppress(Exception):
+                fast[name] = jsonschema_rs.Draft202012Validator(inlined[name], validate_formats=False, offline=True)
+        return cls(inlined, fast)
 
     @classmethod
     def from_dir(cls, directory: Path, check: bool = True) -> SchemaSet:
@@ -63,19 +76,63 @@ class SchemaSet:
 
     @property
     def kinds(self) -> frozenset[str]:
-        return frozenset(self.validators) - {ENVELOPE}
+        return frozenset(self.schemas) - {ENVELOPE}
 
     def check(self, doc: Document) -> list[Finding]:
-        validator = self.validators.get(doc.kind) or self.validators[ENVELOPE]
-        return [f for error in validator.iter_errors(doc.data) for f in _to_findings(doc, error)]
+        name = doc.kind if doc.kind in self.schemas else ENVELOPE
+        fast = self.fast.get(name)
+        if fast is not None and _fast_valid(fast, doc.data):
+            return []
+        return [f for error in self.slow(name).iter_errors(doc.data) for f in to_findings(doc, error)]
+
+    def passes(self, doc: Document) -> bool:
+        """The compiled validator's verdict alone, for a document no finding is reported on (jsonschema
+        is not even imported). Where the two could differ (Python's and ECMA's regex dialects), this
+        errs towards "fails": the rules then judge the document as flawed, which is what they do for
+        every file with a schema error, and nothing is reported on it anyway."""
+        name = doc.kind if doc.kind in self.schemas else ENVELOPE
+        fast = self.fast.get(name)
+        if fast is not None:
+            return _fast_valid(fast, doc.data)
+        return bool(self.slow(name).is_valid(doc.data))
+
+    def slow(self, name: str) -> Draft202012Validator:
+        validator = self._slow.get(name)
+        if validator is None:
+            from jsonschema import Draft202012Validator
+            from referencing import Registry, Resource
+
+            registry: Registry[Any] = Registry().with_resources(
+                (kind + SCHEMA_SUFFIX, Resource.from_contents(schema)) for kind, schema in self.schemas.items()
+            )
+            validator = self._slow[name] = Draft202012Validator(self.schemas[name], registry=registry)
+        return validator
+
+
+def _fast_valid(validator: jsonschema_rs.Validator, data: Any) -> bool:
+    try:
+        return bool(validator.is_valid(data))
+    except Exception:  # a value it cannot take: let jsonschema judge
+        return False
+
+
+def _check_schema(name: str, schema: Any) -> None:
+    with contextlib.suppress(Exception):  # on any doubt, jsonschema below decides and says why
+        if jsonschema_rs.meta.is_valid(schema):
+            return
+    from jsonschema import Draft202012Validator
+
+    try:
+        Draft202012Validator.check_schema(schema)
+    except Exception as exc:
+        raise SchemaLoadError(f"{name}{SCHEMA_SUFFIX}: not a valid JSON Schema: {exc}") from None
 
 
 def _inline_file_refs(schema: Any, schemas: Mapping[str, dict[str, Any]], depth: int = 0) -> Any:
     """Replace `{"$ref": "<Kind>.schema.json"}` with that schema, once, at load time.
 
-    jsonschema resolves a $ref through URL joins on every document; the kind schemas all start
-    with a reference to the envelope, so inlining it makes validation markedly faster. The files
-    keep the $ref, so other tools (check-jsonschema, editors) read them unchanged.
+    Both validators then need no registry, and jsonschema no URL joins on every document. The
+    files keep the $ref, so other tools (check-jsonschema, editors) read them unchanged.
     """
     if isinstance(schema, list):
         return [_inline_file_refs(item, schemas, depth) for item in schema]
@@ -88,43 +145,3 @@ def _inline_file_refs(schema: Any, schemas: Mapping[str, dict[str, Any]], depth:
             inlined = {k: v for k, v in target.items() if k not in ("$schema", "$id")}
             return _inline_file_refs(inlined, schemas, depth + 1)
     return {key: _inline_file_refs(value, schemas, depth) for key, value in schema.items()}
-
-
-def _describe(schema: Any) -> str:
-    if isinstance(schema, dict) and isinstance(schema.get("description"), str):
-        return f" ({schema['description']})"
-    return ""
-
-
-def _to_findings(doc: Document, error: ValidationError) -> Iterator[Finding]:
-    path = list(error.absolute_path)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
-        for key in error.instance:
-            if key in allowed:
-                continue
-            hint = difflib.get_close_matches(key, allowed, n=1)
-            suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
-            yield doc.finding([*path, key], "schema", f"unknown field {key!r}{suggestion}")
-        return
-    if error.validator == "required" and isinstance(error.validator_value, list):
-        missing = [k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance]
-        where = ".".join(str(p) for p in path) or "document"
-        for key in missing:
-            props = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-            yield doc.finding(path, "schema", f"{where}: missing required field {key!r}{_describe(props.get(key))}")
-        return
-    if error.validator in ("oneOf", "anyOf") and error.context:
-        description = error.schema.get("description") if isinstance(error.schema, dict) else None
-        detail = best_match(error.context).message
-        message = f"expected {description[0].lower() + description[1:]}" if description else detail
-        yield doc.finding(path, "schema", f"{_label(path)}{message.rstrip('.')} ({detail})")
-        return
-    yield doc.finding(path, "schema", f"{_label(path)}{error.message}{_describe(error.schema)}")
-
-
-def _label(path: list[str | int]) -> str:
-    for part in reversed(path):
-        if isinstance(part, str):
-            return f"{part}: "
-    return ""

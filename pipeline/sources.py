@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.documents import CONFIG_ROOT, CONFIG_SUFFIXES, SourceFile
 from pipeline.yamlstrict import LoadLimits
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_SYMLINK = ("symlink", "symbolic links are not allowed under configs/")
 
 
 class SourceError(Exception):
@@ -36,21 +40,33 @@ def _relative(root: Path, path: Path) -> str:
 
 
 def read_source(root: Path, rel: str, limits: LoadLimits) -> SourceFile:
-    path = root / rel
-    if path.is_symlink():
-        return SourceFile(rel, b"", ("symlink", "symbolic links are not allowed under configs/"))
+    """One file's bytes, without following a symlink: O_NOFOLLOW makes that one system call, which
+    matters at thousands of files (pathlib's is_symlink, open and stat cost several times more)."""
+    path = os.path.join(root, rel)
+    if not _NOFOLLOW and os.path.islink(path):
+        return SourceFile(rel, b"", _SYMLINK)
     try:
-        with path.open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > limits.max_bytes:
-                return SourceFile(
-                    rel,
-                    b"",
-                    ("file-too-large", f"file is {size} bytes, over the limit of {limits.max_bytes} bytes"),
-                )
-            return SourceFile(rel, handle.read(limits.max_bytes + 1))
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and _NOFOLLOW:
+            return SourceFile(rel, b"", _SYMLINK)
+        return SourceFile(rel, b"", ("unreadable", f"cannot read: {exc.strerror}"))
+    try:
+        size = os.fstat(fd).st_size
+        if size > limits.max_bytes:
+            return SourceFile(
+                rel, b"", ("file-too-large", f"file is {size} bytes, over the limit of {limits.max_bytes} bytes")
+            )
+        chunks = []
+        left = limits.max_bytes + 1  # a file that grew since fstat is still bounded
+        while left > 0 and (chunk := os.read(fd, min(left, max(size, 1 << 16)))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return SourceFile(rel, b"".join(chunks))
     except OSError as exc:
         return SourceFile(rel, b"", ("unreadable", f"cannot read: {exc.strerror}"))
+    finally:
+        os.close(fd)
 
 
 def discover(root: Path, paths: Sequence[Path] = (), games: Sequence[str] | None = None) -> list[str]:
@@ -81,4 +97,5 @@ def discover(root: Path, paths: Sequence[Path] = (), games: Sequence[str] | None
 
 
 def read_worktree(root: Path, rels: Sequence[str], limits: LoadLimits) -> list[SourceFile]:
-    return [read_source(root.resolve(), rel, limits) for rel in rels]
+    resolved = root.resolve()
+    return [read_source(resolved, rel, limits) for rel in rels]

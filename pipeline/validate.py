@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from pipeline import references
-from pipeline.documents import ENVELOPE_PATHS, Document, SourceFile, load
+from pipeline.documents import ENVELOPE_PATHS, Document, SourceFile, game_of, load
 from pipeline.findings import Finding, sort_findings
 from pipeline.game import GameView
 from pipeline.rules import Rule, run_rules
@@ -57,28 +57,44 @@ def validate(
     changed: ChangeSet | None = None,
     rules: dict[str, Rule] | None = None,
 ) -> ValidationResult:
-    """Check every source; with `changed`, report only on changed files and the files that depend on them."""
+    """Check every source; with `changed`, report only on changed files and the files that depend on them.
+
+    Everything is reported in one pass: a document with schema errors still goes through the
+    semantic rules for what can be judged (see pipeline.rules.run_rules).
+    """
     findings: list[Finding] = []
+    loaded = [load(source, limits) for source in sources]
     parsed: dict[str, list[Document]] = {}
+    unloaded: dict[str, list[str]] = {}
+    for source, result in zip(sources, loaded, strict=True):
+        findings.extend(result.findings)
+        if result.document is not None:
+            parsed.setdefault(result.document.game, []).append(result.document)
+        elif any(f.severity == "error" for f in result.findings) and (game := game_of(source.path)):
+            unloaded.setdefault(game, []).append(source.path)
+    report = None if changed is None else _affected(changed, parsed)
     valid: dict[str, list[Document]] = {}
-    for source in sources:
-        loaded = load(source, limits)
-        findings.extend(loaded.findings)
-        doc = loaded.document
+    flaws: dict[str, frozenset[str]] = {}
+    for result in loaded:
+        doc = result.document
         if doc is None:
             continue
-        parsed.setdefault(doc.game, []).append(doc)
-        reported = {f.path for f in loaded.findings}
-        schema_findings = [f for f in schemas.check(doc) if not (f.path in ENVELOPE_PATHS and f.path in reported)]
-        findings.extend(schema_findings)
-        if not loaded.findings and not schema_findings:
+        if report is None or doc.file in report:
+            envelope = {f.path for f in result.findings}
+            schema_findings = [f for f in schemas.check(doc) if not (f.path in ENVELOPE_PATHS and f.path in envelope)]
+            findings.extend(schema_findings)
+            ok = not schema_findings
+            flaws[doc.file] = frozenset(f.path for f in (*result.findings, *schema_findings))
+        else:  # not reported: only whether the rules may rely on it matters, which the fast validator says
+            ok = schemas.passes(doc)
+        if ok and not result.findings:
             valid.setdefault(doc.game, []).append(doc)
     for game, docs in sorted(parsed.items()):
-        findings.extend(run_rules(GameView(game, tuple(valid.get(game, ())), tuple(docs)), rules))
+        view = GameView(game, tuple(valid.get(game, ())), tuple(docs), tuple(sorted(unloaded.get(game, ()))), flaws)
+        findings.extend(run_rules(view, rules, report))
 
     files = [s.path for s in sources]
-    if changed is not None:
-        report = _affected(changed, parsed)
+    if report is not None:
         files = [f for f in files if f in report]
         findings = [f for f in findings if f.file in report]
     file_set = set(files)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from hotswap.commands.common import add_load_options, limits_from, root_from, schemas_from
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from pipeline import gitsource, references
-from pipeline.documents import game_of, is_config_path, load
+from pipeline import gitchanges, references
+from pipeline.documents import SourceFile, game_of, is_config_path, load
+from pipeline.parallel import validate_tree
 from pipeline.reporters import REPORTERS
 from pipeline.schemas import SCHEMA_DIR
 from pipeline.sources import SourceError, discover, read_worktree
@@ -34,20 +35,22 @@ def _change_set(root: Path, rev: str, limits: LoadLimits) -> tuple[ChangeSet, li
     """The changed config paths, the symbols their old versions defined, their games, and
     whether any schema changed (then every document is affected)."""
     try:
-        repo = gitsource.open_repo(root)
-        base = gitsource.resolve(repo, rev)
-        changed = gitsource.paths_changed_since(repo, base)
-    except gitsource.GitSourceError as exc:
+        top, base = gitchanges.resolve(root, rev)
+        changed = gitchanges.paths_changed_since(root, base)
+        # git paths are relative to the work tree; config paths to the root holding configs/
+        sub = root.relative_to(top).as_posix()
+        rels = {
+            p if sub == "." else p.removeprefix(sub + "/") for p in changed if sub == "." or p.startswith(sub + "/")
+        }
+        schemas_changed = any(r.startswith(SCHEMA_DIR + "/") for r in rels)
+        paths = {r for r in rels if is_config_path(r)}
+        prefix = "" if sub == "." else sub + "/"
+        old = gitchanges.sources_at(root, base, sorted(prefix + p for p in paths), limits)
+    except (gitchanges.GitChangesError, ValueError) as exc:
         raise UsageError(str(exc)) from None
-    # git paths are relative to the work tree; config paths to the root holding configs/
-    sub = root.relative_to(Path(repo.workdir).resolve()).as_posix() if repo.workdir else "."
-    rels = {p if sub == "." else p.removeprefix(sub + "/") for p in changed if sub == "." or p.startswith(sub + "/")}
-    schemas_changed = any(r.startswith(SCHEMA_DIR + "/") for r in rels)
-    paths = {r for r in rels if is_config_path(r)}
     old_symbols: set[references.Symbol] = set()
-    for path in paths:
-        old = gitsource.source_at(repo, base, path, limits)
-        doc = load(old, limits).document if old else None
+    for source in old:
+        doc = load(SourceFile(source.path.removeprefix(prefix), source.data), limits).document
         if doc is not None:
             old_symbols.update(symbol for _, symbol in references.definitions(doc))
     games = sorted({g for p in paths if (g := game_of(p))})
@@ -81,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
     except SourceError as exc:
         raise UsageError(str(exc)) from None
     schemas = schemas_from(args, root, check_schemas)
-    result = validate(read_worktree(root, rels, limits), schemas, limits, changed)
+    if changed is None:
+        result = validate_tree(root, rels, schemas, limits)
+    else:
+        result = validate(read_worktree(root, rels, limits), schemas, limits, changed)
     REPORTERS[args.format](result, sys.stdout)
     return EXIT_OK if result.ok else EXIT_FINDINGS

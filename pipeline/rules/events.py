@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from pipeline.findings import Finding
 from pipeline.game import GameView
+from pipeline.rules.shapes import sequence
 
 
-def _when(text: str) -> datetime | None:
+def _when(text: Any) -> datetime | None:
     try:
-        return datetime.fromisoformat(text)
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
     except ValueError:
         return None
 
@@ -17,16 +19,21 @@ def _when(text: str) -> datetime | None:
 def event_window(game: GameView) -> Iterator[Finding]:
     """An event's start and end are real UTC times and it ends after it starts."""
     for doc in game.of_kind("LiveEvent"):
-        start, end = _when(doc.spec["start"]), _when(doc.spec["end"])
+        start, end = _when(doc.spec.get("start")), _when(doc.spec.get("end"))
         for key, value in (("start", start), ("end", end)):
-            if value is None:
+            if value is None and isinstance(doc.spec.get(key), str):
                 yield doc.spec_finding((key,), "event-window", f"{key} {doc.spec[key]!r} is not a valid date and time")
-        if start is not None and end is not None and end <= start:
+        if start is not None and end is not None and _comparable(start, end) and end <= start:
             yield doc.spec_finding(
                 ("end",),
                 "event-window",
                 f"event ends ({doc.spec['end']}) before or when it starts ({doc.spec['start']})",
             )
+
+
+def _comparable(a: datetime, b: datetime) -> bool:
+    """Both with a time zone or both without: Python refuses to compare the two kinds."""
+    return (a.tzinfo is None) == (b.tzinfo is None)
 
 
 def event_regions(game: GameView) -> Iterator[Finding]:
@@ -36,8 +43,8 @@ def event_regions(game: GameView) -> Iterator[Finding]:
         return
     known = [r["name"] for r in policy.spec["regions"]]
     for doc in game.of_kind("LiveEvent"):
-        for i, region in enumerate(doc.spec["regions"]):
-            if region not in known:
+        for i, region in enumerate(sequence(doc.spec.get("regions"))):
+            if isinstance(region, str) and region not in known:
                 yield doc.spec_finding(
                     ("regions", i),
                     "event-regions",

@@ -7,6 +7,7 @@ from pipeline import references as refs
 from pipeline.documents import Document
 from pipeline.findings import Finding
 from pipeline.game import GameView
+from pipeline.rules.unloaded import failed_to_load
 
 
 def _defined(game: GameView) -> dict[refs.Symbol, list[tuple[Document, tuple[str | int, ...]]]]:
@@ -23,6 +24,14 @@ def undefined_references(game: GameView) -> Iterator[Finding]:
     for doc in game.documents:
         for path, (namespace, ident) in refs.references(doc):
             if namespace in refs.CHECKED_ELSEWHERE or (namespace, ident) in table:
+                continue
+            if game.unloaded:  # it may be defined in the file that failed to load
+                yield doc.finding(
+                    path,
+                    "references",
+                    f"cannot check {namespace} {ident!r}: {failed_to_load(game)}",
+                    "warning",
+                )
                 continue
             known = sorted(i for ns, i in table if ns == namespace)
             hint = difflib.get_close_matches(ident, known, n=1)

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from pipeline.findings import Finding
 from pipeline.game import GameView
+from pipeline.rules.shapes import mapping, records
 from pipeline.template import scan
 
 POLICY_VARIABLES = frozenset({"game", "region", "revision", "baseline", "interval"})
@@ -25,21 +26,24 @@ def template_problems(template: str, allowed: frozenset[str]) -> list[str]:
 def query_variables(game: GameView) -> Iterator[Finding]:
     """Query templates use only the variables the promoter fills in."""
     for doc in game.of_kind("RolloutPolicy"):
-        for i, check in enumerate(doc.spec["analysis"]["checks"]):
+        analysis = mapping(doc.spec.get("analysis"))
+        for i, check in records(analysis.get("checks")):
             for key in ("query", "baseline"):
-                if key in check:
+                if isinstance(check.get(key), str):
                     for problem in template_problems(check[key], POLICY_VARIABLES):
                         yield doc.spec_finding(
                             ("analysis", "checks", i, key),
                             "query-variables",
-                            f"check {check['name']!r} {key}: {problem}",
+                            f"check {check.get('name')!r} {key}: {problem}",
                         )
-        exposure = doc.spec["analysis"].get("exposure")
-        if exposure is not None and "query" in exposure:
-            for problem in template_problems(exposure["query"], POLICY_VARIABLES):
+        exposure = mapping(analysis.get("exposure")).get("query")
+        if isinstance(exposure, str):
+            for problem in template_problems(exposure, POLICY_VARIABLES):
                 yield doc.spec_finding(
                     ("analysis", "exposure", "query"), "query-variables", f"exposure query: {problem}"
                 )
     for doc in game.of_kind("Experiment"):
-        for problem in template_problems(doc.spec["metric"]["query"], EXPERIMENT_VARIABLES):
-            yield doc.spec_finding(("metric", "query"), "query-variables", f"metric query: {problem}")
+        query = mapping(doc.spec.get("metric")).get("query")
+        if isinstance(query, str):
+            for problem in template_problems(query, EXPERIMENT_VARIABLES):
+                yield doc.spec_finding(("metric", "query"), "query-variables", f"metric query: {problem}")

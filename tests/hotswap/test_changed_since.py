@@ -57,3 +57,25 @@ def test_a_broken_schema_is_an_environment_error(git_repo: Path, run_cli: RunCli
     schema.write_text(schema.read_text().replace('"type": "object"', '"type": 5', 1))
     code, _, err = run_cli(["validate", "--root", str(git_repo), "--changed-since", "HEAD"])
     assert code == 2 and "Performance.schema.json: not a valid JSON Schema" in err
+
+
+def test_configs_in_a_subfolder_of_the_work_tree(tmp_path: Path, config_repo: Path, run_cli: RunCli) -> None:
+    """git names paths from the work tree's top; the configs' root may be a folder below it. A
+    renamed id in a changed file reports the unchanged file that used it, through the old version."""
+    top = tmp_path / "monorepo"
+    top.mkdir()
+    root = config_repo.rename(top / "live")
+    git(top, "init", "-q", "-b", "main")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "configs in live/")
+    weapons = root / WEAPONS
+    weapons.write_text(weapons.read_text().replace("    pistol:", "    handgun:"))
+    (root / "configs/kart-racer/new.yaml").write_text("kind: [\n")  # untracked: checked too
+    code, out, _ = run_cli(["validate", "--root", str(root), "--changed-since", "HEAD", "--format", "json"])
+    found = {(f["file"], f["rule"]) for f in json.loads(out)["findings"]}
+    assert code == 1 and found == {(LOOT, "references"), ("configs/kart-racer/new.yaml", "yaml-syntax")}
+
+
+def test_an_unknown_revision_is_a_usage_error(git_repo: Path, run_cli: RunCli) -> None:
+    code, out, err = run_cli(["validate", "--root", str(git_repo), "--changed-since", "no-such-rev"])
+    assert (code, out) == (2, "") and "unknown revision 'no-such-rev'" in err
