@@ -29,26 +29,52 @@ sees any false critical or warning from the policy is at most 1 - confidence. Th
 `rate`, `mean` and `absolute` (registry: `TESTS`, `lookup`); the shared mixture in `mixture`.
 """
 
-from pipeline.judge.defaults import SEED_CHECKS
-from pipeline.judge.model import (
-    JUDGE_ORDER,
-    AbsoluteBatch,
-    Batch,
-    CheckSpec,
-    Direction,
-    Evidence,
-    Expected,
-    Judgement,
-    JudgeVerdict,
-    MeanArm,
-    MeanBatch,
-    Need,
-    RateBatch,
-    Requirement,
-    Settings,
-)
-from pipeline.judge.registry import TESTS, SequentialTest, lookup
-from pipeline.judge.verdict import check_alpha, describe, evaluate_all, judge, requirement, unreachable, worst
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.judge.defaults import SEED_CHECKS
+    from pipeline.judge.model import (
+        JUDGE_ORDER,
+        AbsoluteBatch,
+        Batch,
+        CheckSpec,
+        Direction,
+        Evidence,
+        Expected,
+        Judgement,
+        JudgeVerdict,
+        MeanArm,
+        MeanBatch,
+        Need,
+        RateBatch,
+        Requirement,
+        Settings,
+    )
+    from pipeline.judge.registry import TESTS, SequentialTest, lookup
+    from pipeline.judge.verdict import check_alpha, describe, evaluate_all, judge, requirement, unreachable, worst
+
+# The tests need numpy, which costs a validate that never judges (--changed-since) a fifth of a
+# second: the names load on first use (PEP 562).
+_HOME = {
+    "SEED_CHECKS": "defaults",
+    "TESTS": "registry",
+    "SequentialTest": "registry",
+    "lookup": "registry",
+    **dict.fromkeys(
+        ("check_alpha", "describe", "evaluate_all", "judge", "requirement", "unreachable", "worst"), "verdict"
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    module = importlib.import_module(f"pipeline.judge.{_HOME.get(name, 'model')}")
+    try:
+        return getattr(module, name)
+    except AttributeError:
+        raise AttributeError(f"module 'pipeline.judge' has no attribute {name!r}") from None
+
 
 __all__ = [
     "JUDGE_ORDER",

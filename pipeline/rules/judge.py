@@ -10,7 +10,6 @@ from pipeline.documents import Document
 from pipeline.durations import parse_duration
 from pipeline.findings import Finding
 from pipeline.game import GameView
-from pipeline.judge import Expected, requirement, unreachable
 from pipeline.policy import RolloutPolicy, check_spec, judge_settings_of, policy_from_spec
 
 RELATIVE = ("relativeIncrease", "relativeDecrease")
@@ -150,6 +149,8 @@ def _malformed(policy: RolloutPolicy) -> bool:
 
 
 def _unreachable(policy: RolloutPolicy, index: int) -> Iterator[str]:
+    from pipeline.judge import Expected, requirement, unreachable  # numpy: only for policies that judge
+
     check = policy.checks[index]
     assert check.expected is not None
     spec = check_spec(check)
