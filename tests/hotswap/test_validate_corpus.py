@@ -235,7 +235,11 @@ CASES = [
         1,
     ),
     Case(
-        "rings-no-100", POLICY, replace("rings: [10, 30, 50, 90, 100]", "rings: [10, 30, 50, 90]"), "policy-rings", "rings:"
+        "rings-no-100",
+        POLICY,
+        replace("rings: [10, 30, 50, 90, 100]", "rings: [10, 30, 50, 90]"),
+        "policy-rings",
+        "rings:",
     ),
     Case(
         "step-not-ring",

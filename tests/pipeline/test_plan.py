@@ -33,7 +33,12 @@ def test_plan_lists_touched_games_with_stages_checks_and_minimum_time(git_repo: 
     assert [s["region"] for s in game["stages"]] == ["NA-WEST", "NA-EAST", "EU-WEST", "EU-EAST", "APAC"]
     na_west, *later = game["stages"]
     held = na_west.pop("expectedIntervals")
-    assert na_west == {"region": "NA-WEST", "steps": [10, 30, 50, 90, 100], "intervalSeconds": 1800.0, "approval": False}
+    assert na_west == {
+        "region": "NA-WEST",
+        "steps": [10, 30, 50, 90, 100],
+        "intervalSeconds": 1800.0,
+        "approval": False,
+    }
     # the judged checks' expected paces: the canary holds until it has the evidence, which then carries
     assert held[0] > 1 and held[1:] == [1, 1, 1, 1]
     assert [s["steps"] for s in later] == [[90, 100]] * 4 and later[1]["approval"] is True
