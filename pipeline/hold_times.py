@@ -7,18 +7,16 @@ and later steps usually pass after one interval; a region's 100% step has no bas
 there only absolute checks judge. Old-form checks are judged after one interval, as before.
 
 The pace is what a check is expected to see per interval in a whole region (events for `rate`,
-samples for `mean`, events at the limit's rate for `absolute`, as `validate` reads it), from the
-check's `expected` field when the policy has one; without it the hold "depends on traffic". The
-error budget is the promoter's: the policy's alpha split over its regions, then over its checks.
-The policy's new fields are read with getattr and defaults, so this works for policies of either
-form.
+samples for `mean`, exposure in the limit's units for `absolute`), read from the check's
+`expected` field when the policy has one; without it the hold "depends on traffic". The policy's
+new fields are read with getattr and defaults, so this works for policies of either form.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from pipeline.judge import CheckSpec, Expected, Settings, requirement
@@ -93,11 +91,6 @@ def settings_of(policy: RolloutPolicy) -> Settings:
     )
 
 
-def per_region(settings: Settings, regions: int) -> Settings:
-    """One region's share of the error budget, as the promoter judges (pipeline.policy.judge_settings_of)."""
-    return replace(settings, confidence=1.0 - settings.alpha / max(1, regions))
-
-
 def max_duration_of(policy: RolloutPolicy) -> timedelta | None:
     raw = getattr(policy, "judge", None)
     value = getattr(raw, "max_duration", None) or getattr(policy, "max_duration", None)
@@ -158,8 +151,8 @@ def _expected(paced: Paced, step: int) -> Expected | None:
     baseline the rest; None when the check does not judge there (no baseline at 100%)."""
     assert paced.pace is not None
     share = step / 100
-    if paced.spec.test == "absolute":  # events at the limit's rate -> exposure in the limit's units
-        return Expected(paced.pace * share / paced.spec.guarded)
+    if paced.spec.test == "absolute":
+        return Expected(paced.pace * share)
     if step >= 100:
         return None
     return Expected(paced.pace * share, paced.pace * (1 - share), paced.cv)
@@ -205,7 +198,7 @@ def holds(policy: RolloutPolicy) -> Holds:
     if not checks:
         regions = tuple(RegionHolds(r.name, r.interval, tuple(StepHold(s, 1) for s in r.steps)) for r in policy.regions)
         return Holds(False, regions, ())
-    settings, longest = per_region(settings_of(policy), len(policy.regions)), max_duration_of(policy)
+    settings, longest = settings_of(policy), max_duration_of(policy)
     judged = []
     for region in policy.regions:
         max_intervals = longest / region.interval if longest and region.interval else math.inf

@@ -4,7 +4,7 @@ does not accept the new check form yet): the arithmetic of pipeline.judge.requir
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -71,38 +71,22 @@ SETTINGS = Settings(confidence=0.99, power=0.9)
 def test_the_first_step_holds_until_the_slowest_check_has_its_evidence_and_it_carries() -> None:
     mid = policy(2000, 500)  # a mid-size game: ~200 churn events and ~50 crashes per interval at 10%
     assert settings_of(mid) == SETTINGS
-    region = Settings(confidence=1 - 0.01 / 2, power=0.9)  # as the promoter judges: alpha split over 2 regions
     specs = [s for s in (spec_of(c) for c in mid.checks) if s is not None]
     first = max(
-        requirement(s, Expected(pace * 0.1, pace * 0.9), region, 2).intervals
+        requirement(s, Expected(pace * 0.1, pace * 0.9), SETTINGS, 2).intervals
         for s, pace in zip(specs, (2000, 500), strict=True)
     )
     na, eu = holds(mid).regions
     assert [s.intervals for s in na.steps] == [math.ceil(first), 1, 1, 1] and first > 2
     # a new region starts afresh; at 90% the baseline is the 10% holdback; 100% only completes it
     at90 = max(
-        requirement(s, Expected(pace * 0.9, pace * 0.1), region, 2).intervals
+        requirement(s, Expected(pace * 0.9, pace * 0.1), SETTINGS, 2).intervals
         for s, pace in zip(specs, (2000, 500), strict=True)
     )
     assert [s.intervals for s in eu.steps] == [math.ceil(at90), 1]
     assert holds(mid).duration == timedelta(minutes=30) * (math.ceil(first) + 3) + timedelta(hours=1) * (
         math.ceil(at90) + 1
     )
-
-
-def test_an_absolute_check_is_paced_in_events_at_its_limit_as_validate_reads_it() -> None:
-    limit = 0.02  # complaints per player-hour
-    complaints = JudgedCheck(
-        "complaints", "", None, Threshold("above", limit), None, test="absolute", detect=0.5, expected=1000
-    )
-    only = replace(policy(2000, 500), checks=(complaints,))
-    region = Settings(confidence=1 - 0.01 / 2, power=0.9)
-    spec = spec_of(complaints)
-    assert spec is not None
-    # 1,000 complaints at the limit's rate across the region: the canary's exposure is 10% of 1000 / limit player-hours
-    needed = requirement(spec, Expected(1000 * 0.1 / limit), region, 1).intervals
-    na, _ = holds(only).regions
-    assert na.steps[0].intervals == max(1, math.ceil(needed)) and needed < 3
 
 
 def test_evidence_carries_from_step_to_step_of_a_region() -> None:
