@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 from agent.agent import Agent, GitRemote
 from agent.effects import Effects, effects_of
@@ -116,6 +118,10 @@ class Fleet:
         self.speed = speed
         self.registry = CollectorRegistry()
         self.metrics = FleetMetrics(self.registry)
+        # A scrape reads every family while a tick records: without the lock it could see a tick's
+        # player-seconds and not its crashes, and with a sped-up tick's large increments that skews
+        # a rate read over a few scrapes by tens of percent.
+        self.lock = threading.Lock()
         self.rng = np.random.default_rng(seed)
         shared = GitRemote(remote, cache)
         self.servers = [
@@ -140,7 +146,9 @@ class Fleet:
         return listener
 
     def serve(self, port: int = 0) -> int:
-        server, _ = start_http_server(port, addr="127.0.0.1", registry=self.registry)
+        served = CollectorRegistry()
+        served.register(_Consistent(self.registry, self.lock))
+        server, _ = start_http_server(port, addr="127.0.0.1", registry=served)
         self._server = server
         return int(server.server_port)
 
@@ -151,12 +159,16 @@ class Fleet:
 
     def tick(self, seconds: float) -> None:
         """Advance every server's players by `seconds` (simulated) under the config it runs."""
+        played = []
         for server in self.servers:
             snap = server.agent.snapshot
             if snap is None:
                 continue
             tick = play(self.rng, self.players_per_server * server.fill, seconds, server.effects)
-            self.metrics.record(self._labels(server, snap.revision), tick, _tick_rate(snap))
+            played.append((self._labels(server, snap.revision), tick, _tick_rate(snap)))
+        with self.lock:  # a scrape sees all of a tick or none of it
+            for labels, tick, rate in played:
+                self.metrics.record(labels, tick, rate)
 
     def run(self, stop: threading.Event, interval: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
         last = clock()
@@ -166,6 +178,17 @@ class Fleet:
             last = now
             self.poll()
             stop.wait(interval)
+
+
+class _Consistent(Collector):
+    """The fleet's registry as one snapshot, read under the lock its ticks record under."""
+
+    def __init__(self, registry: CollectorRegistry, lock: threading.Lock) -> None:
+        self.registry, self.lock = registry, lock
+
+    def collect(self) -> Iterable[Metric]:
+        with self.lock:
+            return list(self.registry.collect())
 
 
 def _tick_rate(snap: ConfigSnapshot) -> float:

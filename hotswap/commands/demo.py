@@ -24,11 +24,13 @@ from typing import Any
 
 import requests
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from agent.simulator import Fleet
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem
 from pipeline.schemas import PACKAGED_SCHEMAS
+from promoter.evidence_view import describe
 from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
 from promoter.model import ring_ref
@@ -36,8 +38,13 @@ from promoter.reconcile import Outcome, Reconciler
 
 GAME = "battle-royale"
 REGIONS = ["NA-WEST", "NA-EAST", "EU-WEST", "EU-EAST", "APAC"]
-RINGS = [10, 30, 50, 100]
+RINGS = [10, 50, 90, 100]
 SERVERS_PER_REGION = 40
+# A large game (ten times the simulator's mid-size default) at 800 times real time: a 3-second
+# interval holds ~40 minutes of play, some 1,700 churn events on a 10% cohort once its servers have
+# swapped, above the ~1,100 the judge needs at the shipped tolerances to pass a step in one interval.
+PLAYERS_PER_SERVER = 25_000
+SPEED = 800.0
 POLICY = Path(__file__).with_name("demo_policy.yaml")
 GIT = ["git", "-c", "user.name=Live Ops", "-c", "user.email=liveops@studio.example"]
 
@@ -139,7 +146,7 @@ class Demo:
                 self.console.print(f"           {self.progress(release)}")
             for check in outcome.checks:
                 style = {"critical": "red", "warning": "yellow", "pass": "green"}.get(check.verdict, "dim")
-                self.console.print(f"           [{style}]{check.name}: {check.verdict}[/{style}] — {check.message}")
+                self.console.print(f"           [{style}]{check.verdict}[/{style}] {escape(describe(check.as_json()))}")
 
     def rings(self) -> dict[tuple[str, int], str]:
         out: dict[tuple[str, int], str] = {}
@@ -233,13 +240,21 @@ def run(args: argparse.Namespace) -> int:
         )
         demo.report(reconciler.run_once())  # bootstrap: every ring gets the current configs, no metrics needed
         bootstrap = _git(demo.remote_path, "rev-parse", "main")
-        fleet = Fleet(str(demo.remote_path), GAME, REGIONS, SERVERS_PER_REGION)
+        fleet = Fleet(
+            str(demo.remote_path),
+            GAME,
+            REGIONS,
+            SERVERS_PER_REGION,
+            players_per_server=PLAYERS_PER_SERVER,
+            speed=SPEED,
+        )
         port = fleet.serve()
         stop = threading.Event()
         stack.callback(stop.set)
         threading.Thread(target=fleet.run, args=(stop,), daemon=True).start()
         demo.say(
-            f"fleet: {len(fleet.servers)} servers in {len(REGIONS)} regions, each a real agent, metrics on :{port}"
+            f"fleet: {len(fleet.servers)} servers in {len(REGIONS)} regions, each a real agent, metrics on :{port};"
+            f" {PLAYERS_PER_SERVER:,} players a server at {SPEED:,.0f}x real time"
         )
         prom_url = demo.start_prometheus(binary, prom_port, port, stack)
         demo.say(f"Prometheus {prom_url} scraping the fleet every second")

@@ -358,3 +358,32 @@ def test_session_buckets_hold_lengths_up_to_their_bound() -> None:
     assert got[("hotswap_session_duration_seconds_sum", "a", None)] == 10_121.0
     assert got[("hotswap_session_duration_seconds_count", "b", None)] == 0  # started: exported at 0
     assert {s.labels["server"]: s.value for s in squares.samples} == {"a": 60.0**2 + 61.0**2 + 10_000.0**2, "b": 0.0}
+
+
+def test_a_scrape_sees_a_whole_tick_or_none_of_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scrape that comes in while a tick records waits for the tick: it never reads one server's
+    player-seconds of the tick without the rest (a sped-up tick's increments are hours of play)."""
+    _, fleet = fleet_on(tmp_path)
+    port = fleet.serve()
+    record, scraped = fleet.metrics.record, []
+
+    def scrape() -> None:
+        scraped.append(requests.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text)
+
+    def record_then_scrape(*args: Any) -> None:
+        record(*args)
+        if not scraped and not scraper.is_alive():
+            scraper.start()
+            scraper.join(1.0)  # with the lock held by the tick, the scrape cannot finish here
+
+    scraper = threading.Thread(target=scrape)
+    monkeypatch.setattr(fleet.metrics, "record", record_then_scrape)
+    fleet.tick(60.0)
+    scraper.join()
+    exposure = [
+        s.value
+        for family in text_string_to_metric_families(scraped[0])
+        for s in family.samples
+        if s.name == "hotswap_player_seconds_total"
+    ]
+    assert len(exposure) == 6 and all(value > 0 for value in exposure), exposure

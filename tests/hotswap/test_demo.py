@@ -39,7 +39,9 @@ def test_the_demo_walks_a_good_change_and_catches_a_bad_one(tmp_path: Path) -> N
         "✓ reverted on main",
     ):
         assert line in out
-    assert "churn: critical" in out and "Traceback" not in out + result.stderr
+    # each decision with its evidence: estimate, bounds, tolerances and counts
+    assert "pass churn " in out and "(critical +5%, warning +2%); candidate " in out
+    assert "critical churn +" in out and "Traceback" not in out + result.stderr
     assert (keep / "remote.git").is_dir() and (keep / "prometheus" / "data").is_dir()
     # every process the demo started is gone
     running = subprocess.run(["pgrep", "-f", str(keep / "prometheus")], capture_output=True, text=True, check=False)

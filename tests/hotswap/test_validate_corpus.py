@@ -234,35 +234,69 @@ CASES = [
         "policy-present",
         1,
     ),
-    Case("rings-no-100", POLICY, replace("rings: [10, 30, 50, 100]", "rings: [10, 30, 50]"), "policy-rings", "rings:"),
+    Case(
+        "rings-no-100",
+        POLICY,
+        replace("rings: [10, 30, 50, 90, 100]", "rings: [10, 30, 50, 90]"),
+        "policy-rings",
+        "rings:",
+    ),
     Case(
         "step-not-ring",
         POLICY,
-        replace("steps: [10, 30, 50, 100], interval: PT30M", "steps: [10, 20, 50, 100], interval: PT30M"),
+        replace("steps: [10, 30, 50, 90, 100], interval: PT30M", "steps: [10, 20, 50, 90, 100], interval: PT30M"),
         "policy-steps",
         "steps: [10, 20",
     ),
-    Case("region-twice", POLICY, replace("{name: APAC,", "{name: NA-EAST,"), "policy-regions", 17),
+    Case("region-twice", POLICY, replace("{name: APAC,", "{name: NA-EAST,"), "policy-regions", 22),
     Case(
         "interval-zero",
         POLICY,
-        replace("{name: APAC, steps: [100], interval: PT1H}", "{name: APAC, steps: [100], interval: PT0S}"),
+        replace("{name: APAC, steps: [90, 100], interval: PT30M}", "{name: APAC, steps: [90, 100], interval: PT0S}"),
         "policy-interval",
         "PT0S",
     ),
     Case(
+        "no-holdback",
+        POLICY,
+        replace("{name: APAC, steps: [90, 100],", "{name: APAC, steps: [100],"),
+        "policy-holdback",
+        "{name: APAC, steps: [100],",
+    ),
+    Case(
+        "absolute-relative-tolerance",
+        POLICY,
+        replace("critical: {above: 0.02}", "critical: {relativeIncrease: 0.5}"),
+        "policy-judge",
+        "relativeIncrease: 0.5",
+    ),
+    Case(
+        "rate-without-events",
+        POLICY,
+        replace("        events: hotswap_server_crashes_total\n", ""),
+        "policy-judge",
+        "name: crash-rate",
+    ),
+    Case(
+        "detect-unreachable",
+        POLICY,
+        replace("expected: 2000 ", "expected: 20 "),
+        "policy-detect",
+        "expected: 20 ",
+    ),
+    Case(
         "relative-no-baseline",
         POLICY,
-        replace("critical: {above: 0.01}", "critical: {relativeIncrease: 0.5}"),
+        replace("critical: {below: 20}", "critical: {relativeDecrease: 0.5}"),
         "policy-checks",
-        "relativeIncrease: 0.5",
+        "relativeDecrease: 0.5",
     ),
     Case(
         "query-variable",
         POLICY,
         replace(
-            'avg(hotswap_engagement_score{game="{{game}}",region="{{region}}",config_revision="{{revision}}"})',
-            'avg(hotswap_engagement_score{game="{{game}}",config_revision="{{revison}}"})',
+            'min(hotswap_server_tick_rate_hz{game="{{game}}",region="{{region}}",config_revision="{{revision}}"})',
+            'min(hotswap_server_tick_rate_hz{game="{{game}}",config_revision="{{revison}}"})',
         ),
         "query-variables",
         "revison",
@@ -328,10 +362,7 @@ def test_symlink_is_refused(config_repo: Path, run_cli: RunCli) -> None:
 def test_shipped_configs_are_valid(run_cli: RunCli) -> None:
     code, out, _ = run_cli(["validate"])
     assert code == 0, out
-    *warnings, summary = out.splitlines()
-    assert summary.startswith("ok: ")
-    # Until the shipped policies move to the new check form, their relative checks are warned about.
-    assert all("warning: check" in w and w.endswith("use test: rate or mean [policy-judge]") for w in warnings), out
+    assert out.startswith("ok: ") and "warning" not in out, out
 
 
 def test_json_format_is_stable(config_repo: Path, run_cli: RunCli) -> None:
@@ -342,7 +373,7 @@ def test_json_format_is_stable(config_repo: Path, run_cli: RunCli) -> None:
     report = json.loads(out)
     assert report["version"] == 1 and report["ok"] is False
     assert report["summary"]["errors"] == 1 and report["summary"]["games"] == ["battle-royale", "kart-racer"]
-    (finding,) = [f for f in report["findings"] if f["severity"] == "error"]  # the shipped old-form checks warn
+    (finding,) = report["findings"]
     assert finding == {
         "file": WEAPONS,
         "line": 14,

@@ -31,21 +31,27 @@ def test_plan_lists_touched_games_with_stages_checks_and_minimum_time(git_repo: 
     assert game["game"] == "battle-royale" and game["baseLabel"] == "main~1"
     assert game["files"] == [WEAPONS]
     assert [s["region"] for s in game["stages"]] == ["NA-WEST", "NA-EAST", "EU-WEST", "EU-EAST", "APAC"]
-    assert game["stages"][0] == {
+    na_west, *later = game["stages"]
+    held = na_west.pop("expectedIntervals")
+    assert na_west == {
         "region": "NA-WEST",
-        "steps": [10, 30, 50, 100],
+        "steps": [10, 30, 50, 90, 100],
         "intervalSeconds": 1800.0,
         "approval": False,
-        "expectedIntervals": [1, 1, 1, 1],  # old-form checks: each step is judged after one interval
     }
-    assert game["stages"][2]["approval"] is True
-    # 4 steps x 30 min in NA-WEST, then 4 regions x 1 step x 1 h
-    assert game["minimumSeconds"] == 4 * 1800 + 4 * 3600
+    # the judged checks' expected paces: the canary holds until it has the evidence, which then carries
+    assert held[0] > 1 and held[1:] == [1, 1, 1, 1]
+    assert [s["steps"] for s in later] == [[90, 100]] * 4 and later[1]["approval"] is True
+    assert all(s["expectedIntervals"][0] > 1 and s["expectedIntervals"][1] == 1 for s in later)
+    # 5 steps x 30 min in NA-WEST, then 4 regions x 2 steps x 30 min; the holds come on top
+    assert game["minimumSeconds"] == 13 * 1800
+    assert game["expectedSeconds"] == 1800 * (sum(held) + sum(sum(s["expectedIntervals"]) for s in later))
     assert {c["name"] for c in game["checks"]} >= {"churn", "crash-rate", "complaints", "server-health"}
 
     code, out, _ = run_cli(["plan", "--repo", str(git_repo)])
-    assert "1. NA-WEST: 10% → 30% → 50% → 100%, 30m per step" in out
-    assert "minimum time to 100% everywhere: 6h plus approval for EU-WEST" in out
+    assert "1. NA-WEST: 10% → 30% → 50% → 90% → 100%, 30m per step" in out
+    assert f"     expected holds: 10% {held[0]} intervals (" in out
+    assert "with the expected holds (6h30m without) plus approval for EU-WEST" in out
 
 
 def test_plan_base_is_the_last_release_tag(git_repo: Path, run_cli: RunCli) -> None:
@@ -61,11 +67,11 @@ def test_plan_base_is_the_last_release_tag(git_repo: Path, run_cli: RunCli) -> N
 
 def test_plan_fails_on_an_invalid_policy(git_repo: Path, run_cli: RunCli) -> None:
     policy = git_repo / "configs/battle-royale/rollout-policy.yaml"
-    policy.write_text(policy.read_text().replace("rings: [10, 30, 50, 100]", "rings: [10, 30, 50]"))
+    policy.write_text(policy.read_text().replace("rings: [10, 30, 50, 90, 100]", "rings: [10, 30, 50, 90]"))
     git(git_repo, "commit", "-qam", "bad policy")
     code, out, _ = run_cli(["plan", "--repo", str(git_repo)])
     assert code == 1
-    assert "RolloutPolicy is invalid: configs/battle-royale/rollout-policy.yaml:11:" in out
+    assert "RolloutPolicy is invalid: configs/battle-royale/rollout-policy.yaml:15:" in out
 
 
 def test_plan_with_no_config_change(git_repo: Path, run_cli: RunCli) -> None:
