@@ -76,6 +76,7 @@ class MeanTest:
             [(*_arm(b.candidate), *_arm(b.baseline)) for b in batches],
             dtype=np.float64,
         ).reshape(-1, 6)
+        reported_c, reported_b = float(raw[:, 2].sum()), float(raw[:, 5].sum())  # before pooling
         raw = pooled(raw)
         ratio, variance = batch_statistics(*raw.T)
         precision = 1.0 / variance
@@ -99,7 +100,10 @@ class MeanTest:
             spec.unit,
         )
         if not used.any():
-            missing = "candidate" if count_c.max(initial=0.0) < 2 else "baseline"
+            # Both sides report but too few samples are pooled yet (a few servers per cohort): still
+            # collecting, which holds the step (missing ""), unlike a side with no data at all.
+            collecting = reported_c >= 2 and reported_b >= 2
+            missing = "" if collecting else ("candidate" if reported_c < 2 else "baseline")
             return Evidence(spec.name, self.name, alpha, None, None, None, need, counts, missing)
         center = float((ratio * precision).sum() / information)
 

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from pipeline.judge.mean import MIN_SAMPLES
 from pipeline.judge.model import (
     JUDGE_ORDER,
     CheckSpec,
@@ -31,6 +32,8 @@ def judge(spec: CheckSpec, evidence: Evidence) -> Judgement:
     one and the critical one is ruled out (hold until then); pass when the bound rules
     the loosest tolerance out or the step has the exposure to catch the detect effect; else hold."""
     if evidence.estimate is None or evidence.lower is None or evidence.upper is None:
+        if not evidence.missing:  # both sides report; too few samples to estimate yet
+            return Judgement(spec.name, "hold", f"collecting samples (at least {MIN_SAMPLES} a side)", evidence)
         return Judgement(spec.name, "inconclusive", f"no data for the {evidence.missing or 'candidate'}", evidence)
     shown = describe(spec, evidence)
     if spec.critical is not None and _beyond(spec, evidence, spec.critical):

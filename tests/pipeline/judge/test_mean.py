@@ -34,3 +34,17 @@ def test_a_large_drop_in_health_is_critical_and_a_drop_in_sessions_a_warning() -
     assert int(ever(seen, CRITICAL).sum()) >= at_least(0.99, DRAWS)
     seen = mean_run(np.random.default_rng(14), SESSION, settings, 0.7, (200, 1800), 10, DRAWS)
     assert int(ever(seen, WARNING).sum()) >= at_least(0.99, DRAWS)
+
+
+def test_a_mean_still_collecting_samples_holds_and_a_silent_side_is_no_data() -> None:
+    from pipeline.judge import MeanArm, MeanBatch, evaluate_all
+    from pipeline.judge.mean import MIN_SAMPLES
+
+    health = next(c for c in SEED_CHECKS if c.test == "mean")
+    four_servers = MeanArm(total=4 * 0.95, squares=4 * 0.95**2 + 0.003, count=4)
+    few = [MeanBatch(four_servers, four_servers)] * (MIN_SAMPLES // 4 - 1)  # both sides, under 50 samples
+    (judged,) = evaluate_all([health], [few], Settings())
+    assert judged.verdict == "hold" and "collecting samples" in judged.reason
+    silent = [MeanBatch(four_servers, MeanArm(0.0, 0.0, 0.0))] * 3
+    (judged,) = evaluate_all([health], [silent], Settings())
+    assert judged.verdict == "inconclusive" and "baseline" in judged.reason
