@@ -317,8 +317,10 @@ def run_rollout(
             canary_events += fleet.counters[(region.name, NEW[:12], CHURNED)][-1][1]
         now += wait
         intervals += 1
-    record = snap.records[NEW]
-    return Outcome(*_ending(record, policy.regions), intervals, canary_intervals, canary_events, evaluations)
+    status, ended_in, ended_at = _ending(snap.records[NEW], policy.regions)
+    if (ended_in, ended_at) == (0, 0) and status not in (RUNNING, PROMOTED):  # it ended (paused) at the canary
+        canary_intervals = intervals
+    return Outcome(status, ended_in, ended_at, intervals, canary_intervals, canary_events, evaluations)
 
 
 def _ending(record: RolloutRecord, regions: tuple[Region, ...]) -> tuple[int, int, int]:
