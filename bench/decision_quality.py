@@ -4,37 +4,48 @@ A seeded corpus of simulated rollouts with Poisson counts (churn, crashes, compl
 means (session length, server health, engagement) at three game sizes: a mid-size game's 10% canary
 sees ~200 churn events and ~50 crashes per interval, a small game a tenth of that, a large one ten
 times. Releases: good, +25% churn, +40% crashes, +100% churn, +3% churn; the effect appears either
-in the first region only or in a later region only. The policy is the seed's: NA-WEST steps
-10/30/50/100, then NA-EAST and EU-WEST at 100, every step judged against a concurrent baseline (at
-a 100% step a 10% holdback: the simulation's assumption), maxDuration 48 intervals a step.
+in the first region only or in a later region only.
 
-Each rollout runs through
-  - the sequential judge (pipeline.judge, via its array form): evidence accumulates over the
-    steps of a region; a step holds until it passes, and pauses as inconclusive at maxDuration;
-  - the point-threshold judge (promoter.analysis.classify, what Argo Rollouts and Flagger do):
-    one interval a step, `(candidate - baseline) / baseline > threshold` on that interval's values;
-on the same draws (a step's first interval is the same for both). Prints, per size, good releases
-rolled back (target <= 1%), critical regressions caught before they reach 100% of the region they
-appear in (a later region has only its 100% step: caught there counts; target >= 99%), +3% changes
-rolled back (target: none), and the median number of intervals and events to a decision.
+Default mode: every rollout runs through the promoter's own code (bench.promoter_sim):
+`promoter.decide` decides on a plain snapshot, `promoter.evaluate` builds the PromQL and judges, a
+simulated fleet answers the queries with the cumulative counts of the draws. The policy: NA-WEST
+steps 10/30/50/90/100, then NA-EAST and EU-WEST at 90/100 (a region's 90 is judged against its last
+10% still on the previous release; at 100 only absolute checks judge), intervals of PT30M, the
+seed's checks in the new form (sequential judge, the policy's judge settings, maxDuration 48
+intervals), and side by side the same triggers in the old form (point thresholds on the last
+interval's values: what Argo Rollouts and Flagger do) on the same draws: a step's k-th interval is
+the same draw for both.
 
-    python -m bench.decision_quality [--rollouts 500] [--seed 1] [--scales small mid large] [--max-intervals 48] [--power 0.99]
+`--fast`: the judge's array form (pipeline.judge.vectorised) on draws of the same model, with the
+previous policy shape (NA-WEST 10/30/50/100, NA-EAST and EU-WEST at 100, a 10% holdback assumed at
+every 100% step) and promoter.analysis.classify for the point judge; thousands of rollouts a minute.
+
+Prints, per size, good releases rolled back (target <= 1%), critical regressions caught before they
+reach 100% of the region they appear in (target >= 99%), +3% changes rolled back (target: none), and
+the median number of intervals and the canary's churn events to a decision.
+
+    python -m bench.decision_quality [--rollouts N] [--seed 1] [--scales small mid large]
+        [--max-intervals 48] [--power P] [--jobs 2] [--fast]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields, replace
 from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
 
+from bench import promoter_sim as sim
+from bench.promoter_sim import PAUSED_INCONCLUSIVE, PAUSED_WARNING, PROMOTED, ROLLED_BACK, RUNNING, Release
 from pipeline.judge import SEED_CHECKS, Settings, absolute, check_alpha, mean, rate
 from pipeline.judge.vectorised import CRITICAL, HOLD, PASS, WARNING, MeanPool, Tracker
-from pipeline.policy import Check, Threshold
+from pipeline.policy import Check, JudgeSettings, Threshold
 from promoter.analysis import classify, worst
 
 Array = NDArray[np.float64]
@@ -54,17 +65,6 @@ MEANS = {  # samples per interval per region (mid-size), mean, standard deviatio
     "session-duration": (20_000.0, 600.0, 600.0),
     "engagement": (1000.0, 0.6, 0.18),
 }
-PROMOTED, ROLLED_BACK, PAUSED_WARNING, PAUSED_INCONCLUSIVE, RUNNING = range(5)
-
-
-@dataclass(frozen=True)
-class Release:
-    name: str
-    kind: str  # good | critical | small
-    churn: float = 1.0
-    crashes: float = 1.0
-
-
 RELEASES = (
     Release("good", "good"),
     Release("+25% churn", "critical", churn=1.25),
@@ -145,12 +145,25 @@ class Outcomes:
     intervals: Array  # intervals from the start to the end
     canary_intervals: Array  # how long NA-WEST/10 lasted
     canary_events: Array  # the candidate's churn events in NA-WEST/10
+    evaluations: Array  # how often the judge was asked
 
     @staticmethod
     def empty(n: int) -> Outcomes:
         return Outcomes(
-            np.full(n, RUNNING), np.zeros(n, int), np.zeros(n, int), np.zeros(n), np.full(n, np.nan), np.full(n, np.nan)
+            np.full(n, RUNNING),
+            np.zeros(n, int),
+            np.zeros(n, int),
+            np.zeros(n),
+            np.full(n, np.nan),
+            np.full(n, np.nan),
+            np.zeros(n),
         )
+
+    @staticmethod
+    def of(outcomes: Sequence[sim.Outcome]) -> Outcomes:
+        """The promoter-driven rollouts' outcomes as arrays."""
+        columns = [f.name for f in fields(Outcomes)]
+        return Outcomes(*(np.array([getattr(o, c) for o in outcomes]) for c in columns))
 
 
 def feed(trackers: Sequence[Tracker], pools: Sequence[MeanPool], d: Draw, size: float) -> NDArray[np.int64]:
@@ -225,6 +238,7 @@ def run_sequential(
             in_step[passed] = 0
             inside &= ~ended & (step < len(steps))
     out.status[out.status == RUNNING] = PROMOTED
+    out.evaluations = out.intervals.copy()
     return out
 
 
@@ -266,17 +280,22 @@ def run_point(first: list[list[Draw]], size: float) -> Outcomes:
                 break
         if out.status[i] == RUNNING:
             out.status[i] = PROMOTED
+    out.evaluations = out.intervals.copy()
     return out
 
 
-def caught_in_time(out: Outcomes, location: str) -> NDArray[np.bool_]:
-    """Rolled back in the region the effect appears in, before its 100% step (NA-WEST) or during
-    its only step (a later region)."""
+# The first step index that is too late to catch a regression, in the first region and in a later
+# one: the fast mode's 100% steps (a holdback assumed; a later region has only that step), and the
+# promoter-driven policy's 100% steps (judged by absolute checks only).
+FAST_TOO_LATE = (len(REGIONS[0][1]) - 1, 1)
+REAL_TOO_LATE = (sim.REGIONS[0].steps.index(100), sim.REGIONS[1].steps.index(100))
+
+
+def caught_in_time(out: Outcomes, location: str, too_late: tuple[int, int] = FAST_TOO_LATE) -> NDArray[np.bool_]:
+    """Rolled back in the region the effect appears in, at a step before `too_late` of that region."""
     region = 0 if location == "first" else 1
     in_region = (out.status == ROLLED_BACK) & (out.region == region)
-    if region == 0:
-        return np.asarray(in_region & (out.step < len(REGIONS[0][1]) - 1), dtype=bool)
-    return np.asarray(in_region, dtype=bool)
+    return np.asarray(in_region & (out.step < too_late[region]), dtype=bool)
 
 
 @dataclass
@@ -284,12 +303,25 @@ class Tally:
     good: list[Outcomes]
     critical: list[tuple[Outcomes, str]]
     small: list[Outcomes]
+    too_late: tuple[int, int] = FAST_TOO_LATE
+
+    def add(self, release: Release, location: str, out: Outcomes) -> None:
+        if release.kind == "good":
+            self.good.append(out)
+        elif release.kind == "critical":
+            self.critical.append((out, location))
+        else:
+            self.small.append(out)
+
+    def evaluations(self) -> int:
+        everything = [*self.good, *self.small, *(o for o, _ in self.critical)]
+        return int(sum(o.evaluations.sum() for o in everything))
 
     def row(self) -> dict[str, str]:
         good = _cat(self.good)
         small = _cat(self.small)
         critical = _cat([o for o, _ in self.critical])
-        in_time = np.concatenate([caught_in_time(o, loc) for o, loc in self.critical])
+        in_time = np.concatenate([caught_in_time(o, loc, self.too_late) for o, loc in self.critical])
         caught = critical.status == ROLLED_BACK
         paused = (good.status == PAUSED_WARNING) | (good.status == PAUSED_INCONCLUSIVE)
         return {
@@ -346,13 +378,76 @@ def run(
                     ("sequential", run_sequential(rng, first, size, release, location, settings, max_intervals)),
                     ("point", run_point(first, size)),
                 ):
-                    tally = tallies[judge]
-                    if release.kind == "good":
-                        tally.good.append(out)
-                    elif release.kind == "critical":
-                        tally.critical.append((out, location))
-                    else:
-                        tally.small.append(out)
+                    tallies[judge].add(release, location, out)
+        results[scale] = tallies
+    return results
+
+
+# --- the promoter-driven mode -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Rollouts [start, stop) of one (size, release, location), through both policies."""
+
+    seed: int
+    scale: int
+    release: int
+    location: int
+    start: int
+    stop: int
+    max_intervals: int
+    judge: JudgeSettings
+
+
+def run_cell(cell: Cell) -> tuple[list[sim.Outcome], list[sim.Outcome]]:
+    size = SCALES[cell.scale][1]
+    release = RELEASES[cell.release]
+    judged, point = sim.judged_policy(cell.max_intervals, cell.judge), sim.point_policy()
+    outcomes: tuple[list[sim.Outcome], list[sim.Outcome]] = ([], [])
+    for i in range(cell.start, cell.stop):
+        key = (cell.seed, cell.scale, cell.release, cell.location, i)
+        for policy, into in zip((judged, point), outcomes, strict=True):
+            into.append(sim.run_rollout(policy, size, release, cell.location, key))
+    return outcomes
+
+
+def run_promoter(
+    rollouts: int,
+    seed: int,
+    scales: Sequence[tuple[str, float]] = SCALES,
+    max_intervals: int = MAX_INTERVALS,
+    judge: JudgeSettings | None = None,
+    jobs: int = 1,
+    chunk: int = 5,
+) -> dict[str, dict[str, Tally]]:
+    """The corpus through promoter.decide and promoter.evaluate, `jobs` processes at once."""
+    judge = judge or JudgeSettings()
+    names = [name for name, _ in SCALES]
+    cells = [
+        Cell(seed, names.index(scale), r, loc, start, min(start + chunk, rollouts), max_intervals, judge)
+        for scale, _ in scales
+        for r in range(len(RELEASES))
+        for loc in range(len(LOCATIONS))
+        for start in range(0, rollouts, chunk)
+    ]
+    if jobs > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            done = list(pool.map(run_cell, cells))
+    else:
+        done = [run_cell(cell) for cell in cells]
+    results: dict[str, dict[str, Tally]] = {}
+    for scale, _ in scales:
+        tallies = {judge_: Tally([], [], [], REAL_TOO_LATE) for judge_ in ("sequential", "point")}
+        for r, release in enumerate(RELEASES):
+            for loc, location in enumerate(LOCATIONS):
+                mine = [
+                    d
+                    for c, d in zip(cells, done, strict=True)
+                    if (c.scale, c.release, c.location) == (names.index(scale), r, loc)
+                ]
+                for k, judge_ in enumerate(("sequential", "point")):
+                    tallies[judge_].add(release, location, Outcomes.of([o for d in mine for o in d[k]]))
         results[scale] = tallies
     return results
 
@@ -369,23 +464,59 @@ def print_table(results: dict[str, dict[str, Tally]]) -> None:
             print("-|-".join("-" * w for w in widths))
 
 
+def ran(results: dict[str, dict[str, Tally]], rollouts: int) -> str | None:
+    """Why the table would mislead: a judge that never evaluated, or a cell short of rollouts."""
+    for scale, tallies in results.items():
+        for judge, tally in tallies.items():
+            if tally.evaluations() == 0:
+                return f"{scale}: the {judge} judge never evaluated"
+            cells = [*tally.good, *tally.small, *(o for o, _ in tally.critical)]
+            short = [o.status.size for o in cells if o.status.size != rollouts]
+            if short or len(cells) != len(RELEASES) * len(LOCATIONS):
+                return f"{scale}: the {judge} judge ran {len(cells)} cells, sizes {short or rollouts}"
+    return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rollouts", type=int, default=500, help="rollouts per release and location")
+    parser.add_argument("--fast", action="store_true", help="the judge's array form instead of the promoter's code")
+    parser.add_argument("--rollouts", type=int, help="rollouts per size, release and location (default 30; --fast 500)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--scales", nargs="+", choices=[name for name, _ in SCALES], default=[name for name, _ in SCALES]
     )
     parser.add_argument("--max-intervals", type=int, default=MAX_INTERVALS, help="maxDuration of a step, in intervals")
-    parser.add_argument("--power", type=float, default=Settings().power, help="the judge's power at the detect effect")
+    parser.add_argument(
+        "--power", type=float, help="the judge's power at the detect effect (default: the policy's 0.9; --fast 0.99)"
+    )
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes (promoter mode)")
     args = parser.parse_args()
+    if (args.rollouts is not None and args.rollouts < 1) or args.jobs < 1:
+        parser.error("--rollouts and --jobs must be at least 1")
     started = time.perf_counter()
     scales = [s for s in SCALES if s[0] in args.scales]
-    results = run(args.rollouts, args.seed, scales, args.max_intervals, Settings(power=args.power))
+    if args.fast:
+        rollouts, power = args.rollouts or 500, args.power or Settings().power
+        results = run(rollouts, args.seed, scales, args.max_intervals, Settings(power=power))
+        mode = "the judge's array form (--fast)"
+    else:
+        rollouts, power = args.rollouts or 30, args.power or JudgeSettings().power
+        judge = JudgeSettings(power=power)
+        results = run_promoter(rollouts, args.seed, scales, args.max_intervals, judge, args.jobs)
+        mode = "promoter.decide and promoter.evaluate"
+    problem = ran(results, rollouts)
+    if problem is not None:
+        raise SystemExit(f"decision_quality: {problem}; no table")
     print_table(results)
+    evaluations = ", ".join(
+        f"{scale} {judge} {tally.evaluations()}"
+        for scale, tallies in results.items()
+        for judge, tally in tallies.items()
+    )
     print(
-        f"\n{args.rollouts} rollouts per release and location, seed {args.seed},"
-        f" maxDuration {args.max_intervals} intervals, power {args.power:g}, {time.perf_counter() - started:.0f} s"
+        f"\nthrough {mode}; {rollouts} rollouts per size, release and location"
+        f" ({rollouts * len(LOCATIONS)} per release), seed {args.seed}, maxDuration {args.max_intervals} intervals,"
+        f" power {power:g}; evaluations: {evaluations}; {time.perf_counter() - started:.0f} s"
     )
 
 

@@ -1,10 +1,12 @@
-"""A small seeded corpus of the decision-quality bench: the judge's error rates at a mid-size game."""
+"""A small seeded corpus of the decision-quality bench's fast mode (the judge's array form): its
+error rates at a mid-size game. tests/promoter/test_decision_quality.py runs one through decide."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from bench.decision_quality import PROMOTED, ROLLED_BACK, caught_in_time, run
+from bench.decision_quality import caught_in_time, run
+from bench.promoter_sim import PROMOTED, ROLLED_BACK
 from tests.pipeline.judge.simulation import at_least, at_most
 
 ROLLOUTS = 40  # per release and location: 80 good, 240 critical, 80 at +3%
