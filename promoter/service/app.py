@@ -186,17 +186,24 @@ class Service:
     def snapshots(self) -> list[GameSnapshot]:
         """Every game that can be read; one whose records cannot be (a broken ledger file) is left
         out, counted and logged, so the API answers for the others."""
-        snaps: list[GameSnapshot] = []
         with self.lock:
-            for game in self.remote.games():
-                try:
-                    snaps.append(self.remote.snapshot(game))
-                except Exception as exc:
-                    outcome = failed(game, exc)
-                    self.metrics.errors.labels(outcome.kind or "internal").inc()
-                    self.last_error = redact(outcome.summary)
-                    self.log.emit("error", game=game, kind=outcome.kind, summary=self.last_error)
-        return snaps
+            read = [self._read(game) for game in self.remote.games()]
+        return [snap for snap in read if snap is not None]
+
+    def snapshot(self, game: str) -> GameSnapshot | None:
+        """One game's snapshot (None: no such game, or it cannot be read), without reading the others."""
+        with self.lock:
+            return self._read(game) if game in self.remote.games() else None
+
+    def _read(self, game: str) -> GameSnapshot | None:
+        try:
+            return self.remote.snapshot(game)
+        except Exception as exc:
+            outcome = failed(game, exc)
+            self.metrics.errors.labels(outcome.kind or "internal").inc()
+            self.last_error = redact(outcome.summary)
+            self.log.emit("error", game=game, kind=outcome.kind, summary=self.last_error)
+            return None
 
     def observed(self, snaps: list[GameSnapshot]) -> tuple[dict[str, FleetView], dict[str, ReleaseMeta | None]]:
         """Per game: the fleet as observed, and its current release's subject and author."""
@@ -384,21 +391,18 @@ def create_app(service: Service) -> FastAPI:
         who = principal(request, "viewer")
         if isinstance(who, JSONResponse):
             return who
-        snap = next((s for s in service.snapshots() if s.game == game), None)
+        snap = service.snapshot(game)
         if snap is None:
             return _error(404, f"no game {game!r}")
         now = datetime.now(UTC)
         return game_configs(snap, now, service.fleet.view(snap, now))
-
-    def game_snapshot(game: str) -> GameSnapshot | None:
-        return next((s for s in service.snapshots() if s.game == game), None)
 
     def viewed_game(request: Request, game: str) -> GameSnapshot | JSONResponse:
         """The game's snapshot for a viewer, or the 401/403/404 answer."""
         who = viewer(request)
         if isinstance(who, JSONResponse):
             return who
-        snap = game_snapshot(game)
+        snap = service.snapshot(game)
         return _error(404, f"no game {game!r}") if snap is None else snap
 
     @app.get("/api/v1/games/{game}")
@@ -425,7 +429,7 @@ def create_app(service: Service) -> FastAPI:
             return who
         if not (_SHA.fullmatch(base) and _SHA.fullmatch(head)) or format not in DIFF_FORMATS:
             return _error(422, "base and head are commit ids (7 to 40 hex); format is text, json or markdown")
-        if game_snapshot(game) is None:
+        if service.snapshot(game) is None:
             return _error(404, f"no game {game!r}")
         with service.lock:
             try:
