@@ -57,7 +57,16 @@ def test_serve_logs_json_lines_for_start_decisions_actions_and_errors(tmp_path: 
     stderr = process.stderr
     assert stderr is not None
     events: list[dict[str, object]] = []
-    threading.Thread(target=lambda: events.extend(json.loads(line) for line in stderr), daemon=True).start()
+    other: list[str] = []  # anything else on stderr (a warning of the web stack), shown if a line is missing
+
+    def read() -> None:
+        for line in stderr:
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                other.append(line)
+
+    threading.Thread(target=read, daemon=True).start()
 
     def wait_for(what: str) -> dict[str, object]:
         deadline = time.monotonic() + 60
@@ -66,7 +75,7 @@ def test_serve_logs_json_lines_for_start_decisions_actions_and_errors(tmp_path: 
             if found:
                 return found[-1]
             time.sleep(0.1)
-        raise AssertionError(f"no {what!r} line; saw {events}")
+        raise AssertionError(f"no {what!r} line; saw {events}; other output: {other}")
 
     try:
         start = wait_for("start")
