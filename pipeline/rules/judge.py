@@ -149,7 +149,9 @@ def _malformed(policy: RolloutPolicy) -> bool:
 
 
 def _unreachable(policy: RolloutPolicy, index: int) -> Iterator[str]:
-    from pipeline.judge import Expected, requirement, unreachable  # numpy: only for policies that judge
+    # numpy, through the judge: loaded only for policies that judge
+    from pipeline.hold_times import expected_at
+    from pipeline.judge import requirement, unreachable
 
     check = policy.checks[index]
     assert check.expected is not None
@@ -157,13 +159,11 @@ def _unreachable(policy: RolloutPolicy, index: int) -> Iterator[str]:
     settings = judge_settings_of(policy)
     for region in policy.regions:
         first = region.steps[0]
-        if region.interval <= timedelta(0) or (spec.test != "absolute" and first >= 100):
-            continue  # policy-interval reports the interval; policy-holdback the missing baseline cohort
         # `expected` is the whole region's pace; the step's cohorts split it by their share of servers
-        candidate, baseline = check.expected * first / 100, check.expected * (100 - first) / 100
-        if spec.test == "absolute":  # events at the limit's rate: the exposure in the limit's units
-            candidate = candidate / spec.guarded
-        needed = requirement(spec, Expected(candidate, baseline), settings, len(policy.judged))
+        expected = expected_at(spec, check.expected, first)
+        if region.interval <= timedelta(0) or expected is None:
+            continue  # policy-interval reports the interval; policy-holdback the missing baseline cohort
+        needed = requirement(spec, expected, settings, len(policy.judged))
         problem = unreachable(needed, policy.judge.max_duration / region.interval, f"{region.name}/{first}%")
         if problem is not None:
             yield problem
