@@ -63,6 +63,13 @@ class JudgeSettings:
 
 
 @dataclass(frozen=True)
+class BlueGreen:
+    """`spec.blueGreen`: how far ahead of its push a switch (or switch-back) names its instant."""
+
+    switch_lead: timedelta = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
 class Region:
     name: str
     steps: tuple[int, ...]
@@ -83,6 +90,7 @@ class RolloutPolicy:
     exposure_minimum: float = 0.0
     exposure_counter: str | None = None  # the exposure counter of rate/absolute checks (player-seconds)
     judge: JudgeSettings = JudgeSettings()
+    blue_green: BlueGreen = BlueGreen()
 
     @property
     def judged(self) -> tuple[Check, ...]:
@@ -127,7 +135,13 @@ def policy_from_spec(game: str, spec: dict[str, Any]) -> RolloutPolicy:
         exposure_minimum=float(analysis.get("exposure", {}).get("minimum", 0)),
         exposure_counter=analysis.get("exposure", {}).get("counter"),
         judge=judge_settings(analysis.get("judge", {})),
+        blue_green=_blue_green(spec.get("blueGreen", {})),
     )
+
+
+def _blue_green(raw: dict[str, Any]) -> BlueGreen:
+    lead = parse_duration(raw["switchLead"]) if "switchLead" in raw else None
+    return BlueGreen(lead) if lead is not None else BlueGreen()
 
 
 def _check(raw: dict[str, Any]) -> Check:

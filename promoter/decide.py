@@ -7,12 +7,13 @@ release) and the rollout's record in the ledger (evaluations, pauses, approvals)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from pipeline.durations import format_duration
+from pipeline.policy import BlueGreen as BlueGreenSettings
 from pipeline.policy import Region, RolloutPolicy
-from promoter import rollout
+from promoter import rollout, strategies
 from promoter.analysis import worst
 from promoter.errors import Refused
 from promoter.model import (
@@ -26,53 +27,36 @@ from promoter.model import (
     Quarantine,
     QuarantineRecord,
     RevertMain,
-    RevertRing,
     RevertRings,
     RolloutRecord,
     TagRelease,
     Wait,
+    WriteGreen,
     WriteRings,
     approval_path,
+    switch_instant,
 )
+from promoter.strategies import Position, Stage, Strategy, strategy_of
+from promoter.strategies import base as stages
+from promoter.strategies.bluegreen import switch_back
+from promoter.strategies.canary import Canary
 
 
 class DecisionError(Refused):
     """A command asked for something the state does not allow (approve with nothing waiting, ...)."""
 
 
-@dataclass(frozen=True)
-class Position:
-    """The last step written for a release: region index, step index, and when it landed."""
-
-    region: int
-    step: int
-    landed: datetime
-
-
-def step_rings(policy: RolloutPolicy, region: Region, step: int) -> list[tuple[str, int]]:
-    """At step p the rings up to p carry the release (servers with bucket < p)."""
-    return [(region.name, ring) for ring in policy.rings if ring <= step]
-
-
 def position(snap: GameSnapshot, policy: RolloutPolicy, release: str) -> Position | None:
-    last: Position | None = None
-    for i, region in enumerate(policy.regions):
-        for j, step in enumerate(region.steps):
-            tips = [snap.rings.get(ring) for ring in step_rings(policy, region, step)]
-            if not tips or any(t is None or t.release != release or t.rollback_of for t in tips):
-                return last
-            last = Position(i, j, max(t.time for t in tips if t is not None))
-    return last
+    """The last stage written for a release (its policy's strategy reads the refs)."""
+    return stages.position(strategy_of(policy), snap, policy, release)
 
 
 def _next(policy: RolloutPolicy, pos: Position | None) -> tuple[int, int] | None:
-    if pos is None:
-        return (0, 0)
-    if pos.step + 1 < len(policy.regions[pos.region].steps):
-        return (pos.region, pos.step + 1)
-    if pos.region + 1 < len(policy.regions):
-        return (pos.region + 1, 0)
-    return None
+    return stages.next_stage(strategy_of(policy), policy, pos)
+
+
+def stage_of(policy: RolloutPolicy, pos: Position) -> Stage:
+    return stages.stage_at(strategy_of(policy), policy, pos.region, pos.step)
 
 
 def _record(snap: GameSnapshot, release: str, tree: str) -> RolloutRecord:
@@ -130,7 +114,7 @@ def decide_reject(snap: GameSnapshot, now: datetime, wait_key: str, by: str, why
         raise DecisionError(f"{snap.game}: the rollout no longer waits for {wait_key}")
     reason = f"approval of {wait.region} rejected by {by}: {why}"
     record = _record(snap, wait.release, wait.tree)
-    if any(_carries(snap, ring, wait.release) for ring in snap.rings):
+    if _serves(snap, wait.release):
         return rollback(snap, record, now, reason, by=by)
     ended = Event(now, "reject", wait.region, wait.step, reason=reason, by=by)
     return Decision(
@@ -221,18 +205,20 @@ def _advance(
                 f"release {_short(release)} rejected: {info.problems[0]}",
                 (_events(snap, release, record.tree, Event(now, "reject", reason="; ".join(info.problems))),),
             )
-        return _step_to(snap, record, policy, (0, 0), now, ())
+        return _step_to(snap, record, policy, _next(policy, None), now, ())
 
     region = policy.regions[pos.region]
-    step = region.steps[pos.step]
-    events = rollout.step_events(record, region.name, step)
+    stage = stage_of(policy, pos)
+    events = rollout.step_events(record, region.name, stage.step)
     paused = rollout.open_pause(events)
     if paused is not None:
         return Decision(
             game,
-            f"paused at {region.name}/{step}%: {paused.reason}; `hotswap approve --game {game} --region {region.name}` continues",
-            wait=Wait(release, record.tree, region.name, step, paused.at, paused.reason),
+            f"paused at {stage.where}: {paused.reason}; `hotswap approve --game {game} --region {region.name}` continues",
+            wait=Wait(release, record.tree, region.name, stage.step, paused.at, paused.reason),
         )
+    if not stage.judged:  # written with no evaluation (expedited): go on
+        return _step_to(snap, record, policy, _next(policy, pos), now, ())
     last_pause, last_approve = _last(events, "pause"), _last(events, "approve")
     if last_pause is not None and last_pause.outcome == "warning":
         # The warning was approved: a person accepted these numbers, go on.
@@ -247,21 +233,18 @@ def _advance(
     if now < due:
         return Decision(
             game,
-            f"{_short(release)} at {region.name}/{step}%: next evaluation in {format_duration(due - now)}",
+            f"{_short(release)} at {stage.where}: next evaluation in {format_duration(due - now)}",
         )
     if evaluation is None:
-        baseline = snap.rings.get((region.name, 100))
         return Decision(
             game,
-            f"evaluating {_short(release)} at {region.name}/{step}%",
+            f"evaluating {_short(release)} at {stage.where}",
             evaluate=EvaluationRequest(
                 game,
                 region.name,
-                step,
+                stage.step,
                 release[:12],
-                # The baseline cohort is what ring-100 still serves; once the region is all on the
-                # candidate there is none, and only absolute thresholds can judge.
-                baseline.release[:12] if baseline and baseline.release and baseline.release != release else None,
+                strategy_of(policy).baseline(snap, release, stage),
                 policy,
                 landed=pos.landed,
                 history=region_evaluations(record, region.name),
@@ -281,11 +264,11 @@ def _judge(
 ) -> Decision:
     game, release = snap.game, record.release
     region = policy.regions[pos.region]
-    step = region.steps[pos.step]
+    step = stage_of(policy, pos).step
     verdict = worst(results)
     numbers = "; ".join(f"{r.name}: {r.message}" for r in results)
     evaluated = Event(now, "evaluate", region.name, step, verdict, numbers, results)
-    where = f"{region.name}/{step}%"
+    where = stage_of(policy, pos).where
 
     if verdict == "critical":
         bad = [r for r in results if r.verdict == "critical"]
@@ -334,15 +317,15 @@ def _hold(
     holding past maxDuration (counted from when it landed, or from its last approval) pauses as
     inconclusive with the numbers; approving it evaluates again and grants another maxDuration."""
     region = policy.regions[pos.region]
-    where = f"{region.name}/{region.steps[pos.step]}"
+    stage = stage_of(policy, pos)
     approved = _last(events, "approve")
     held = now - max(pos.landed, approved.at if approved is not None else pos.landed)
     needs = "; ".join(_needs(r) for r in evaluated.checks if r.verdict == "hold")
     short = _short(record.release)
     if held < policy.judge.max_duration:
-        summary = f"{short} at {where}%: holding ({needs}); evaluated again in {format_duration(region.interval)}"
+        summary = f"{short} at {stage.where}: holding ({needs}); evaluated again in {format_duration(region.interval)}"
         return Decision(snap.game, summary, (_events(snap, record.release, record.tree, evaluated),))
-    reason = f"{where} still holds after {format_duration(held)}: {needs}"
+    reason = f"{stage.plain} still holds after {format_duration(held)}: {needs}"
     pause = Event(now, "pause", region.name, evaluated.step, "inconclusive", reason)
     return Decision(
         snap.game, f"paused {short}: {reason}", (_events(snap, record.release, record.tree, evaluated, pause),)
@@ -386,9 +369,10 @@ def _step_to(
             f"{_short(release)} reached 100% in every region: tagged",
             (_events(snap, release, record.tree, *before, done), TagRelease(game, release)),
         )
+    strategy = strategy_of(policy)
     region = policy.regions[target[0]]
-    step = region.steps[target[1]]
-    if not rollout.gate_open(record, region.name, region.approval):
+    stage = stages.stage_at(strategy, policy, *target)
+    if stage.gated and not rollout.gate_open(record, region.name, region.approval):
         summary = f"{_short(release)} awaits approval for {region.name}: `hotswap approve --game {game} --region {region.name}`"
         return Decision(
             game,
@@ -396,21 +380,46 @@ def _step_to(
             (_events(snap, release, record.tree, *before),) if before else (),
             wait=Wait(release, record.tree, region.name, None, None, "approval: required"),
         )
-    rings = tuple(ring for ring in step_rings(policy, region, step) if _carries(snap, ring, release) is False)
-    deployed = Event(now, "deploy", region.name, step, reason=why)
-    return Decision(
-        game,
-        f"{_short(release)} → {region.name}/{step}% ({len(rings)} ring(s))" + (f": {why}" if why else ""),
-        (
-            WriteRings(game, release, record.tree, f"{region.name}/{step}", rings),
-            _events(snap, release, record.tree, *before, deployed),
-        ),
-    )
+    writes = strategy.writes(snap, policy, release, record.tree, stage, now)
+    deployed = Event(now, "deploy", region.name, stage.step, reason=why)
+    summary = f"{_short(release)} → {stage.where} ({_refs(writes)})" + (f": {why}" if why else "")
+    if not stage.judged and stages.next_stage(strategy, policy, Position(*target, now)) is None:
+        done = Event(now, "complete", reason=f"{stage.label}: every region at 100%")
+        return Decision(
+            game,
+            f"{summary}; complete: tagged",
+            (*writes, _events(snap, release, record.tree, *before, deployed, done), TagRelease(game, release)),
+        )
+    return Decision(game, summary, (*writes, _events(snap, release, record.tree, *before, deployed)))
 
 
-def _carries(snap: GameSnapshot, ring: tuple[str, int], release: str) -> bool:
-    tip = snap.rings.get(ring)
-    return tip is not None and tip.release == release and not tip.rollback_of
+def _refs(writes: Sequence[Action]) -> str:
+    """`3 ring(s)`, `green`, `2 ring(s), switch at 2026-11-29T18:00:05.000Z`."""
+    parts: list[str] = []
+    for action in writes:
+        if isinstance(action, WriteRings):
+            parts.append(f"{len(action.rings)} ring(s)")
+            if action.switch_at is not None:
+                parts.append(f"switch at {switch_instant(action.switch_at)}")
+        elif isinstance(action, WriteGreen):
+            parts.append("green")
+    return ", ".join(parts)
+
+
+def _serves(snap: GameSnapshot, release: str) -> bool:
+    """Some ring or green ref serves the release (deployed it, or was reverted back to it)."""
+    return any(t.release == release for t in (*snap.rings.values(), *snap.green.values()))
+
+
+def _strategy_for(snap: GameSnapshot, release: str) -> tuple[Strategy, RolloutPolicy | None]:
+    """The release's strategy; for a completed release whose policy is not in the snapshot, read
+    off the refs: a green ref serving it means blue-green."""
+    info = snap.releases.get(release)
+    if info is not None and info.policy is not None:
+        return strategy_of(info.policy), info.policy
+    if any(t.release == release for t in snap.green.values()):
+        return strategies.STRATEGIES["blue-green"], None
+    return Canary(), None
 
 
 def rollback(
@@ -422,23 +431,31 @@ def rollback(
     results: tuple[CheckResult, ...] = (),
     by: str | None = None,
 ) -> Decision:
-    """Revert every ring that carries the release, quarantine it, and ask for the revert on main."""
+    """Revert every ref that serves the release (the strategy says which: rings, and for blue-green
+    the green refs, switched back at one instant), quarantine it, and ask for the revert on main."""
     game, release = snap.game, record.release
-    reverts = tuple(
-        RevertRing(region, ring, tip.previous_tree, tip.previous_release)
-        for (region, ring), tip in sorted(snap.rings.items())
-        # A ring serves the release whether its tip deployed it or reverted a later release back to it.
-        if tip.release == release and tip.previous_tree is not None
-    )
+    reverts = _reverts(snap, release, reason, now)
     events = (*((evaluated,) if evaluated else ()), Event(now, "rollback", reason=reason, checks=results, by=by))
     actions: list[Action] = [
-        RevertRings(game, release, reason, reverts),
+        reverts,
         _events(snap, release, record.tree, *events),
         Quarantine(QuarantineRecord(game, release, record.tree, now, reason, results)),
     ]
     if release not in snap.main_reverted:
         actions.append(RevertMain(game, release, reason))
-    return Decision(game, f"rollback of {_short(release)} on {len(reverts)} ring(s): {reason}", tuple(actions))
+    where = f"{len(reverts.rings)} ring(s)" + (f" and {len(reverts.green)} green ref(s)" if reverts.green else "")
+    if reverts.switch_at is not None:
+        where += f", switching back at {switch_instant(reverts.switch_at)}"
+    return Decision(game, f"rollback of {_short(release)} on {where}: {reason}", tuple(actions))
+
+
+def _reverts(snap: GameSnapshot, release: str, reason: str, now: datetime) -> RevertRings:
+    strategy, policy = _strategy_for(snap, release)
+    if policy is None:
+        if isinstance(strategy, Canary):
+            return RevertRings(snap.game, release, reason, stages.ring_reverts(snap, release))
+        return switch_back(snap, release, reason, now, BlueGreenSettings().switch_lead)
+    return strategy.reverts(snap, policy, release, reason, now)
 
 
 def decide_rollback(snap: GameSnapshot, now: datetime, reason: str, by: str, release: str | None = None) -> Decision:
@@ -457,10 +474,10 @@ def decide_rollback(snap: GameSnapshot, now: datetime, reason: str, by: str, rel
         state = rollout.ended_state(record)
         if state not in (None, "succeeded"):
             raise DecisionError(f"{snap.game}: release {_short(record.release)} has ended: {state}")
-    serving = [t for t in snap.rings.values() if t.release == record.release]
-    if not serving:
+    if not _serves(snap, record.release):
         raise DecisionError(f"{snap.game}: no ring serves {_short(record.release)}; nothing to roll back")
-    if all(t.previous_tree is None for t in serving):
+    reverts = _reverts(snap, record.release, reason, now)
+    if not reverts.rings and not reverts.green:
         raise DecisionError(
             f"{snap.game}: {_short(record.release)} is the first release of the game; nothing to return to"
         )
@@ -553,9 +570,10 @@ def next_evaluation(snap: GameSnapshot, now: datetime) -> timedelta | None:
     if pos is None:
         return None
     region = info.policy.regions[pos.region]
-    events = rollout.step_events(record, region.name, region.steps[pos.step])
+    stage = stage_of(info.policy, pos)
+    events = rollout.step_events(record, region.name, stage.step)
     last_pause, last_eval = _last(events, "pause"), _last(events, "evaluate")
     judged = last_eval is not None and last_eval.outcome == "pass"
-    if judged or last_pause is not None:  # waiting for a person, or already past this step
+    if judged or last_pause is not None or not stage.judged:  # waiting for a person, or already past this step
         return None
     return max(timedelta(0), _due(events, pos, region, now) - now)

@@ -45,19 +45,25 @@ from promoter.model import (
     Quarantine,
     QuarantineRecord,
     ReleaseInfo,
+    RevertRing,
     RevertRings,
     RolloutRecord,
     TagRelease,
+    WriteGreen,
     WriteRings,
+    green_ref,
+    parse_switch_instant,
     release_tag,
     ring_ref,
     rollout_id,
+    switch_instant,
 )
 
 GIT_TIMEOUT = 120
 HISTORY_BOUND = 2000  # first-parent commits walked to find a game's newest change
 APPROVAL_LIMITS = LoadLimits(max_bytes=16 << 10, max_alias_nodes=0, max_depth=4)
 _RING_RE = re.compile(r"^refs/heads/deploy/([^/]+)/([^/]+)/ring-(\d+)$")
+_GREEN_RE = re.compile(r"^refs/heads/deploy/([^/]+)/([^/]+)/green$")
 _SECRET_RE = re.compile(r"(://)[^/@\s]+@")
 
 
@@ -228,7 +234,8 @@ class Remote:
         releases = {sha: self.release_info(game, sha) for sha in wanted}
         reverted = frozenset(r.release for r in records.values() if any(e.type == "main-revert" for e in r.events))
         approvals = self._approvals(game, wanted)
-        return GameSnapshot(game, candidate, rings, records, quarantine, releases, reverted, approvals)
+        green = self._green(game)
+        return GameSnapshot(game, candidate, rings, records, quarantine, releases, reverted, approvals, green)
 
     def _approvals(self, game: str, releases: Iterable[str]) -> dict[tuple[str, str], str]:
         """Approval files on main (`approvals/<game>/<sha12>/<region>.yaml`) for these releases: what
@@ -289,22 +296,35 @@ class Remote:
         rings: dict[tuple[str, int], DeployInfo] = {}
         for name, sha in self.refs(f"{DEPLOY_PREFIX}{game}/").items():
             match = _RING_RE.match(name)
-            if not match:
-                continue
-            tip = self.commit(sha)
-            trailers = _trailers(tip)
-            release = trailers.get("Hotswap-Release")
-            previous_tree, previous_release = _before(tip, release)
-            rings[(match.group(2), int(match.group(3)))] = DeployInfo(
-                commit=sha,
-                tree=str(tip.tree_id),
-                release=release,
-                time=utc(tip.commit_time),
-                rollback_of=trailers.get("Hotswap-Rollback-Of"),
-                previous_tree=previous_tree,
-                previous_release=previous_release,
-            )
+            if match:
+                rings[(match.group(2), int(match.group(3)))] = self._deploy_info(sha)
         return rings
+
+    def _green(self, game: str) -> dict[str, DeployInfo]:
+        """Blue-green: each region's green ref. Kept apart from the rings: green is not a ring."""
+        green: dict[str, DeployInfo] = {}
+        for name, sha in self.refs(f"{DEPLOY_PREFIX}{game}/").items():
+            match = _GREEN_RE.match(name)
+            if match:
+                green[match.group(2)] = self._deploy_info(sha)
+        return green
+
+    def _deploy_info(self, sha: str) -> DeployInfo:
+        tip = self.commit(sha)
+        trailers = _trailers(tip)
+        release = trailers.get("Hotswap-Release")
+        previous_tree, previous_release = _before(tip, release)
+        switch_at = trailers.get("Hotswap-Switch-At")
+        return DeployInfo(
+            commit=sha,
+            tree=str(tip.tree_id),
+            release=release,
+            time=utc(tip.commit_time),
+            rollback_of=trailers.get("Hotswap-Rollback-Of"),
+            previous_tree=previous_tree,
+            previous_release=previous_release,
+            switch_at=parse_switch_instant(switch_at) if switch_at else None,
+        )
 
     def _ledger(self, game: str) -> tuple[dict[str, RolloutRecord], dict[str, QuarantineRecord]]:
         records: dict[str, RolloutRecord] = {}
@@ -465,30 +485,37 @@ class Remote:
         updates: list[RefUpdate] = []
         for action in actions:
             if isinstance(action, WriteRings):
+                at = f"Hotswap-Switch-At: {switch_instant(action.switch_at)}\n" if action.switch_at else ""
                 for region, percent in action.rings:
                     tip = snap.rings.get((region, percent))
                     message = (
                         f"hotswap: {action.game} {action.release[:12]} to {region} ring-{percent}\n\n"
                         f"Hotswap-Release: {action.release}\n"
                         f"Hotswap-Stage: {action.stage}\n"
-                        f"Hotswap-Rollout: {rollout_id(action.game, action.release)}\n"
+                        f"Hotswap-Rollout: {rollout_id(action.game, action.release)}\n{at}"
                     )
                     new = self._commit(action.tree, [tip.commit] if tip else [], message, now)
                     updates.append(RefUpdate(ring_ref(action.game, region, percent), new, tip.commit if tip else None))
+            elif isinstance(action, WriteGreen):
+                tip = snap.green.get(action.region)
+                message = (
+                    f"hotswap: {action.game} {action.release[:12]} to {action.region} green\n\n"
+                    f"Hotswap-Release: {action.release}\n"
+                    f"Hotswap-Stage: {action.region}/green\n"
+                    f"Hotswap-Rollout: {rollout_id(action.game, action.release)}\n"
+                )
+                new = self._commit(action.tree, [tip.commit] if tip else [], message, now)
+                updates.append(RefUpdate(green_ref(action.game, action.region), new, tip.commit if tip else None))
             elif isinstance(action, RevertRings):
-                reason = " ".join(action.reason.split())
                 for ring in action.rings:
                     tip = snap.rings[(ring.region, ring.percent)]
-                    message = (
-                        f"hotswap: roll back {action.game} {action.bad_release[:12]} on {ring.region} ring-{ring.percent}\n\n"
-                        f"Hotswap-Release: {ring.release or ''}\n"
-                        f"Hotswap-Stage: {ring.region}/{ring.percent}\n"
-                        f"Hotswap-Rollout: {rollout_id(action.game, action.bad_release)}\n"
-                        f"Hotswap-Rollback-Of: {action.bad_release}\n"
-                        f"Hotswap-Reason: {reason}\n"
-                    )
+                    message = _revert_message(action, ring, f"ring-{ring.percent}", str(ring.percent))
                     new = self._commit(ring.tree, [tip.commit], message, now)
                     updates.append(RefUpdate(ring_ref(action.game, ring.region, ring.percent), new, tip.commit))
+                for ring in action.green:
+                    tip = snap.green[ring.region]
+                    new = self._commit(ring.tree, [tip.commit], _revert_message(action, ring, "green", "green"), now)
+                    updates.append(RefUpdate(green_ref(action.game, ring.region), new, tip.commit))
             elif isinstance(action, TagRelease):
                 tag = self._tag(action.game, action.release, now)
                 updates.append(RefUpdate(release_tag(action.game, action.release), tag, None))
@@ -577,11 +604,28 @@ def invalid_ref_names(actions: Sequence[Action]) -> list[str]:
     for action in actions:
         if isinstance(action, WriteRings):
             refs += [ring_ref(action.game, region, percent) for region, percent in action.rings]
+        elif isinstance(action, WriteGreen):
+            refs.append(green_ref(action.game, action.region))
         elif isinstance(action, RevertRings):
             refs += [ring_ref(action.game, ring.region, ring.percent) for ring in action.rings]
+            refs += [green_ref(action.game, ring.region) for ring in action.green]
         elif isinstance(action, TagRelease):
             refs.append(release_tag(action.game, action.release))
     return [ref for ref in refs if not pygit2.reference_is_valid_name(ref)]
+
+
+def _revert_message(action: RevertRings, ring: RevertRing, ref: str, stage: str) -> str:
+    """A revert commit's message: back to `ring.release`; a switch-back names its instant."""
+    reason = " ".join(action.reason.split())
+    at = f"Hotswap-Switch-At: {switch_instant(action.switch_at)}\n" if action.switch_at else ""
+    return (
+        f"hotswap: roll back {action.game} {action.bad_release[:12]} on {ring.region} {ref}\n\n"
+        f"Hotswap-Release: {ring.release or ''}\n"
+        f"Hotswap-Stage: {ring.region}/{stage}\n"
+        f"Hotswap-Rollout: {rollout_id(action.game, action.bad_release)}\n"
+        f"Hotswap-Rollback-Of: {action.bad_release}\n"
+        f"Hotswap-Reason: {reason}\n{at}"
+    )
 
 
 def revert_branch(release: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pipeline.policy import RolloutPolicy
@@ -23,6 +23,26 @@ VERDICT_ORDER: tuple[Verdict, ...] = ("critical", "warning", "error", "inconclus
 
 def ring_ref(game: str, region: str, percent: int) -> str:
     return f"{DEPLOY_PREFIX}{game}/{region}/ring-{percent}"
+
+
+def green_ref(game: str, region: str) -> str:
+    """Blue-green only: what the region's green (pre-production) pool serves. Not a ring."""
+    return f"{DEPLOY_PREFIX}{game}/{region}/green"
+
+
+def switch_instant(at: datetime) -> str:
+    """`Hotswap-Switch-At`'s form: UTC, RFC 3339 with milliseconds and Z (2026-11-29T18:00:05.000Z)."""
+    utc = at.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_switch_instant(text: str) -> datetime | None:
+    """The instant of a `Hotswap-Switch-At` trailer; None when it is not one."""
+    try:
+        at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at.astimezone(UTC) if at.tzinfo is not None else None
 
 
 def release_tag(game: str, release: str) -> str:
@@ -44,6 +64,7 @@ class DeployInfo:
     rollback_of: str | None = None
     previous_tree: str | None = None  # the tree before `release` first reached this ring
     previous_release: str | None = None
+    switch_at: datetime | None = None  # blue-green: the instant the servers flip (Hotswap-Switch-At)
 
 
 @dataclass(frozen=True)
@@ -227,6 +248,8 @@ class GameSnapshot:
     main_reverted: frozenset[str] = field(default_factory=frozenset)  # releases already reverted on main
     # approval files on main: (release, region) -> the wait key they approve (approval by merge)
     approvals: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # blue-green: each region's green ref (`deploy/<g>/<r>/green`), by region; never a ring
+    green: Mapping[str, DeployInfo] = field(default_factory=dict)
 
 
 APPROVALS_ROOT = "approvals"
@@ -265,8 +288,19 @@ class WriteRings:
     game: str
     release: str
     tree: str
-    stage: str  # "<region>/<percent>"
+    stage: str  # "<region>/<percent>", "<region>/switch", "expedited"
     rings: tuple[tuple[str, int], ...]
+    switch_at: datetime | None = None  # blue-green switch: every ring commit says when servers flip
+
+
+@dataclass(frozen=True)
+class WriteGreen:
+    """Blue-green: deploy `release` to the region's green ref (the green pool), no ring touched."""
+
+    game: str
+    release: str
+    tree: str
+    region: str
 
 
 @dataclass(frozen=True)
@@ -283,6 +317,9 @@ class RevertRings:
     bad_release: str
     reason: str
     rings: tuple[RevertRing, ...]
+    # blue-green: green refs returned to blue (`percent` unused), in the same push as the rings
+    green: tuple[RevertRing, ...] = ()
+    switch_at: datetime | None = None  # blue-green switch-back: the instant servers flip back
 
 
 @dataclass(frozen=True)
@@ -313,7 +350,7 @@ class RevertMain:
     reason: str
 
 
-Action = WriteRings | RevertRings | AppendEvents | Quarantine | TagRelease | RevertMain
+Action = WriteRings | WriteGreen | RevertRings | AppendEvents | Quarantine | TagRelease | RevertMain
 
 
 @dataclass(frozen=True)

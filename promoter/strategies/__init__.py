@@ -1,0 +1,21 @@
+"""Rollout strategies, keyed by the RolloutPolicy's `strategy` value. decide asks the policy's
+strategy what stages exist, which refs a stage writes, where a release stands and what a rollback
+reverts; it keeps the rest (the ledger record, approvals, verdicts, rollback) for every strategy."""
+
+from __future__ import annotations
+
+from pipeline.policy import RolloutPolicy
+from promoter.strategies.base import Position, Stage, Strategy
+from promoter.strategies.bluegreen import BlueGreen
+from promoter.strategies.canary import Canary
+from promoter.strategies.expedited import Expedited
+
+STRATEGIES: dict[str, Strategy] = {"canary": Canary(), "blue-green": BlueGreen(), "expedited": Expedited()}
+
+
+def strategy_of(policy: RolloutPolicy) -> Strategy:
+    """The policy's strategy; an unknown name (a schema of the repository's own) rolls out as canary."""
+    return STRATEGIES.get(policy.strategy, STRATEGIES["canary"])
+
+
+__all__ = ["STRATEGIES", "Position", "Stage", "Strategy", "strategy_of"]

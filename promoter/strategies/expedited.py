@@ -1,0 +1,43 @@
+"""Expedited: every ring of every region in one push (a kill switch, an urgent fix). Not judged,
+no gate: the rollout completes with that push, recorded and tagged, and is reverted like any other."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pipeline.policy import RolloutPolicy
+from promoter.model import Action, GameSnapshot, RevertRings, WriteRings
+from promoter.strategies.base import Stage, carries, ring_reverts
+
+STAGE = "expedited"
+
+
+def all_rings(policy: RolloutPolicy) -> tuple[tuple[str, int], ...]:
+    return tuple((region.name, ring) for region in policy.regions for ring in policy.rings)
+
+
+class Expedited:
+    def stages(self, policy: RolloutPolicy) -> tuple[tuple[Stage, ...], ...]:
+        # one stage, held by the first region: it writes every region's rings
+        first = (Stage(policy.regions[0].name, 100, STAGE, judged=False),)
+        return (first, *(() for _ in policy.regions[1:]))
+
+    def reached(self, snap: GameSnapshot, policy: RolloutPolicy, release: str, stage: Stage) -> datetime | None:
+        tips = [snap.rings.get(ring) for ring in all_rings(policy)]
+        if not all(carries(t, release) for t in tips):
+            return None
+        return max(t.time for t in tips if t is not None)
+
+    def writes(
+        self, snap: GameSnapshot, policy: RolloutPolicy, release: str, tree: str, stage: Stage, now: datetime
+    ) -> tuple[Action, ...]:
+        rings = tuple(ring for ring in all_rings(policy) if not carries(snap.rings.get(ring), release))
+        return (WriteRings(snap.game, release, tree, STAGE, rings),)
+
+    def baseline(self, snap: GameSnapshot, release: str, stage: Stage) -> str | None:
+        return None
+
+    def reverts(
+        self, snap: GameSnapshot, policy: RolloutPolicy, release: str, reason: str, now: datetime
+    ) -> RevertRings:
+        return RevertRings(snap.game, release, reason, ring_reverts(snap, release))
