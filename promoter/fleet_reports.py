@@ -112,10 +112,13 @@ def merge(
 ) -> Iterator[ServerReport]:
     """One report per server from the three answers (see the module's docstring)."""
     now_rev: dict[Key, tuple[str, float]] = {}
+    pools: dict[Key, str] = {}  # blue-green: the `pool` label of a server started in the green pool
     for labels, scraped in live:
         key = _key(labels)
         if key is not None and (key not in now_rev or scraped > now_rev[key][1]):
             now_rev[key] = (labels.get("config_revision", ""), scraped)
+            if labels.get("pool"):
+                pools[key] = labels["pool"]
     last_read: dict[Key, float] = {}
     for labels, value in reads:
         key = _key(labels)
@@ -134,4 +137,4 @@ def merge(
             revisions = past.get(key, set())
             revision = next(iter(revisions)) or None if len(revisions) == 1 else None
             newest = last_read.get(key, 0.0)
-        yield ServerReport(key[0], key[1], revision, _when(newest))
+        yield ServerReport(key[0], key[1], revision, _when(newest), pools.get(key))

@@ -3,7 +3,8 @@ servers' reports (their running revision and last report time) to desired vs obs
 ring, with each server's state. No I/O here: promoter/fleet_reports.py reads the reports.
 
 A server's ring is computed as the agent computes it (agent.ring.ring_for over the region's rings);
-its desired revision is the release its ring branch carries (12 hex, the `config_revision` label).
+its desired revision is the release its ring branch carries (12 hex, the `config_revision` label),
+or, for a server of a blue-green green pool, the release the region's green ref carries (`desired_for`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class ServerReport:
     server: str
     revision: str | None  # 12 hex; None when it stopped reporting and its last revision is ambiguous
     last_report: datetime | None
+    pool: str | None = None  # "green" for a server started in a blue-green green pool (its `pool` label)
 
 
 @dataclass(frozen=True)
@@ -101,15 +103,25 @@ class FleetView:
         return sorted({s.region for s in self.servers})
 
 
-def desired_revisions(snap: GameSnapshot) -> dict[tuple[str, int], str | None]:
-    """What the refs say each ring serves (12 hex), by (region, ring)."""
-    return {key: tip.release[:12] if tip.release else None for key, tip in snap.rings.items()}
+GREEN_POOL = "green"
+
+
+def desired_for(server_pool: str | None, region: str, ring: int | None, snap: GameSnapshot) -> str | None:
+    """What a server should run (12 hex): a green-pool server the region's green ref (its ring's
+    release while the region has no green ref), any other server its ring's release."""
+    if server_pool == GREEN_POOL and region in snap.green:
+        tip = snap.green[region]
+        return tip.release[:12] if tip.release else None
+    if ring is None:
+        return None
+    tip_of_ring = snap.rings.get((region, ring))
+    return tip_of_ring.release[:12] if tip_of_ring is not None and tip_of_ring.release else None
 
 
 def known_revisions(snap: GameSnapshot) -> set[str]:
     """Revisions this game has ever deployed or meant to (12 hex): anything else is unknown."""
     known = {r[:12] for r in snap.records}
-    for tip in snap.rings.values():
+    for tip in (*snap.rings.values(), *snap.green.values()):
         known.update(x[:12] for x in (tip.release, tip.previous_release, tip.rollback_of) if x)
     if snap.candidate is not None:
         known.add(snap.candidate.commit[:12])
@@ -156,15 +168,14 @@ def observe(
 ) -> FleetView:
     if isinstance(observation, Unobserved):
         return FleetView(snap.game, False, observation.why, stale_after)
-    desired = desired_revisions(snap)
     rings_of: dict[str, list[int]] = {}
-    for region, percent in desired:
+    for region, percent in snap.rings:
         rings_of.setdefault(region, []).append(percent)
     known, quarantined = known_revisions(snap), quarantined_revisions(snap)
     views = []
     for report in sorted(observation.servers, key=lambda r: (r.region, r.server)):
         ring = server_ring(report.server, rings_of.get(report.region, ()))
-        want = desired.get((report.region, ring)) if ring is not None else None
+        want = desired_for(report.pool, report.region, ring, snap)
         state = classify(report, want, ring, known, quarantined, now, stale_after)
         views.append(ServerView(report.server, report.region, ring, report.revision, want, state, report.last_report))
     return FleetView(snap.game, True, None, stale_after, tuple(views))

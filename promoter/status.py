@@ -10,10 +10,11 @@ from typing import Any
 
 import pygit2
 
-from promoter.decide import decide, next_evaluation, position, rollout_state
+from pipeline.policy import RolloutPolicy
+from promoter.decide import decide, next_evaluation, position, rollout_state, stage_of
 from promoter.evidence_view import check_json
 from promoter.gitio import Remote
-from promoter.model import GameSnapshot
+from promoter.model import GameSnapshot, switch_instant
 from promoter.observed import (
     DEFAULT_STALE_AFTER,
     UP_TO_DATE,
@@ -24,6 +25,9 @@ from promoter.observed import (
     ring_observed,
 )
 from promoter.rollout import in_flight as running_rollout
+from promoter.strategies import Position, Stage, strategy_of
+from promoter.strategies.base import stage_count, stages_done
+from promoter.strategies.bluegreen import SWITCH
 
 FORMAT_VERSION = 1
 
@@ -84,6 +88,23 @@ def rollbacks(snap: GameSnapshot) -> list[dict[str, Any]]:
     ]
 
 
+def stage_text(stage: Stage, landed: datetime, now: datetime) -> str:
+    """How a person reads the stage: `10%`, `green`, `switching at <instant>`, `post-switch`."""
+    if stage.label == SWITCH:
+        return f"switching at {switch_instant(landed)}" if landed > now else "post-switch"
+    return stage.label
+
+
+def stage_json(policy: RolloutPolicy, pos: Position | None, now: datetime) -> dict[str, Any]:
+    """The strategy and where the rollout stands in it, for status and the API."""
+    stage = stage_of(policy, pos) if pos is not None else None
+    return {
+        "strategy": policy.strategy,
+        "stage": stage_text(stage, pos.landed, now) if stage is not None and pos is not None else None,
+        "switchAt": switch_instant(pos.landed) if stage is not None and pos and stage.label == SWITCH else None,
+    }
+
+
 def unobserved(snap: GameSnapshot, why: str = "the fleet was not observed") -> FleetView:
     return FleetView(snap.game, False, why, DEFAULT_STALE_AFTER)
 
@@ -119,8 +140,8 @@ def game_status(
     rollout: dict[str, Any] | None = None
     if in_flight is not None and policy is not None:
         pos = position(snap, policy, in_flight.release)
-        total = sum(len(r.steps) for r in policy.regions)
-        done = 0 if pos is None else sum(len(r.steps) for r in policy.regions[: pos.region]) + pos.step + 1
+        strategy = strategy_of(policy)
+        total, done = stage_count(strategy, policy), stages_done(strategy, policy, pos)
         wait = next_evaluation(snap, now)
         evaluations = [e for e in in_flight.events if e.type == "evaluate"]
         rollout = {
@@ -128,7 +149,8 @@ def game_status(
             "release": in_flight.release,
             "state": rollout_state(snap, in_flight, now),
             "region": policy.regions[pos.region].name if pos else None,
-            "step": policy.regions[pos.region].steps[pos.step] if pos else None,
+            "step": stage_of(policy, pos).step if pos else None,
+            **stage_json(policy, pos, now),
             "stepsDone": done,
             "stepsTotal": total,
             "stepLanded": pos.landed.isoformat() if pos else None,

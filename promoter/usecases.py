@@ -23,6 +23,7 @@ from promoter.model import (
     GameSnapshot,
     RevertMain,
     RevertRings,
+    green_ref,
     ring_ref,
 )
 from promoter.reconcile import Clock, Outcome, RevertMode, apply_with_retry, utc_now
@@ -124,6 +125,15 @@ def _moves(snap: GameSnapshot, decision: Decision, revert_main: RevertMode) -> t
                     RefMove(
                         ring_ref(snap.game, ring.region, ring.percent),
                         tip.commit,
+                        f"revert commit back to {back_to} (tree {ring.tree[:12]})",
+                    )
+                )
+            for ring in action.green:
+                back_to = ring.release[:12] if ring.release else "nothing"
+                moves.append(
+                    RefMove(
+                        green_ref(snap.game, ring.region),
+                        snap.green[ring.region].commit,
                         f"revert commit back to {back_to} (tree {ring.tree[:12]})",
                     )
                 )

@@ -108,8 +108,12 @@ def print_game(console: Console, game: dict[str, Any]) -> None:
     if rollout:
         wait = rollout["nextEvaluationSeconds"]
         nxt = f", next evaluation in {int(wait)}s" if wait is not None else ""
+        where = (
+            f"{rollout['region']}/{rollout['stage']}" if rollout["stage"] else f"{rollout['region']}/{rollout['step']}%"
+        )
+        strategy = f" {rollout['strategy']}" if rollout["strategy"] != "canary" else ""
         console.print(
-            f"  rollout {rollout['id']} at {rollout['region']}/{rollout['step']}% ({rollout['state']})  "
+            f"  rollout {rollout['id']}{strategy} at {where} ({rollout['state']})  "
             f"{progress_bar(rollout['stepsDone'], rollout['stepsTotal'])}{nxt}",
             markup=False,
         )

@@ -135,9 +135,11 @@ def _game(
             if wait is not None
             else ""
         )
+        stage = rollout["stage"] or f"{rollout['step']}%"
+        strategy = f" {rollout['strategy']}" if rollout["strategy"] != "canary" else ""
         parts.append(
-            f'<p class="inflight">rollout <b>{escape(rollout["id"])}</b> at '
-            f'<b class="step">{escape(str(rollout["region"]))}/{escape(str(rollout["step"]))}%</b> '
+            f'<p class="inflight">rollout <b>{escape(rollout["id"])}</b>{escape(strategy)} at '
+            f'<b class="step">{escape(str(rollout["region"]))}/{escape(stage)}</b> '
             f'<span class="state">{escape(rollout["state"])}</span> '
             f'<progress value="{rollout["stepsDone"]}" max="{rollout["stepsTotal"]}"></progress> '
             f"{rollout['stepsDone']}/{rollout['stepsTotal']} steps{countdown}</p>"

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from promoter.decide import position, rollout_state
+from promoter.decide import position, rollout_state, stage_of
 from promoter.evidence_view import check_json
 from promoter.model import GameSnapshot, RolloutRecord
 from promoter.observed import FleetView, fleet_json
-from promoter.status import ReleaseMeta, game_status
+from promoter.status import ReleaseMeta, game_status, stage_json
 
 
 def deployment(snap: GameSnapshot, record: RolloutRecord, now: datetime) -> dict[str, Any]:
     info = snap.releases.get(record.release)
     pos = position(snap, info.policy, record.release) if info and info.policy and record.ended is None else None
-    region = info.policy.regions[pos.region] if info and info.policy and pos else None
+    policy = info.policy if info else None
+    region = policy.regions[pos.region] if policy and pos else None
     return {
         "id": record.id,
         "game": record.game,
@@ -24,7 +25,8 @@ def deployment(snap: GameSnapshot, record: RolloutRecord, now: datetime) -> dict
         "startedAt": record.events[0].at.isoformat() if record.events else None,
         "endedAt": record.ended.at.isoformat() if record.ended else None,
         "region": region.name if region else None,
-        "step": region.steps[pos.step] if region and pos else None,
+        "step": stage_of(policy, pos).step if policy and pos else None,
+        **(stage_json(policy, pos, now) if policy else {"strategy": None, "stage": None, "switchAt": None}),
         "events": len(record.events),
     }
 
