@@ -1,0 +1,150 @@
+"""Each strategy on plain values: its stages, where a release stands, the refs a stage writes, what
+a rollback reverts; and decide asking the policy's strategy."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from pipeline.policy import BlueGreen, policy_from_spec
+from promoter.decide import decide, decide_rollback
+from promoter.model import (
+    DeployInfo,
+    Event,
+    GameSnapshot,
+    ReleaseInfo,
+    RevertRing,
+    RevertRings,
+    RolloutRecord,
+    TagRelease,
+    WriteGreen,
+    WriteRings,
+    parse_switch_instant,
+    switch_instant,
+)
+from promoter.observed import desired_for
+from promoter.strategies import STRATEGIES
+from promoter.strategies.base import next_stage, position
+from tests.promoter.test_decide import ALL, NEW, OLD, POLICY, T0, results, snap, tip
+
+BLUE_GREEN = replace(
+    POLICY,
+    strategy="blue-green",
+    regions=tuple(replace(r, steps=(100,)) for r in POLICY.regions),
+    blue_green=BlueGreen(timedelta(seconds=5)),
+)
+EXPEDITED = replace(POLICY, strategy="expedited")
+NA = [("NA-WEST", p) for p in (10, 50, 100)]
+
+
+def with_policy(s: GameSnapshot, policy: object, **changes: object) -> GameSnapshot:
+    infos = {sha: ReleaseInfo(policy) for sha in s.releases}  # type: ignore[arg-type]
+    return replace(s, releases=infos, **changes)  # type: ignore[arg-type]
+
+
+def green_tip(release: str, previous: str | None = OLD) -> DeployInfo:
+    return tip(release, T0, previous)
+
+
+def test_the_registry_is_keyed_by_the_policys_strategy_value() -> None:
+    assert sorted(STRATEGIES) == ["blue-green", "canary", "expedited"]
+    labels = [[s.label for s in region] for region in STRATEGIES["blue-green"].stages(BLUE_GREEN)]
+    assert labels == [["green", "switch"], ["green", "switch"]]
+    assert [[s.label for s in r] for r in STRATEGIES["canary"].stages(POLICY)] == [["10%", "50%", "100%"], ["100%"]]
+    assert [[s.label for s in r] for r in STRATEGIES["expedited"].stages(EXPEDITED)] == [["expedited"], []]
+
+
+def test_canary_position_and_next_follow_the_rings() -> None:
+    canary = STRATEGIES["canary"]
+    s = snap(rings={**{r: tip(OLD, previous=None) for r in ALL}, **{r: tip(NEW) for r in NA[:2]}})
+    pos = position(canary, s, POLICY, NEW)
+    assert pos is not None and (pos.region, pos.step) == (0, 1)
+    assert next_stage(canary, POLICY, pos) == (0, 2)
+    stage = canary.stages(POLICY)[0][2]
+    (write,) = canary.writes(s, POLICY, NEW, "tree-bbbb", stage, T0)
+    assert write == WriteRings("g", NEW, "tree-bbbb", "NA-WEST/100", (("NA-WEST", 100),))
+
+
+def test_expedited_writes_every_ring_in_one_decision_that_completes_and_tags() -> None:
+    d = decide(with_policy(snap(), EXPEDITED), T0)
+    write, events, tag = d.actions
+    assert isinstance(write, WriteRings) and write.stage == "expedited" and sorted(write.rings) == sorted(ALL)
+    assert [e.type for e in events.events] == ["deploy", "complete"]  # type: ignore[union-attr]
+    assert tag == TagRelease("g", NEW)
+    done = with_policy(snap(rings={r: tip(NEW) for r in ALL}), EXPEDITED)
+    pos = position(STRATEGIES["expedited"], done, EXPEDITED, NEW)
+    assert pos is not None and next_stage(STRATEGIES["expedited"], EXPEDITED, pos) is None
+
+
+def test_blue_green_starts_on_the_green_ref_and_touches_no_ring() -> None:
+    d = decide(with_policy(snap(), BLUE_GREEN), T0)
+    write, events = d.actions
+    assert write == WriteGreen("g", NEW, "tree-bbbb", "NA-WEST")
+    assert events.events[0].step == 0 and "NA-WEST/green" in d.summary  # type: ignore[union-attr]
+
+
+def green_snapshot(*events: Event) -> GameSnapshot:
+    record = RolloutRecord("g", NEW, "tree-bbbb", (Event(T0, "deploy", "NA-WEST", 0), *events))
+    return with_policy(snap(records=(record,)), BLUE_GREEN, green={"NA-WEST": green_tip(NEW)})
+
+
+def test_green_is_judged_against_blue_then_one_write_switches_every_ring_of_the_region() -> None:
+    s = green_snapshot()
+    ask = decide(s, T0 + timedelta(minutes=30)).evaluate
+    assert ask is not None and (ask.region, ask.step, ask.revision, ask.baseline) == ("NA-WEST", 0, NEW[:12], OLD[:12])
+    now = T0 + timedelta(minutes=30)
+    d = decide(s, now, results("pass"))
+    (write, _) = d.actions
+    assert isinstance(write, WriteRings) and write.stage == "NA-WEST/switch" and sorted(write.rings) == NA
+    assert write.switch_at == now + timedelta(seconds=5)
+    # after the switch: the stage landed at the switch instant, judged on absolute checks only
+    switched = {**s.rings, **{r: replace(tip(NEW, now), switch_at=write.switch_at) for r in NA}}
+    after = replace(s, rings=switched)
+    pos = position(STRATEGIES["blue-green"], after, BLUE_GREEN, NEW)
+    assert pos is not None and (pos.region, pos.step, pos.landed) == (0, 1, write.switch_at)
+    later = decide(after, write.switch_at + timedelta(minutes=30)).evaluate
+    assert later is not None and later.step == 100 and later.baseline is None
+
+
+def test_the_switch_waits_for_the_regions_approval_gate() -> None:
+    policy = replace(BLUE_GREEN, regions=(replace(BLUE_GREEN.regions[0], approval=True), BLUE_GREEN.regions[1]))
+    s = replace(green_snapshot(), releases={NEW: ReleaseInfo(policy)})
+    d = decide(s, T0 + timedelta(minutes=30), results("pass"))
+    assert d.wait is not None and d.wait.step is None and not any(isinstance(a, WriteRings) for a in d.actions)
+
+
+def test_critical_on_green_reverts_the_green_ref_alone() -> None:
+    d = decide(green_snapshot(), T0 + timedelta(minutes=30), results("critical"))
+    reverts = d.actions[0]
+    assert reverts == RevertRings("g", NEW, reverts.reason, (), (RevertRing("NA-WEST", 0, "tree-aaaa", OLD),), None)  # type: ignore[union-attr]
+
+
+def test_a_switch_back_returns_every_ring_and_green_to_blue_at_one_instant() -> None:
+    rings = {**{r: tip(OLD, previous=None) for r in ALL}, **{r: tip(NEW) for r in NA}}
+    s = replace(green_snapshot(), rings=rings)
+    now = T0 + timedelta(hours=1)
+    d = decide_rollback(s, now, "players complain", "ops")
+    reverts = d.actions[0]
+    assert isinstance(reverts, RevertRings) and reverts.switch_at == now + timedelta(seconds=5)
+    assert sorted((r.region, r.percent, r.tree) for r in reverts.rings) == [(r, p, "tree-aaaa") for r, p in NA]
+    assert reverts.green == (RevertRing("NA-WEST", 0, "tree-aaaa", OLD),)
+
+
+def test_a_green_pool_server_wants_the_green_ref() -> None:
+    s = replace(snap(), green={"NA-WEST": green_tip(NEW)})
+    assert desired_for("green", "NA-WEST", 10, s) == NEW[:12]
+    assert desired_for(None, "NA-WEST", 10, s) == OLD[:12]
+    assert desired_for("green", "EU-WEST", 100, s) == OLD[:12]  # no green ref there: its ring's
+
+
+def test_switch_lead_defaults_and_reads_from_the_spec() -> None:
+    spec = {"strategy": "blue-green", "rings": [100], "regions": [], "analysis": {"checks": []}}
+    assert policy_from_spec("g", spec).blue_green.switch_lead == timedelta(seconds=5)
+    spec["blueGreen"] = {"switchLead": "PT1.5S"}
+    assert policy_from_spec("g", spec).blue_green.switch_lead == timedelta(seconds=1.5)
+
+
+def test_the_switch_instant_is_rfc3339_with_milliseconds_and_z() -> None:
+    at = T0 + timedelta(seconds=5, microseconds=123456)
+    assert switch_instant(at) == "2026-11-01T12:00:05.123Z"
+    assert parse_switch_instant(switch_instant(at)) == at.replace(microsecond=123000)

@@ -1,0 +1,145 @@
+"""Blue-green and expedited against real parts: bare git remotes, a Prometheus scraping counters
+that grow at set rates, the real reconciler and the real `hotswap rollback`."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from promoter.gitio import Remote
+from promoter.metrics import PrometheusSource
+from promoter.model import parse_switch_instant
+from promoter.reconcile import Reconciler
+from promoter.status import game_status
+from tests.conftest import RunCli, git
+from tests.promoter.fixtures import Fleet, GameRepo, drive, make_game_repo, pushes
+from tests.promoter.test_judged_integration import BUSY, JUDGED_POLICY
+
+BLUE_GREEN_POLICY = (
+    JUDGED_POLICY.replace("strategy: canary", "strategy: blue-green\n  blueGreen: {{switchLead: PT1S}}")
+    .replace("steps: [10, 90, 100]", "steps: [100]")
+    .replace("steps: [90, 100]", "steps: [100]")
+)
+EXPEDITED_POLICY = JUDGED_POLICY.replace("strategy: canary", "strategy: expedited")
+REGION_RINGS = ("ring-10", "ring-90", "ring-100")
+
+
+def start(tmp_path: Path, fleet: Fleet, game: str, policy: str) -> tuple[GameRepo, Reconciler, str]:
+    repo = make_game_repo(tmp_path, game, policy=policy)
+    first = git(repo.work, "rev-parse", "HEAD")
+    fleet.count(game, first, **BUSY)
+    reconciler = Reconciler(Remote(repo.url, tmp_path / "cache"), PrometheusSource(fleet.url, timeout=5))
+    (outcome,) = reconciler.run_once([game])
+    assert outcome.summary.startswith("bootstrap"), outcome
+    return repo, reconciler, first
+
+
+def ref(game: str, name: str, region: str = "NA-WEST") -> str:
+    return f"refs/heads/deploy/{game}/{region}/{name}"
+
+
+def tree(repo: GameRepo, name: str) -> str:
+    return git(repo.remote, "rev-parse", f"{name}^{{tree}}")
+
+
+def status_rollout(tmp_path: Path, repo: GameRepo) -> dict[str, object]:
+    remote = Remote(repo.url, tmp_path / "status-cache")
+    remote.fetch()
+    rollout: dict[str, object] = game_status(remote.snapshot(repo.game), datetime.now(UTC))["rollout"]
+    return rollout
+
+
+def switch_to_green(tmp_path: Path, fleet: Fleet, game: str) -> tuple[GameRepo, Reconciler, str, str, str]:
+    """Bootstrap, then a release through green (judged against blue) and the switch of NA-WEST."""
+    repo, reconciler, first = start(tmp_path, fleet, game, BLUE_GREEN_POLICY)
+    blue = tree(repo, ref(game, "ring-100"))
+    release = repo.commit(damage=48, message="buff rifle")
+    fleet.count(game, release, **BUSY)
+    run = lambda: reconciler.run_once([game])  # noqa: E731
+    drive(run, lambda: ref(game, "green") in repo.refs())
+    assert repo.trailers(ref(game, "green"))["Hotswap-Stage"] == "NA-WEST/green"
+    assert all(repo.trailers(ref(game, r))["Hotswap-Release"] == first for r in REGION_RINGS)  # no ring touched
+    shown = status_rollout(tmp_path, repo)
+    assert (shown["strategy"], shown["stage"], shown["step"]) == ("blue-green", "green", 0)
+    drive(run, lambda: repo.trailers(ref(game, "ring-10"))["Hotswap-Release"] == release, timeout=60)
+    return repo, reconciler, first, release, blue
+
+
+def test_blue_green_judges_green_against_blue_switches_at_one_instant_and_switches_back(
+    tmp_path: Path, fleet: Fleet, game_name: str
+) -> None:
+    game = game_name
+    repo, reconciler, first, release, blue = switch_to_green(tmp_path, fleet, game)
+    # green was judged against blue on Prometheus' numbers before the switch
+    green_evals = [e for e in repo.events(release) if e["type"] == "evaluate" and e["step"] == 0]
+    assert green_evals and green_evals[-1]["outcome"] == "pass"
+    churn = next(c for c in green_evals[-1]["checks"] if c["name"] == "churn")
+    assert churn["evidence"]["counts"]["candidateEvents"] > 0 and churn["evidence"]["counts"]["baselineEvents"] > 0
+    # ONE push moved every ring of the region (and no green, no other region), same Switch-At
+    switch = [p for p in pushes(repo) if ref(game, "ring-10") in p][-1]
+    assert sorted(r for r in switch if "/deploy/" in r) == sorted(ref(game, r) for r in REGION_RINGS)
+    trailers = [repo.trailers(ref(game, r)) for r in REGION_RINGS]
+    instants = {t["Hotswap-Switch-At"] for t in trailers}
+    assert len(instants) == 1 and {t["Hotswap-Stage"] for t in trailers} == {"NA-WEST/switch"}
+    (instant,) = instants
+    assert instant.endswith("Z") and len(instant) == len("2026-11-29T18:00:05.000Z")
+    assert parse_switch_instant(instant) is not None
+    assert {tree(repo, ref(game, r)) for r in REGION_RINGS} == {tree(repo, ref(game, "green"))}
+    assert repo.trailers(ref(game, "ring-100", "EU-WEST"))["Hotswap-Release"] == first
+    assert status_rollout(tmp_path, repo)["stage"] in (f"switching at {instant}", "post-switch")
+
+    # after the switch the release goes bad: the post-switch analysis switches the region back
+    fleet.count(game, release, **{**BUSY, "complaints": 1e7})
+    drive(lambda: reconciler.run_once([game]), lambda: "rollback" in [e["type"] for e in repo.events(release)])
+    rollback = next(e for e in repo.events(release) if e["type"] == "rollback")
+    assert "critical at NA-WEST/switch" in rollback["reason"] and "complaints" in rollback["reason"]
+    back = [p for p in pushes(repo) if ref(game, "green") in p][-1]  # the main revert came later, alone
+    assert sorted(r for r in back if "/deploy/" in r) == sorted(ref(game, r) for r in (*REGION_RINGS, "green"))
+    reverted = [repo.trailers(ref(game, r)) for r in (*REGION_RINGS, "green")]
+    assert {t["Hotswap-Rollback-Of"] for t in reverted} == {release}
+    assert {t["Hotswap-Release"] for t in reverted} == {first}
+    assert len({t["Hotswap-Switch-At"] for t in reverted}) == 1
+    assert {tree(repo, ref(game, r)) for r in (*REGION_RINGS, "green")} == {blue}
+    assert f"quarantine/{game}/{release}.json" in git(repo.remote, "ls-tree", "-r", "--name-only", "hotswap/ledger")
+
+
+def test_hotswap_rollback_of_a_switched_blue_green_release_switches_back(
+    tmp_path: Path, fleet: Fleet, game_name: str, run_cli: RunCli
+) -> None:
+    game = game_name
+    repo, _, first, release, blue = switch_to_green(tmp_path, fleet, game)
+    cli = ["rollback", "--remote", repo.url, "--cache", str(tmp_path / "c2"), "--game", game]
+    code, out, err = run_cli([*cli, "--reason", "economy broken", "--release", release[:12]])
+    assert code == 0, out + err
+    reverted = [repo.trailers(ref(game, r)) for r in (*REGION_RINGS, "green")]
+    assert {t["Hotswap-Release"] for t in reverted} == {first}
+    assert all(t["Hotswap-Reason"].startswith("manual rollback by ") for t in reverted)
+    assert all(t["Hotswap-Reason"].endswith("economy broken") for t in reverted)
+    assert len({t["Hotswap-Switch-At"] for t in reverted}) == 1
+    assert {tree(repo, ref(game, r)) for r in (*REGION_RINGS, "green")} == {blue}
+    assert "rollback" in [e["type"] for e in repo.events(release)]
+
+
+def test_an_expedited_release_reaches_every_ring_in_one_push_and_is_revertible(
+    tmp_path: Path, fleet: Fleet, game_name: str, run_cli: RunCli
+) -> None:
+    game = game_name
+    repo, reconciler, first = start(tmp_path, fleet, game, EXPEDITED_POLICY)
+    release = repo.commit(damage=10, message="kill switch: rifle off")
+    before = len(pushes(repo))
+    started = time.monotonic()
+    reconciler.run_once([game])
+    assert time.monotonic() - started < 10
+    every = [ref(game, r, region) for region in ("NA-WEST", "EU-WEST") for r in REGION_RINGS]
+    (push,) = pushes(repo)[before:]
+    assert sorted(r for r in push if "/deploy/" in r) == sorted(every)
+    assert f"refs/tags/release/{game}/{release[:12]}" in push
+    assert {repo.trailers(r)["Hotswap-Stage"] for r in every} == {"expedited"}
+    assert [e["type"] for e in repo.events(release)] == ["deploy", "complete"]
+
+    cli = ["rollback", "--remote", repo.url, "--cache", str(tmp_path / "c2"), "--game", game]
+    code, out, err = run_cli([*cli, "--reason", "wrong switch", "--release", release[:12]])
+    assert code == 0, out + err
+    assert {repo.trailers(r)["Hotswap-Release"] for r in every} == {first}
+    assert all("Hotswap-Switch-At" not in repo.trailers(r) for r in every)
