@@ -108,10 +108,11 @@ def _detect(doc: Document, base: tuple[str | int, ...], check: dict[str, Any]) -
 
 def holdback(game: GameView) -> Iterator[Finding]:
     """A region whose steps are all 100 has no cohort left on the previous release: relative checks
-    cannot judge it (only absolute ones do). Ship a holdback step (e.g. [90, 100])."""
+    cannot judge it (only absolute ones do). Ship a holdback step (e.g. [90, 100]). Blue-green judges
+    each region's green pool against blue before its switch, so it needs none."""
     for doc in game.of_kind("RolloutPolicy"):
         relative = [c["name"] for c in doc.spec["analysis"]["checks"] if c.get("test") in ("rate", "mean")]
-        if not relative:
+        if not relative or doc.spec["strategy"] == "blue-green":
             continue
         for r, region in enumerate(doc.spec["regions"]):
             if all(step >= 100 for step in region["steps"]):

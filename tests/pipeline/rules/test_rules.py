@@ -420,6 +420,14 @@ def test_a_region_without_a_holdback_step_is_warned() -> None:
     assert "EU-WEST: no step below 100, so churn, session, health cannot judge it" in finding.message
 
 
+def test_blue_green_needs_no_holdback_step_its_green_pool_is_judged_against_blue() -> None:
+    spec = copy.deepcopy(JUDGED_SPEC)
+    spec["strategy"] = "blue-green"
+    for region in spec["regions"]:
+        region["steps"] = [100]
+    assert list(RULES["policy-holdback"](GameView("g", (doc("RolloutPolicy", spec, "rollout"),), ()))) == []
+
+
 def test_an_unreachable_detect_effect_is_refused_with_the_arithmetic() -> None:
     small = {**JUDGED_SPEC["analysis"]["checks"][0], "expected": 2000}  # 200 at the 10% canary
     assert findings("policy-detect", judged(small)) == []  # ~4.2 intervals of 30 minutes, within 12 hours
