@@ -215,7 +215,7 @@ def _advance(
         return Decision(
             game,
             f"paused at {stage.where}: {paused.reason}; `hotswap approve --game {game} --region {region.name}` continues",
-            wait=Wait(release, record.tree, region.name, stage.step, paused.at, paused.reason),
+            wait=Wait(release, record.tree, region.name, stage.step, paused.at, paused.reason, stage.label),
         )
     if not stage.judged:  # written with no evaluation (expedited): go on
         return _step_to(snap, record, policy, _next(policy, pos), now, ())
@@ -530,12 +530,12 @@ def decide_approve(
     if wait is None:
         raise DecisionError(f"{snap.game}: nothing waits for an approval")
     if wait.region != region_name:
-        what = "its approval gate" if wait.step is None else f"a paused step ({wait.step}%)"
+        what = "its approval gate" if wait.step is None else f"a paused step ({wait.label or f'{wait.step}%'})"
         raise DecisionError(
             f"{snap.game}: nothing in {region_name} waits for an approval; the rollout waits for {what} in {wait.region}"
         )
     approve = _approval_event(wait, now, by)
-    where = f"region {region_name}" if wait.step is None else f"{region_name}/{wait.step}%"
+    where = f"region {region_name}" if wait.step is None else f"{region_name}/{wait.label or f'{wait.step}%'}"
     return Decision(snap.game, f"approved {where} by {by}", (_events(snap, wait.release, wait.tree, approve),))
 
 

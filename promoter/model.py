@@ -269,6 +269,14 @@ class Wait:
     step: int | None  # None: the region's `approval: required` gate, before its first step
     since: datetime | None  # when the step paused
     reason: str
+    label: str | None = None  # how a person reads the paused stage: "10%", "green", "switch"
+
+    @property
+    def what(self) -> str:
+        """`NA-WEST at 10%`, `NA-WEST at green`, or `region NA-WEST` for a gate."""
+        if self.step is None:
+            return f"region {self.region}"
+        return f"{self.region} at {self.label or f'{self.step}%'}"
 
     @property
     def key(self) -> str:

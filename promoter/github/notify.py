@@ -16,6 +16,7 @@ from typing import Any
 from pipeline.policy import RolloutPolicy
 from promoter.github.render import approval_body, fit, revert_body, rollout_comment
 from promoter.model import CheckResult, GameSnapshot, RolloutRecord, Wait, approval_path
+from promoter.strategies import step_label
 
 COMMENT_MARKER = "<!-- hotswap:rollout:{game}:{release} -->"
 _PR_NUMBER = (re.compile(r"^Merge pull request #(\d+) "), re.compile(r"\(#(\d+)\)\s*$"))
@@ -186,11 +187,11 @@ def deployment_statuses(record: RolloutRecord, policy: RolloutPolicy) -> dict[st
                 passed = fit(f"{region.name} at 100%, checks passed: ", last_checks or ())
                 out[region.name].append(("success", passed if last_checks else f"{passed} no checks"))
         elif event.type == "deploy" and region is not None:
-            prefix = f"{region.name} at {event.step}%"
+            prefix = f"{region.name} at {step_label(policy, event.step)}"
             text = fit(f"{prefix} after ", last_checks) if last_checks else fit(prefix)
             out.setdefault(region.name, []).append(("in_progress", text))
         elif event.type == "pause" and region is not None and region.name in out:
-            out[region.name].append(("in_progress", fit(f"paused at {event.step}%: {event.reason}")))
+            out[region.name].append(("in_progress", fit(f"paused at {step_label(policy, event.step)}: {event.reason}")))
         elif event.type in ("rollback", "reject"):
             for statuses in out.values():
                 what = "rolled back" if event.type == "rollback" else "rejected"
@@ -283,7 +284,7 @@ def approval_branch(game: str, wait: Wait) -> str:
 
 
 def _approval_pull(game: str, wait: Wait) -> OpenApprovalPull:
-    what = f"{wait.region} at {wait.step}%" if wait.step is not None else f"region {wait.region}"
+    what = wait.what
     content = (
         f"# Merging the pull request that adds this file approves {what} for release {wait.release[:12]}.\n"
         f'game: {game}\nrelease: "{wait.release}"\nregion: {wait.region}\nwait: {wait.key}\n'

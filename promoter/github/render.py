@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from promoter import evidence_view
 from promoter.model import CheckResult, Wait
+from promoter.strategies import step_label
 
 if TYPE_CHECKING:
     from promoter.github.notify import RolloutView
@@ -78,7 +79,7 @@ def rollout_comment(view: RolloutView) -> str:
         evaluations = [e for e in record.events if e.type == "evaluate"]
         if evaluations:
             last = evaluations[-1]
-            lines += ["", f"Last checks ({last.region} at {last.step}%, {last.outcome}):", ""]
+            lines += ["", f"Last checks ({last.region} at {step_label(policy, last.step)}, {last.outcome}):", ""]
             lines += _checks_table(last.checks)
         revert = next((e for e in reversed(record.events) if e.type == "main-revert"), None)
         if revert is not None:
@@ -122,7 +123,7 @@ def revert_body(view: RolloutView) -> str:
 
 
 def approval_body(game: str, wait: Wait) -> str:
-    what = f"{wait.region} at {wait.step}%" if wait.step is not None else f"the first step in {wait.region}"
+    what = wait.what if wait.step is not None else f"the first step in {wait.region}"
     return (
         f"The rollout of `{game}` release {wait.release} waits for an approval of {what}: {text(wait.reason)}.\n\n"
         "- **Merge** this pull request to approve: the promoter reads the approval file from main and goes on.\n"

@@ -13,9 +13,18 @@ from promoter.strategies.expedited import Expedited
 STRATEGIES: dict[str, Strategy] = {"canary": Canary(), "blue-green": BlueGreen(), "expedited": Expedited()}
 
 
+def step_label(policy: RolloutPolicy | None, step: int | None) -> str:
+    """How a person reads a ledger step: `10%` (canary), `green` / `switch` (blue-green), `expedited`."""
+    if policy is not None:
+        labels = {s.step: s.label for stages in strategy_of(policy).stages(policy) for s in stages}
+        if step in labels:
+            return labels[step]
+    return f"{step}%"
+
+
 def strategy_of(policy: RolloutPolicy) -> Strategy:
     """The policy's strategy; an unknown name (a schema of the repository's own) rolls out as canary."""
     return STRATEGIES.get(policy.strategy, STRATEGIES["canary"])
 
 
-__all__ = ["STRATEGIES", "Position", "Stage", "Strategy", "strategy_of"]
+__all__ = ["STRATEGIES", "Position", "Stage", "Strategy", "step_label", "strategy_of"]

@@ -23,7 +23,7 @@ from promoter.model import (
     switch_instant,
 )
 from promoter.observed import desired_for
-from promoter.strategies import STRATEGIES
+from promoter.strategies import STRATEGIES, step_label
 from promoter.strategies.base import next_stage, position
 from tests.promoter.test_decide import ALL, NEW, OLD, POLICY, T0, results, snap, tip
 
@@ -148,3 +148,12 @@ def test_the_switch_instant_is_rfc3339_with_milliseconds_and_z() -> None:
     at = T0 + timedelta(seconds=5, microseconds=123456)
     assert switch_instant(at) == "2026-11-01T12:00:05.123Z"
     assert parse_switch_instant(switch_instant(at)) == at.replace(microsecond=123000)
+
+
+def test_a_paused_green_reads_as_green_not_as_a_percent() -> None:
+    assert [step_label(BLUE_GREEN, s) for s in (0, 100)] == ["green", "switch"]
+    assert [step_label(POLICY, s) for s in (10, 100)] == ["10%", "100%"]
+    assert step_label(EXPEDITED, 100) == "expedited" and step_label(None, 50) == "50%"
+    s = green_snapshot(Event(T0 + timedelta(minutes=30), "pause", "NA-WEST", 0, "warning", "warning at NA-WEST/green"))
+    wait = decide(s, T0 + timedelta(hours=1)).wait
+    assert wait is not None and wait.what == "NA-WEST at green" and wait.step == 0
