@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pipeline.durations import format_duration
 from pipeline.policy import BlueGreen as BlueGreenSettings
 from pipeline.policy import Region, RolloutPolicy
-from promoter import rollout, strategies
+from promoter import rollout
 from promoter.analysis import worst
 from promoter.errors import Refused
 from promoter.model import (
@@ -36,10 +36,9 @@ from promoter.model import (
     approval_path,
     switch_instant,
 )
-from promoter.strategies import Position, Stage, Strategy, strategy_of
+from promoter.strategies import Position, Stage, strategy_of
 from promoter.strategies import base as stages
 from promoter.strategies.bluegreen import switch_back
-from promoter.strategies.canary import Canary
 
 
 class DecisionError(Refused):
@@ -411,17 +410,6 @@ def _serves(snap: GameSnapshot, release: str) -> bool:
     return any(t.release == release for t in (*snap.rings.values(), *snap.green.values()))
 
 
-def _strategy_for(snap: GameSnapshot, release: str) -> tuple[Strategy, RolloutPolicy | None]:
-    """The release's strategy; for a completed release whose policy is not in the snapshot, read
-    off the refs: a green ref serving it means blue-green."""
-    info = snap.releases.get(release)
-    if info is not None and info.policy is not None:
-        return strategy_of(info.policy), info.policy
-    if any(t.release == release for t in snap.green.values()):
-        return strategies.STRATEGIES["blue-green"], None
-    return Canary(), None
-
-
 def rollback(
     snap: GameSnapshot,
     record: RolloutRecord,
@@ -450,12 +438,14 @@ def rollback(
 
 
 def _reverts(snap: GameSnapshot, release: str, reason: str, now: datetime) -> RevertRings:
-    strategy, policy = _strategy_for(snap, release)
-    if policy is None:
-        if isinstance(strategy, Canary):
-            return RevertRings(snap.game, release, reason, stages.ring_reverts(snap, release))
+    """What a rollback of the release writes, as its strategy says. A completed release whose policy
+    the snapshot does not hold is read off the refs: a green ref serving it means blue-green."""
+    info = snap.releases.get(release)
+    if info is not None and info.policy is not None:
+        return strategy_of(info.policy).reverts(snap, info.policy, release, reason, now)
+    if any(t.release == release for t in snap.green.values()):
         return switch_back(snap, release, reason, now, BlueGreenSettings().switch_lead)
-    return strategy.reverts(snap, policy, release, reason, now)
+    return RevertRings(snap.game, release, reason, stages.ring_reverts(snap, release))
 
 
 def decide_rollback(snap: GameSnapshot, now: datetime, reason: str, by: str, release: str | None = None) -> Decision:

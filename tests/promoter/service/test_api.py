@@ -41,6 +41,9 @@ def test_read_endpoints_and_their_shapes(api: Api) -> None:
         "endedAt": None,
         "region": "NA-WEST",
         "step": 10,
+        "strategy": "canary",
+        "stage": "10%",
+        "switchAt": None,
         "events": 1,
     }
     one = api.get(f"/api/v1/deployments/{current['id']}").json()
