@@ -6,8 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from rich.console import Console
+
+from hotswap.commands.status import print_game
 from pipeline.policy import BlueGreen, policy_from_spec
 from promoter.decide import decide, decide_rollback
+from promoter.fleet_reports import merge
 from promoter.model import (
     DeployInfo,
     Event,
@@ -22,7 +26,8 @@ from promoter.model import (
     parse_switch_instant,
     switch_instant,
 )
-from promoter.observed import desired_for
+from promoter.observed import Reports, ServerReport, desired_for, observe
+from promoter.status import game_status
 from promoter.strategies import STRATEGIES, step_label
 from promoter.strategies.base import next_stage, position
 from tests.promoter.test_decide import ALL, NEW, OLD, POLICY, T0, results, snap, tip
@@ -157,3 +162,45 @@ def test_a_paused_green_reads_as_green_not_as_a_percent() -> None:
     s = green_snapshot(Event(T0 + timedelta(minutes=30), "pause", "NA-WEST", 0, "warning", "warning at NA-WEST/green"))
     wait = decide(s, T0 + timedelta(hours=1)).wait
     assert wait is not None and wait.what == "NA-WEST at green" and wait.step == 0
+
+
+def test_a_green_pool_server_on_the_green_release_is_ok_and_a_blue_one_on_it_is_drift() -> None:
+    s = replace(snap(rings={r: tip(OLD, previous=None) for r in ALL}), green={"NA-WEST": green_tip(NEW)})
+    now = T0 + timedelta(seconds=10)
+    reports = Reports(
+        (
+            ServerReport("NA-WEST", "na-green-1", NEW[:12], now, "green"),
+            ServerReport("NA-WEST", "na-blue-1", NEW[:12], now),
+        )
+    )
+    view = observe(s, reports, now)
+    assert {v.server: (v.desired, v.state) for v in view.servers} == {
+        "na-green-1": (NEW[:12], "ok"),
+        "na-blue-1": (OLD[:12], "drift"),
+    }
+
+
+def test_the_pool_label_of_a_live_report_is_kept() -> None:
+    labels = {"region": "NA-WEST", "server": "s1", "config_revision": NEW[:12], "pool": "green"}
+    (report,) = merge([(labels, T0.timestamp())], [], [])
+    assert report.pool == "green"
+
+
+def test_status_shows_the_strategy_and_the_stage_in_json_and_text() -> None:
+    s = green_snapshot()
+    shown = game_status(s, T0 + timedelta(minutes=1))["rollout"]
+    assert (shown["strategy"], shown["stage"], shown["step"], shown["stepsDone"], shown["stepsTotal"]) == (
+        "blue-green",
+        "green",
+        0,
+        1,
+        4,
+    )
+    at = T0 + timedelta(minutes=31)
+    switched = replace(s, rings={**s.rings, **{r: replace(tip(NEW, T0), switch_at=at) for r in NA}})
+    assert game_status(switched, T0 + timedelta(minutes=30))["rollout"]["stage"] == f"switching at {switch_instant(at)}"
+    after = game_status(switched, T0 + timedelta(minutes=32))
+    assert after["rollout"]["stage"] == "post-switch" and after["rollout"]["switchAt"] == switch_instant(at)
+    console = Console(record=True, width=200)
+    print_game(console, after)
+    assert f"rollout g-{NEW[:12]} blue-green at NA-WEST/post-switch" in console.export_text()
