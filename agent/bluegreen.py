@@ -60,6 +60,7 @@ class BlueGreen:
         self._current: str | None = None  # trees: the one the server runs, the one before it
         self._previous: str | None = None
         self._other: tuple[str, str] | None = None  # the other pool: (commit, tree) held
+        self._other_before: str | None = None  # its tree before it moved (a green server's blue after a switch)
         self._other_refused: str | None = None
         self._other_revision: str | None = None
         self._pending: _Pending | None = None
@@ -166,13 +167,14 @@ class BlueGreen:
         offset = self.clock() - at
         self.metrics.switches.labels(**self.labels).inc()
         self.metrics.offset.labels(**self.labels).set(offset)
+        late_total = self.metrics.late.labels(**self.labels)  # exported at 0 from the first switch on
         if late:
-            self.metrics.late.labels(**self.labels).inc()
+            late_total.inc()
         log.info("%s: switched %+.3f s from the instant%s", self.agent.server_id, offset, " (late)" if late else "")
 
     def _keep(self) -> None:
         """Holds the trees the server runs and ran before, the other pool's and a pending switch's."""
-        keep = {self._current, self._previous, self._other[1] if self._other else None}
+        keep = {self._current, self._previous, self._other_before, self._other[1] if self._other else None}
         if self._pending is not None:
             keep.add(self._pending.tree)
         self._held = {tree: snap for tree, snap in self._held.items() if tree in keep}
@@ -195,6 +197,8 @@ class BlueGreen:
             snapshot = self._held.get(head.tree) or self.agent._load(other.fetch(version))
             with self.lock:
                 self._held[head.tree] = snapshot
+                if self._other is not None and self._other[1] != head.tree:
+                    self._other_before = self._other[1]
                 self._other = (version, head.tree)
                 self._keep()
             self._show_other(head.revision)
