@@ -10,9 +10,10 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from agent.agent import Agent, GitRemote
+from agent.simulator import Fleet
 from agent.source import GitRingSource, MalformedTree
 from agent.switch import MAX_AHEAD_SECONDS, format_instant, parse_instant, timing
-from tests.agent.conftest import wait_for
+from tests.agent.conftest import Sidecar, wait_for
 from tests.agent.test_agent import RingRepo, damage
 from tests.conftest import git
 
@@ -222,6 +223,41 @@ def test_a_newer_commit_replaces_a_switch_not_made_yet(fleet: list[Agent], promo
     poll_all(fleet)
     wait_for(lambda: time.time() > at + 0.2, 5)
     assert [damage(a) for a in fleet[:3]] == [BLUE] * 3
+
+
+def test_sidecars_of_both_pools_switch_their_folder_at_the_instant(
+    ring_repo: RingRepo, promoter: Promoter, tmp_path: Path
+) -> None:
+    promoter.release_green()
+    for name in ("green", "blue"):
+        (tmp_path / name).mkdir()
+    green = Sidecar(ring_repo.remote, tmp_path / "green" / "config", "--pool", "green")
+    blue = Sidecar(ring_repo.remote, tmp_path / "blue" / "config")
+    try:
+        held = 'hotswap_agent_prefetched_info{config_revision="480000000000",game="g"'
+        wait_for(lambda: green.serves(NEW) and blue.serves(BLUE) and held in blue.metrics())
+        at = time.time() + 1.0
+        promoter.switch(at)
+        wait_for(lambda: blue.serves(NEW), 10)
+        seen = time.time()
+        assert at <= seen < at + 0.5
+        assert blue.revisions() == ["480000000000"]  # published, then swapped: the metric follows the folder
+        lines = blue.metrics().splitlines()
+        offset = next(float(line.split()[-1]) for line in lines if line.startswith("hotswap_agent_last_switch_offset"))
+        assert 0 <= offset < 0.1
+        assert any(line.startswith("hotswap_agent_switch_late_total{") and line.endswith(" 0.0") for line in lines)
+    finally:
+        green.stop()
+        blue.stop()
+
+
+def test_a_simulated_fleet_runs_green_servers_among_blue_ones(ring_repo: RingRepo, promoter: Promoter) -> None:
+    promoter.release_green()
+    fleet = Fleet(str(ring_repo.remote), "g", [REGION], servers_per_region=4, green_servers=1)
+    fleet.poll()
+    assert [damage(s.agent) for s in fleet.servers] == [NEW, BLUE, BLUE, BLUE]
+    held = [sample(s.agent, "hotswap_agent_prefetched_info", config_revision="480000000000") for s in fleet.servers]
+    assert held == [None, 1, 1, 1]
 
 
 def remove_blobs(remote: Path, green: str, blue: str) -> list[Path]:
