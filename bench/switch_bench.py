@@ -38,7 +38,7 @@ from prometheus_client.metrics import MetricWrapperBase
 from agent.agent import Agent, GitRemote
 from agent.simulator import Fleet
 from agent.snapshot import ConfigSnapshot
-from agent.switch import SwitchMetrics, format_instant
+from agent.switch import SwitchMetrics, format_instant, parse_instant
 from bench.agent_bench import GAME, percentile, release_tree
 from promoter.errors import HotswapFailure
 
@@ -73,6 +73,8 @@ class Remote:
         return str(self.repo.create_commit(None, self.sig, self.sig, message, release_tree(self.repo, damage), []))
 
     def push(self, refs: dict[str, str]) -> float:
+        """Returns when the push started: the decision (a server may see the refs before it returns)."""
+        decided = time.time()
         lines = "".join(f"update {ref} {commit}\n" for ref, commit in refs.items())
         subprocess.run(
             ["git", "--git-dir", str(self.path), "update-ref", "--stdin"],
@@ -81,7 +83,7 @@ class Remote:
             stdout=subprocess.DEVNULL,
             check=True,
         )
-        return time.time()
+        return decided
 
 
 class Poller:
@@ -123,7 +125,7 @@ def damage(snap: ConfigSnapshot | None) -> int | None:
 
 def stats(name: str, values: list[float]) -> str:
     return (
-        f"{name}: p50 {percentile(values, 0.5) * 1000:+.1f} ms, p99 {percentile(values, 0.99) * 1000:+.1f} ms, "
+        f"{name}: first {min(values) * 1000:+.1f} ms, p50 {percentile(values, 0.5) * 1000:+.1f} ms, p99 {percentile(values, 0.99) * 1000:+.1f} ms, "
         f"max {max(values) * 1000:+.1f} ms, spread (last - first) {(max(values) - min(values)) * 1000:.1f} ms"
     )
 
@@ -213,10 +215,10 @@ def run(root: Path, args: argparse.Namespace) -> None:
                     except Exception as exc:
                         errors.append(f"{type(exc).__name__}: {exc}")
                     reads[0] += 1
-                time.sleep(0.001)
+                time.sleep(0.02)  # a sweep every ~20 ms: reading, not hogging the interpreter
 
         before = fetches()
-        at = time.time() + args.lead
+        at = parse_instant(format_instant(time.time() + args.lead))  # as the trailer says it: to the ms
         switch = remote.commit(NEW, "switch", f"Hotswap-Switch-At: {format_instant(at)}\n")
         pushed = remote.push({ring_ref(p): switch for p in RINGS})
         threading.Thread(target=reader, daemon=True).start()
@@ -249,7 +251,7 @@ def run(root: Path, args: argparse.Namespace) -> None:
     swapped.clear()
     target[0] = PEER
     before = fetches()
-    at = time.time() + args.lead
+    at = parse_instant(format_instant(time.time() + args.lead))
     back = remote.commit(
         PEER,
         "switch",
