@@ -51,16 +51,16 @@ class GitRemote:
         self.loaded: dict[str, ConfigSnapshot] = {}
 
     def ring(self, game: str, region: str, percent: int) -> GitRingSource:
-        ref = f"refs/heads/deploy/{game}/{region}/ring-{percent}"
-        return self._source(ref, f"{game}-{region}-{percent}.git")
+        return self._source(game, region, f"refs/heads/deploy/{game}/{region}/ring-{percent}")
 
     def green(self, game: str, region: str) -> GitRingSource:
         """The region's blue-green pre-production pool (DESIGN: Strategies)."""
-        return self._source(f"refs/heads/deploy/{game}/{region}/green", f"{game}-{region}-green.git")
+        return self._source(game, region, f"refs/heads/deploy/{game}/{region}/green")
 
-    def _source(self, ref: str, cache_name: str) -> GitRingSource:
+    def _source(self, game: str, region: str, ref: str) -> GitRingSource:
         if ref not in self._sources:
-            cache = self.cache / cache_name if self.cache else None
+            # One cache for a region's refs: a switch commit whose tree came with green is fetched alone.
+            cache = self.cache / f"{game}-{region}.git" if self.cache else None
             self._sources[ref] = GitRingSource(self.url, ref, cache, in_place=self.in_place)
         return self._sources[ref]
 

@@ -273,3 +273,21 @@ def remove_blobs(remote: Path, green: str, blue: str) -> list[Path]:
         path.unlink()
         removed.append(path)
     return removed
+
+
+def test_over_the_git_protocol_a_switch_fetches_the_commit_alone(
+    ring_repo: RingRepo, promoter: Promoter, tmp_path: Path
+) -> None:
+    remote = GitRemote(str(ring_repo.remote), tmp_path / "cache", in_place=False)
+    server = Agent("g", REGION, "na-west-001", remote, registry=CollectorRegistry())
+    server.poll_once()
+    promoter.release_green()
+    server.poll_once()
+    assert sample(server, "hotswap_agent_prefetched_info", config_revision="480000000000") == 1
+    at = time.time() + 1.0
+    promoter.switch(at)
+    assert remove_blobs(ring_repo.remote, promoter.green, promoter.blue)  # only the commit can be sent
+    before = fetches(server)
+    assert not server.poll_once()  # scheduled
+    wait_for(lambda: damage(server) == NEW, 5)
+    assert fetches(server) == before and sample(server, "hotswap_agent_switch_late_total") == 0
