@@ -109,7 +109,9 @@ class BlueGreen:
         snapshot = self._held.get(head.tree)
         if snapshot is None:
             return None
-        return dataclasses.replace(snapshot, version=version, revision=head.revision)
+        # Same tree, same release: a commit that does not name its release keeps the held one's.
+        revision = head.revision if "Hotswap-Release" in head.trailers else snapshot.revision
+        return dataclasses.replace(snapshot, version=version, revision=revision)
 
     def hold(self, version: str, snapshot: ConfigSnapshot) -> None:
         head = self._heads.get(version)

@@ -20,6 +20,7 @@ from tests.conftest import git
 REGION = "NA-WEST"
 RINGS = (10, 50, 100)
 GREEN = f"refs/heads/deploy/g/{REGION}/green"
+# Offsets are bound to 0.25 s: a flip is ~1 ms late on an idle machine, more on a loaded one.
 # na-west-011 is in bucket 3 (ring-10), na-west-002 in 25 (ring-50), na-west-001 in 87 (ring-100)
 BLUE_SERVERS = ("na-west-011", "na-west-002", "na-west-001")
 BLUE, NEW = 45, 48  # the rifle's damage on blue and on the green release
@@ -161,7 +162,7 @@ def test_a_switch_flips_every_server_at_its_instant_from_memory(
         assert [fetches(a) for a in fleet] == before
         for a in blue:
             offset = sample(a, "hotswap_agent_last_switch_offset_seconds")
-            assert offset is not None and 0 <= offset < 0.1, offset
+            assert offset is not None and 0 <= offset < 0.25, offset
             assert sample(a, "hotswap_agent_switch_late_total") == 0
             assert a.snapshot is not None and a.snapshot.version == switch
         assert sample(green, "hotswap_agent_switches_total") == 0  # green already ran it: nothing to switch
@@ -203,7 +204,7 @@ def test_switch_back_returns_every_server_to_blue_at_an_instant(fleet: list[Agen
     assert [damage(a) for a in fleet] == [BLUE] * 4 and [fetches(a) for a in fleet] == before
     for a in fleet:
         offset = sample(a, "hotswap_agent_last_switch_offset_seconds")
-        assert offset is not None and 0 <= offset < 0.1, (a.server_id, offset)
+        assert offset is not None and 0 <= offset < 0.25, (a.server_id, offset)
         assert sample(a, "hotswap_agent_switch_late_total") == 0
         assert a.snapshot is not None and a.snapshot.revision == "450000000000"
 
@@ -213,6 +214,15 @@ def test_an_instant_too_far_ahead_is_ignored_and_swapped_as_usual(fleet: list[Ag
     poll_all(fleet)
     assert [damage(a) for a in fleet] == [NEW] * 4
     assert sample(fleet[0], "hotswap_agent_switches_total") == 0
+
+
+def test_a_held_tree_under_a_commit_that_names_no_release_keeps_its_revision(
+    fleet: list[Agent], promoter: Promoter
+) -> None:
+    bare = promoter._commit(promoter.green, f"switch\n\nHotswap-Stage: {REGION}/switch\n")
+    promoter._push({ring_ref(p): bare for p in RINGS})
+    poll_all(fleet)
+    assert {a.snapshot.revision for a in fleet if a.snapshot} == {"480000000000"}  # the label cohorts read
 
 
 def test_a_newer_commit_replaces_a_switch_not_made_yet(fleet: list[Agent], promoter: Promoter) -> None:
@@ -236,7 +246,7 @@ def test_sidecars_of_both_pools_switch_their_folder_at_the_instant(
     try:
         held = 'hotswap_agent_prefetched_info{config_revision="480000000000",game="g"'
         wait_for(lambda: green.serves(NEW) and blue.serves(BLUE) and held in blue.metrics())
-        at = time.time() + 1.0
+        at = time.time() + 2.0
         promoter.switch(at)
         wait_for(lambda: blue.serves(NEW), 10)
         seen = time.time()
@@ -244,8 +254,10 @@ def test_sidecars_of_both_pools_switch_their_folder_at_the_instant(
         assert blue.revisions() == ["480000000000"]  # published, then swapped: the metric follows the folder
         lines = blue.metrics().splitlines()
         offset = next(float(line.split()[-1]) for line in lines if line.startswith("hotswap_agent_last_switch_offset"))
-        assert 0 <= offset < 0.1
-        assert any(line.startswith("hotswap_agent_switch_late_total{") and line.endswith(" 0.0") for line in lines)
+        assert 0 <= offset < 0.25
+        assert any(line.startswith("hotswap_agent_switch_late_total{") and line.endswith(" 0.0") for line in lines), [
+            line for line in lines if "late" in line
+        ]
     finally:
         green.stop()
         blue.stop()
