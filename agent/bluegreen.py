@@ -71,6 +71,9 @@ class BlueGreen:
         self._other_revision: str | None = None
         self._pending: _Pending | None = None
         self._switch_at: float | None = None  # the instant of the swap a poll is about to make
+        # Prepares a scheduled swap's publish ahead of the instant (the sidecar writes the version's
+        # folder, so the swap at the instant only replaces the link); a failure is left to the publish.
+        self.stager: Callable[[ConfigSnapshot], None] | None = None
 
     # --- which ref -------------------------------------------------------------------------------
 
@@ -138,6 +141,11 @@ class BlueGreen:
                 return False
             pending = _Pending(version, head.tree, snapshot, when.at)
             self._pending = pending
+        if self.stager is not None:
+            try:
+                self.stager(snapshot)  # before the flip is scheduled: the two never write at once
+            except Exception as exc:
+                log.warning("%s: staging %s: %s", self.agent.server_id, snapshot.revision, exc)
         self.scheduler.call_at(when.at, lambda: self._flip(pending))
         log.info(
             "%s: %s scheduled for %s", self.agent.server_id, snapshot.revision, head.trailers.get("Hotswap-Switch-At")

@@ -13,7 +13,7 @@ from prometheus_client import start_http_server
 
 from agent.agent import Agent, GitRemote, InvalidConfig
 from agent.bluegreen import POOLS
-from agent.sidecar import notify, publish
+from agent.sidecar import notify, publish, stage
 from agent.snapshot import ConfigSnapshot
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem
 from promoter.errors import HotswapFailure
@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.server_id}: {args.out} now holds {new.revision} (ring-{agent.ring})", flush=True)
 
     agent.add_listener(on_swap)
+    if agent.bluegreen is not None:  # a switch at an instant: its folder is written ahead, the link swapped then
+        agent.bluegreen.stager = lambda new: stage(args.out, new.version, dict(new.files))
     if args.metrics_port:
         start_http_server(args.metrics_port, addr="127.0.0.1")
     if args.once:

@@ -10,6 +10,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from agent.agent import Agent, GitRemote
+from agent.sidecar import versions_dir
 from agent.simulator import Fleet
 from agent.source import GitRingSource, MalformedTree
 from agent.switch import MAX_AHEAD_SECONDS, format_instant, parse_instant, timing
@@ -247,7 +248,9 @@ def test_sidecars_of_both_pools_switch_their_folder_at_the_instant(
         held = 'hotswap_agent_prefetched_info{config_revision="480000000000",game="g"'
         wait_for(lambda: green.serves(NEW) and blue.serves(BLUE) and held in blue.metrics())
         at = time.time() + 2.0
-        promoter.switch(at)
+        switch = promoter.switch(at)
+        wait_for((versions_dir(blue.out) / switch).is_dir, 10)  # written ahead: the swap is the link
+        assert time.time() < at and blue.serves(BLUE)
         wait_for(lambda: blue.serves(NEW), 10)
         seen = time.time()
         assert at <= seen < at + 0.5
