@@ -12,10 +12,12 @@ from pathlib import Path
 
 from prometheus_client import REGISTRY, CollectorRegistry
 
+from agent.bluegreen import BlueGreen
 from agent.metrics import AgentMetrics
 from agent.ring import ring_for
 from agent.snapshot import ConfigSnapshot, freeze
 from agent.source import ConfigSource, Fetched, GitRingSource, SourceProblem
+from agent.switch import SCHEDULER, FlipScheduler
 from pipeline.documents import SourceFile
 from pipeline.schemas import PACKAGED_SCHEMAS, SchemaSet
 from pipeline.validate import validate
@@ -49,9 +51,16 @@ class GitRemote:
         self.loaded: dict[str, ConfigSnapshot] = {}
 
     def ring(self, game: str, region: str, percent: int) -> GitRingSource:
-        ref = f"refs/heads/deploy/{game}/{region}/ring-{percent}"
+        return self._source(game, region, f"refs/heads/deploy/{game}/{region}/ring-{percent}")
+
+    def green(self, game: str, region: str) -> GitRingSource:
+        """The region's blue-green pre-production pool (DESIGN: Strategies)."""
+        return self._source(game, region, f"refs/heads/deploy/{game}/{region}/green")
+
+    def _source(self, game: str, region: str, ref: str) -> GitRingSource:
         if ref not in self._sources:
-            cache = self.cache / f"{game}-{region}-{percent}.git" if self.cache else None
+            # One cache for a region's refs: a switch commit whose tree came with green is fetched alone.
+            cache = self.cache / f"{game}-{region}.git" if self.cache else None
             self._sources[ref] = GitRingSource(self.url, ref, cache, in_place=self.in_place)
         return self._sources[ref]
 
@@ -73,9 +82,12 @@ class Agent:
         registry: CollectorRegistry = REGISTRY,
         schemas: SchemaSet | None = None,
         publisher: Publisher | None = None,
+        pool: str = "blue",
+        scheduler: FlipScheduler = SCHEDULER,
     ) -> None:
         self.game, self.region, self.server_id = game, region, server_id
         self.source = source
+        self.registry = registry
         self.schemas = schemas
         self.publisher = publisher
         self.metrics = AgentMetrics.for_registry(registry)
@@ -86,6 +98,11 @@ class Agent:
         self._listeners: list[Listener] = []
         self.last_error: str | None = None
         self._refused: str | None = None  # a version that failed validation: not fetched again
+        self.swap_lock = threading.RLock()  # a swap is made by a poll, or by a scheduled switch (agent.bluegreen)
+        # Blue-green: the pool followed, the other pool's release held, switches at an instant.
+        self.bluegreen = BlueGreen(self, source, pool, scheduler) if isinstance(source, GitRemote) else None
+        if self.bluegreen is None and pool != "blue":
+            raise ValueError("a pool other than blue needs a git remote")
 
     # --- what the game uses -------------------------------------------------------------------
 
@@ -126,6 +143,8 @@ class Agent:
     # --- following the ring -------------------------------------------------------------------
 
     def _ring_source(self) -> ConfigSource:
+        if self.bluegreen is not None:
+            return self.bluegreen.source()
         if isinstance(self.source, GitRemote):
             return self.source.ring(self.game, self.region, self.ring)
         return self.source
@@ -139,7 +158,10 @@ class Agent:
         the old config stays in place.
         """
         try:
-            return self._follow()
+            changed = self._follow()
+            if self.bluegreen is not None:
+                self.bluegreen.prefetch()  # never raises: counted apart
+            return changed
         except HotswapFailure as exc:
             self._failed(exc.kind, str(exc))
             raise
@@ -154,22 +176,48 @@ class Agent:
             version = source.current()
             if version is None:
                 raise SourceProblem(f"{getattr(source, 'ref', 'the source')} does not exist")
-            if version == self._refused or (self._snapshot is not None and version == self._snapshot.version):
+            if (
+                version == self._refused
+                or (self._snapshot is not None and version == self._snapshot.version)
+                or (self.bluegreen is not None and self.bluegreen.waiting_for(version))
+            ):
                 self.metrics.last_success.labels(**self._labels).set_to_current_time()
                 return False
-            fetched = source.fetch(version)
-            try:
-                snapshot = self._load(fetched)
-            except InvalidConfig:
-                self._refused = version
-                raise
-            if self.publisher is not None:
-                self.publisher(snapshot)  # raising here fails the swap: nothing below happens
+            snapshot = self._take(source, version)
+            if self.bluegreen is not None and self.bluegreen.deferred(version, snapshot):
+                return False  # swapped in at its Hotswap-Switch-At instant
             ring_before = self.ring
-            self._swap(snapshot)
+            with self.swap_lock:
+                self.install(snapshot)
+                if self.bluegreen is not None:
+                    self.bluegreen.installed(version)
             if self.ring == ring_before or not isinstance(self.source, GitRemote):
                 return True
         return True
+
+    def _take(self, source: ConfigSource, version: str) -> ConfigSnapshot:
+        """The config of `version`: from memory when blue-green holds its tree, else fetched and validated."""
+        bluegreen = self.bluegreen
+        if bluegreen is not None and isinstance(source, GitRingSource):
+            held = bluegreen.held(source, version)  # reads the commit alone
+            if held is not None:
+                return held
+        fetched = source.fetch(version)
+        try:
+            snapshot = self._load(fetched)
+        except InvalidConfig:
+            self._refused = version
+            raise
+        if bluegreen is not None:
+            bluegreen.hold(version, snapshot)
+        return snapshot
+
+    def install(self, snapshot: ConfigSnapshot) -> None:
+        """Publish (a sidecar's folder), then swap: a publisher's failure leaves the old config in place."""
+        with self.swap_lock:
+            if self.publisher is not None:
+                self.publisher(snapshot)  # raising here fails the swap: nothing below happens
+            self._swap(snapshot)
 
     def _load(self, fetched: Fetched) -> ConfigSnapshot:
         memo = self.source.loaded if isinstance(self.source, GitRemote) else None

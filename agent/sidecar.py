@@ -46,6 +46,28 @@ def _publish(out: Path, version: str, files: Mapping[str, bytes], grace: float) 
     if out.exists() and not out.is_symlink():
         raise SidecarError(f"{out} exists and is not a link HotSwap manages; remove it or choose another --out")
     store = versions_dir(out)
+    target = _write_version(store, version, files)
+    link = out.parent / f".{out.name}.link-{os.getpid()}"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(target.relative_to(out.parent), target_is_directory=True)
+    os.utime(target)  # the current version is the newest
+    os.replace(link, out)  # the swap, the last step that can fail the publish
+    with contextlib.suppress(OSError):  # housekeeping: a folder left over is removed by a later publish
+        _prune(store, keep=target.name, grace=grace)
+    return target
+
+
+def stage(out: Path, version: str, files: Mapping[str, bytes]) -> None:
+    """Write a version's folder beside `out` ahead of its swap (a blue-green switch at an instant):
+    `publish` of that version then only replaces the link. A failure here is the publish's to meet."""
+    try:
+        _write_version(versions_dir(out), version, files)
+    except OSError as exc:
+        raise SidecarError(f"cannot stage {version[:12]} beside {out}: {exc}") from None
+
+
+def _write_version(store: Path, version: str, files: Mapping[str, bytes]) -> Path:
     store.mkdir(parents=True, exist_ok=True)
     target = store / version
     if not target.exists():
@@ -62,14 +84,6 @@ def _publish(out: Path, version: str, files: Mapping[str, bytes], grace: float) 
                 os.fsync(handle.fileno())
         staging.mkdir(parents=True, exist_ok=True)
         os.replace(staging, target)
-    link = out.parent / f".{out.name}.link-{os.getpid()}"
-    if link.is_symlink() or link.exists():
-        link.unlink()
-    link.symlink_to(target.relative_to(out.parent), target_is_directory=True)
-    os.utime(target)  # the current version is the newest
-    os.replace(link, out)  # the swap, the last step that can fail the publish
-    with contextlib.suppress(OSError):  # housekeeping: a folder left over is removed by a later publish
-        _prune(store, keep=target.name, grace=grace)
     return target
 
 

@@ -112,6 +112,7 @@ class Fleet:
         cache: Path | None = None,
         players_per_server: float = PLAYERS_PER_SERVER,
         speed: float = COMPRESSED_SPEED,
+        green_servers: int = 0,
     ) -> None:
         self.game = game
         self.players_per_server = players_per_server
@@ -125,7 +126,17 @@ class Fleet:
         self.rng = np.random.default_rng(seed)
         shared = GitRemote(remote, cache)
         self.servers = [
-            Server(Agent(game, region, f"{region.lower()}-{i:03d}", shared, registry=self.registry), fill(self.rng))
+            Server(
+                Agent(
+                    game,
+                    region,
+                    f"{region.lower()}-{i:03d}",
+                    shared,
+                    registry=self.registry,
+                    pool="green" if i < green_servers else "blue",  # the first few of a region: blue-green's green
+                ),
+                fill(self.rng),
+            )
             for region in regions
             for i in range(servers_per_region)
         ]
@@ -138,10 +149,11 @@ class Fleet:
 
     def _on_swap(self, server: Server) -> Callable[[ConfigSnapshot | None, ConfigSnapshot], None]:
         def listener(old: ConfigSnapshot | None, new: ConfigSnapshot) -> None:
-            if old is not None and old.revision != new.revision:
-                self.metrics.remove(self._labels(server, old.revision))
-            self.metrics.start(self._labels(server, new.revision))
-            server.effects = effects_of(new.documents)
+            with self.lock:  # a blue-green switch swaps on the scheduler's thread, beside a tick
+                if old is not None and old.revision != new.revision:
+                    self.metrics.remove(self._labels(server, old.revision))
+                self.metrics.start(self._labels(server, new.revision))
+                server.effects = effects_of(new.documents)
 
         return listener
 
@@ -165,10 +177,14 @@ class Fleet:
             if snap is None:
                 continue
             tick = play(self.rng, self.players_per_server * server.fill, seconds, server.effects)
-            played.append((self._labels(server, snap.revision), tick, _tick_rate(snap)))
+            played.append((server, snap, tick))
         with self.lock:  # a scrape sees all of a tick or none of it
-            for labels, tick, rate in played:
-                self.metrics.record(labels, tick, rate)
+            for server, snap, tick in played:
+                current = server.agent.snapshot
+                # A switch on the scheduler's thread since: charged to the revision running now, whose
+                # series exist (the old one's were dropped by the listener and must not come back).
+                labels = self._labels(server, (current or snap).revision)
+                self.metrics.record(labels, tick, _tick_rate(current or snap))
 
     def run(self, stop: threading.Event, interval: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
         last = clock()

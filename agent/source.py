@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -43,6 +44,16 @@ class Fetched:
     problems: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Head:
+    """A deploy commit read alone, without its tree: enough to tell which config it carries and when."""
+
+    version: str
+    tree: str  # the tree's id: two commits with one tree carry one config
+    revision: str
+    trailers: Mapping[str, str]
+
+
 class ConfigSource(Protocol):
     def current(self) -> str | None:
         """A cheap look at the version the source holds now (a commit id, a content hash)."""
@@ -59,6 +70,13 @@ def _release_of(commit: pygit2.Commit) -> str:
     except pygit2.GitError:
         release = ""
     return (release or str(commit.id))[:12]
+
+
+def _trailers(commit: pygit2.Commit) -> dict[str, str]:
+    try:
+        return dict(commit.message_trailers)
+    except pygit2.GitError:
+        return {}
 
 
 _FILE_MODES = (pygit2.GIT_FILEMODE_BLOB, pygit2.GIT_FILEMODE_BLOB_EXECUTABLE)
@@ -115,6 +133,7 @@ class GitRingSource:
         if in_place and "://" not in local and Path(local).exists():
             self.local = pygit2.Repository(local)
         self.cache = cache
+        self.fetches = 0  # full reads of a tree (fetch), not of a commit alone (head)
 
     def _cache_repo(self) -> pygit2.Repository:
         assert self.cache is not None
@@ -133,21 +152,32 @@ class GitRingSource:
         return out[0] if out else None
 
     def fetch(self, version: str) -> Fetched:
+        repo, commit = self._commit(version)
+        self.fetches += 1
+        files, problems = _tree_files(repo, commit, self.max_bytes)
+        return Fetched(version, _release_of(commit), files, problems)
+
+    def head(self, version: str) -> Head:
+        """The commit alone: its tree's id and trailers, no object of the tree is read."""
+        _, commit = self._commit(version)
+        return Head(version, str(commit.tree_id), _release_of(commit), _trailers(commit))
+
+    def _commit(self, version: str) -> tuple[pygit2.Repository, pygit2.Commit]:
         if self.local is not None:
             repo = self.local
         else:
             if self.cache is None:
                 raise SourceProblem("a remote URL needs a cache directory")
             repo = self._cache_repo()
-            self._git(
-                "--git-dir", str(self.cache), "fetch", "--quiet", "--depth=1", "--", self.url, f"+{self.ref}:{self.ref}"
-            )
+            if version not in repo:  # fetched already (by head, then fetch): not again
+                self._git(
+                    *("--git-dir", str(self.cache), "fetch", "--quiet", "--depth=1", "--"),
+                    *(self.url, f"+{self.ref}:{self.ref}"),
+                )
         try:
-            commit = repo[version].peel(pygit2.Commit)
+            return repo, repo[version].peel(pygit2.Commit)
         except (KeyError, ValueError) as exc:
             raise SourceProblem(f"{version[:12]} is not in the repository: {exc}") from None
-        files, problems = _tree_files(repo, commit, self.max_bytes)
-        return Fetched(version, _release_of(commit), files, problems)
 
     def _git(self, *args: str) -> subprocess.CompletedProcess[str]:
         try:

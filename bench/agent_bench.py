@@ -41,6 +41,17 @@ def seed(remote: Path) -> pygit2.Repository:
 
 def deploy(repo: pygit2.Repository, damage: int, parent: str | None) -> str:
     """A deploy commit whose tree is the game's folder with the rifle's damage set."""
+    tree = release_tree(repo, damage)
+    sig = pygit2.Signature("bench", "bench@example.com")
+    release = f"{damage:040d}"
+    message = f"deploy {damage}\n\nHotswap-Release: {release}\n"
+    oid = repo.create_commit(None, sig, sig, message, tree, [pygit2.Oid(hex=parent)] if parent else [])
+    repo.references.create(REF, oid, force=True)
+    return str(oid)
+
+
+def release_tree(repo: pygit2.Repository, damage: int) -> pygit2.Oid:
+    """The game's folder with the rifle's damage set, written to `repo`."""
     index = pygit2.Index()
     for path in sorted((ROOT / "configs" / GAME).rglob("*.yaml")):
         data = path.read_bytes()
@@ -48,13 +59,7 @@ def deploy(repo: pygit2.Repository, damage: int, parent: str | None) -> str:
             data = data.replace(b"damage: 45", f"damage: {damage}".encode(), 1)
         rel = path.relative_to(ROOT / "configs" / GAME).as_posix()
         index.add(pygit2.IndexEntry(rel, repo.create_blob(data), pygit2.enums.FileMode.BLOB))
-    tree = index.write_tree(repo)
-    sig = pygit2.Signature("bench", "bench@example.com")
-    release = f"{damage:040d}"
-    message = f"deploy {damage}\n\nHotswap-Release: {release}\n"
-    oid = repo.create_commit(None, sig, sig, message, tree, [pygit2.Oid(hex=parent)] if parent else [])
-    repo.references.create(REF, oid, force=True)
-    return str(oid)
+    return index.write_tree(repo)
 
 
 def percentile(values: list[float], q: float) -> float:

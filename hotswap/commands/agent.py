@@ -12,7 +12,8 @@ from pathlib import Path
 from prometheus_client import start_http_server
 
 from agent.agent import Agent, GitRemote, InvalidConfig
-from agent.sidecar import notify, publish
+from agent.bluegreen import POOLS
+from agent.sidecar import notify, publish, stage
 from agent.snapshot import ConfigSnapshot
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem
 from promoter.errors import HotswapFailure
@@ -33,6 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache", type=Path, help="cache for remote URLs (default: beside --out)")
     parser.add_argument("--metrics-port", type=int, help="serve the agent's metrics on this port")
     parser.add_argument("--once", action="store_true", help="one poll, then exit")
+    parser.add_argument(
+        "--pool",
+        choices=POOLS,
+        default="blue",
+        help="blue-green: green follows the region's green ref while it exists (default blue: the ring)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,13 +52,17 @@ def run(args: argparse.Namespace) -> int:
         # Part of the swap: when it fails the agent keeps its old config (and metrics) and retries.
         publish(args.out, new.version, dict(new.files))
 
-    agent = Agent(args.game, args.region, args.server_id, GitRemote(args.remote, cache), publisher=to_folder)
+    agent = Agent(
+        args.game, args.region, args.server_id, GitRemote(args.remote, cache), publisher=to_folder, pool=args.pool
+    )
 
     def on_swap(_old: ConfigSnapshot | None, new: ConfigSnapshot) -> None:
         notify(command, args.signal_pid, args.out, new.revision)
         print(f"{args.server_id}: {args.out} now holds {new.revision} (ring-{agent.ring})", flush=True)
 
     agent.add_listener(on_swap)
+    if agent.bluegreen is not None:  # a switch at an instant: its folder is written ahead, the link swapped then
+        agent.bluegreen.stager = lambda new: stage(args.out, new.version, dict(new.files))
     if args.metrics_port:
         start_http_server(args.metrics_port, addr="127.0.0.1")
     if args.once:

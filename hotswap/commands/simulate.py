@@ -33,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=9100, help="port of the fleet's /metrics (default 9100)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the players' noise")
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between ticks and polls (default 1)")
+    parser.add_argument(
+        "--green-servers",
+        type=int,
+        default=0,
+        help="servers of each region started as the blue-green green pool (default 0)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--speed must be above 0")
     if not (math.isfinite(args.interval) and args.interval > 0):
         raise UsageError("--interval must be above 0")
+    if not 0 <= args.green_servers <= args.servers_per_region:
+        raise UsageError("--green-servers must be between 0 and --servers-per-region")
     logging.basicConfig(level=logging.WARNING)
     fleet = Fleet(
         args.remote,
@@ -54,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         args.seed,
         players_per_server=args.players_per_server,
         speed=args.speed,
+        green_servers=args.green_servers,
     )
     port = fleet.serve(args.port)
     print(

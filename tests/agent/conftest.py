@@ -36,7 +36,7 @@ def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> None:
 class Sidecar:
     """`hotswap agent` as its own process, with its metrics on a local port."""
 
-    def __init__(self, remote: Path, out: Path) -> None:
+    def __init__(self, remote: Path, out: Path, *options: str) -> None:
         self.out = out
         self.port = free_port()
         self.process = subprocess.Popen(
@@ -48,6 +48,7 @@ class Sidecar:
                 *("--game", "g", "--region", "NA-WEST", "--server-id", "na-west-001"),
                 *("--remote", str(remote), "--out", str(out)),
                 *("--interval", "0.05", "--metrics-port", str(self.port)),
+                *options,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -229,6 +229,8 @@ def test_the_same_seed_reproduces_the_counts(tmp_path: Path) -> None:
         ("--speed", "0"),
         ("--speed", "nan"),
         ("--interval", "0"),
+        ("--green-servers", "-1"),
+        ("--green-servers", "41"),
     ],
 )
 def test_hotswap_simulate_rejects_an_empty_fleet_or_no_time(run_cli: RunCli, flag: str, value: str) -> None:

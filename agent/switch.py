@@ -1,0 +1,151 @@
+"""Blue-green switches on the server: when a deploy commit's `Hotswap-Switch-At` is honoured (pure),
+the one thread per process that flips servers at their instants, and the switch metrics.
+
+Instants are UTC wall-clock times (`time.time()`): servers' clocks are assumed synchronised (NTP);
+a server whose clock is off by d flips d early or late.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import re
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from agent.metrics import LABELS
+
+log = logging.getLogger("hotswap.agent")
+
+SWITCH_AT = "Hotswap-Switch-At"
+# An instant further ahead than this is taken for a mistake (a wrong clock, a typo in the year): the
+# commit is swapped in as any other and the instant ignored, so a server never waits on it for days.
+MAX_AHEAD_SECONDS = 600.0
+_INSTANT = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,9})?(?:Z|\+00:00)")
+
+
+def parse_instant(text: str) -> float:
+    """An RFC 3339 UTC instant (`2026-11-29T18:00:05.000Z`) as seconds since the epoch."""
+    match = _INSTANT.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not a UTC instant like 2026-11-29T18:00:05.000Z")
+    try:
+        whole = datetime.fromisoformat(match[1]).replace(tzinfo=UTC).timestamp()
+    except ValueError as exc:
+        raise ValueError(f"{text!r}: {exc}") from None
+    return whole + float(match[2] or 0.0)
+
+
+def format_instant(seconds: float) -> str:
+    """Seconds since the epoch as the trailer writes them: UTC, milliseconds, `Z`."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When a commit is swapped in: at `at` (seconds since the epoch), or as any other when None."""
+
+    at: float | None
+    note: str | None = None  # why a Switch-At trailer was not honoured, for the log
+
+
+def timing(trailers: Mapping[str, str], now: float, max_ahead: float = MAX_AHEAD_SECONDS) -> Timing:
+    text = trailers.get(SWITCH_AT)
+    if text is None:
+        return Timing(None)
+    try:
+        at = parse_instant(text)
+    except ValueError as exc:
+        return Timing(None, f"{SWITCH_AT} ignored, swapping now: {exc}")
+    if at - now > max_ahead:
+        return Timing(
+            None, f"{SWITCH_AT} {text} is {at - now:.0f} s ahead, more than {max_ahead:.0f} s: ignored, swapping now"
+        )
+    return Timing(at)
+
+
+class FlipScheduler:
+    """Runs actions at wall-clock instants on one daemon thread (started on first use): a fleet of
+    agents in one process flips from it, none of them blocks a poll while it waits."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._order = itertools.count()
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def call_at(self, at: float, action: Callable[[], None]) -> None:
+        with self._ready:
+            heapq.heappush(self._heap, (at, next(self._order), action))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="hotswap-flips", daemon=True)
+                self._thread.start()
+            self._ready.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                if not self._heap:
+                    self._ready.wait()
+                    continue
+                delay = self._heap[0][0] - self.clock()
+                if delay > 0:
+                    self._ready.wait(delay)
+                    continue
+                _, _, action = heapq.heappop(self._heap)
+            try:
+                action()
+            except Exception:  # one server's bug must not stop the others' flips
+                log.exception("a scheduled flip failed")
+
+
+SCHEDULER = FlipScheduler()
+
+
+class SwitchMetrics:
+    """The switch's metric families, one set per registry (as AgentMetrics)."""
+
+    _by_registry: weakref.WeakKeyDictionary[CollectorRegistry, SwitchMetrics] = weakref.WeakKeyDictionary()
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.prefetched = Gauge(
+            "hotswap_agent_prefetched_info",
+            "The other pool's release, validated and held in memory for a switch (value 1).",
+            [*LABELS, "config_revision"],
+            registry=registry,
+        )
+        self.switches = Counter(
+            "hotswap_agent_switches_total", "Swaps of a commit carrying Hotswap-Switch-At.", LABELS, registry=registry
+        )
+        self.late = Counter(
+            "hotswap_agent_switch_late_total",
+            "Switches made after their instant (the config was not held in time).",
+            LABELS,
+            registry=registry,
+        )
+        self.offset = Gauge(
+            "hotswap_agent_last_switch_offset_seconds",
+            "When the last switch happened relative to its Hotswap-Switch-At instant (positive: after).",
+            LABELS,
+            registry=registry,
+        )
+        self.prefetch_errors = Counter(
+            "hotswap_agent_prefetch_errors_total",
+            "Failures to read or validate the other pool's release.",
+            [*LABELS, "kind"],
+            registry=registry,
+        )
+
+    @classmethod
+    def for_registry(cls, registry: CollectorRegistry) -> SwitchMetrics:
+        if registry not in cls._by_registry:
+            cls._by_registry[registry] = cls(registry)
+        return cls._by_registry[registry]
