@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from pipeline.durations import format_duration
 from pipeline.policy import Region, RolloutPolicy
-from promoter import rollout
+from promoter import gates, rollout
 from promoter.analysis import worst
 from promoter.errors import Refused
 from promoter.model import (
@@ -221,7 +221,9 @@ def _advance(
                 f"release {_short(release)} rejected: {info.problems[0]}",
                 (_events(snap, release, record.tree, Event(now, "reject", reason="; ".join(info.problems))),),
             )
-        return _step_to(snap, record, policy, (0, 0), now, ())
+        return _step_to(
+            snap, record, policy, (0, 0), now, (), f"strategy {info.strategy_why}" if info.strategy_why else ""
+        )
 
     region = policy.regions[pos.region]
     step = region.steps[pos.step]
@@ -396,6 +398,10 @@ def _step_to(
             (_events(snap, release, record.tree, *before),) if before else (),
             wait=Wait(release, record.tree, region.name, None, None, "approval: required"),
         )
+    block = gates.blocked(policy, snap.releases.get(release), now)
+    if block is not None:  # a freeze or a schedule: no deploy now; what was decided before is recorded
+        summary = f"{block.summary}; {_short(release)} waits before {region.name}/{step}%"
+        return Decision(game, summary, (_events(snap, release, record.tree, *before),) if before else ())
     rings = tuple(ring for ring in step_rings(policy, region, step) if _carries(snap, ring, release) is False)
     deployed = Event(now, "deploy", region.name, step, reason=why)
     return Decision(
