@@ -39,3 +39,11 @@ def touched_between(
                 continue
             out[side.path] = Touched(side.path, _kind(repo, game, side.path, side.id, limits))
     return tuple(out[p] for p in sorted(out))
+
+
+def commit_trailers(commit: pygit2.Commit) -> dict[str, str]:
+    """A commit's trailers (`Hotswap-Not-Before: ...`); none when git cannot parse them."""
+    try:
+        return dict(commit.message_trailers.items())
+    except (pygit2.GitError, AttributeError):
+        return {}
