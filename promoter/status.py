@@ -10,10 +10,13 @@ from typing import Any
 
 import pygit2
 
+from pipeline.policy import RolloutPolicy
+from pipeline.strategy_rules import format_instant
+from promoter import gates
 from promoter.decide import decide, next_evaluation, position, rollout_state
 from promoter.evidence_view import check_json
 from promoter.gitio import Remote
-from promoter.model import GameSnapshot
+from promoter.model import GameSnapshot, ReleaseInfo
 from promoter.observed import (
     DEFAULT_STALE_AFTER,
     UP_TO_DATE,
@@ -150,10 +153,25 @@ def game_status(
             "diffBase": diff_base(snap, shown) if shown else None,
         },
         "rollout": rollout,
+        **_gates(policy, info, now),
         "regions": regions,
         "observed": fleet_json(fleet, now),
         "quarantined": sorted(q.release for q in snap.quarantine.values()),
         "rollbacks": rollbacks(snap),
+    }
+
+
+def _gates(policy: RolloutPolicy | None, info: ReleaseInfo | None, now: datetime) -> dict[str, Any]:
+    """The strategy the release rolls out with and why; a freeze in force, a start not yet due."""
+    block = gates.blocked(policy, info, now) if policy is not None else None
+    frozen = block is not None and block.kind == "frozen"
+    start = gates.not_before(policy, info) if policy is not None else None
+    return {
+        "strategy": policy.strategy if policy is not None else None,
+        "strategyWhy": info.strategy_why or None if info is not None else None,
+        "frozenUntil": format_instant(block.until) if block is not None and frozen else None,
+        "frozenReason": block.reason if block is not None and frozen else None,
+        "notBefore": format_instant(start) if start is not None and now < start else None,
     }
 
 
