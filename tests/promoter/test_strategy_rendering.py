@@ -7,6 +7,7 @@ import io
 import json
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from rich.console import Console
 
@@ -30,9 +31,9 @@ def with_info(s: GameSnapshot, **changes: object) -> GameSnapshot:
     return replace(s, releases={sha: replace(i, **changes) for sha, i in s.releases.items()})  # type: ignore[arg-type]
 
 
-def text_of(status: dict[str, object]) -> str:
+def text_of(status: dict[str, Any]) -> str:
     out = io.StringIO()
-    print_game(Console(file=out, width=300, highlight=False, soft_wrap=True), status)  # type: ignore[arg-type]
+    print_game(Console(file=out, width=300, highlight=False, soft_wrap=True), status)
     return out.getvalue()
 
 
