@@ -114,22 +114,20 @@ def select(policy: RolloutPolicy, touched: Iterable[Touched]) -> Selection:
         for t in files
         if any(r.match.only and r.match.covers(t.path, t.kind) and not c for r, c in zip(rules, covers, strict=True))
     )
+    effective = {i: apply_rule(policy, rule) for i, (rule, c) in enumerate(zip(rules, covers, strict=True)) if c}
     candidates: list[tuple[Caution, int, RolloutPolicy, int | None]] = [
-        (caution(p), -i, p, i)
-        for i, (rule, c) in enumerate(zip(rules, covers, strict=True))
-        if c
-        for p in [apply_rule(policy, rule)]
+        (caution(p), -i, p, i) for i, p in effective.items()
     ]
     if uncovered or held or not files:
         candidates.append((caution(policy), -len(rules), policy, None))
     _, _, chosen, index = max(candidates, key=lambda c: (c[0], c[1]))
     if index is None:
-        what = "; ".join(
-            (f"no rule covers {_files(uncovered)}",) * bool(uncovered)
-            + (f"{_files(held)} comes with other changes, so its `only` rule does not apply",) * bool(held)
-        )
-        what = what or "no config file changed"
-        why = f"{label(chosen)} (the default): {what}"
+        reasons = []
+        if uncovered:
+            reasons.append(f"no rule covers {_files(uncovered)}")
+        if held:
+            reasons.append(f"{_files(held)} comes with other changes, so its `only` rule does not apply")
+        why = f"{label(chosen)} (the default): {'; '.join(reasons) or 'no config file changed'}"
     else:
         rule, covered = rules[index], covers[index]
         only = "only " if rule.match.only else ""
