@@ -163,14 +163,13 @@ def game_status(
 
 def _gates(policy: RolloutPolicy | None, info: ReleaseInfo | None, now: datetime) -> dict[str, Any]:
     """The strategy the release rolls out with and why; a freeze in force, a start not yet due."""
-    block = gates.blocked(policy, info, now) if policy is not None else None
-    frozen = block is not None and block.kind == "frozen"
+    freeze = gates.freeze_at(policy.freeze, now) if policy is not None else None
     start = gates.not_before(policy, info) if policy is not None else None
     return {
         "strategy": policy.strategy if policy is not None else None,
         "strategyWhy": info.strategy_why or None if info is not None else None,
-        "frozenUntil": format_instant(block.until) if block is not None and frozen else None,
-        "frozenReason": block.reason if block is not None and frozen else None,
+        "frozenUntil": format_instant(freeze.until) if freeze is not None else None,
+        "frozenReason": freeze.reason if freeze is not None else None,
         "notBefore": format_instant(start) if start is not None and now < start else None,
     }
 

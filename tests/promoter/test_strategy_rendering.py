@@ -50,10 +50,12 @@ def test_status_says_frozen_until_and_why_the_strategy() -> None:
     assert after["frozenUntil"] is None and "frozen" not in text_of(after)
 
 
-def test_status_says_scheduled_not_before() -> None:
+def test_status_says_scheduled_not_before_and_a_freeze_at_once() -> None:
     s = with_info(snap(), not_before=T0 + 2 * H)
     status = game_status(s, T0)
     assert status["notBefore"] == "2026-11-01T14:00:00Z" and status["frozenUntil"] is None
+    both = game_status(with_info(s, policy=FROZEN), T0 + H)
+    assert (both["notBefore"], both["frozenUntil"]) == ("2026-11-01T14:00:00Z", "2026-11-01T15:00:00Z")
     assert "  scheduled: not before 2026-11-01T14:00:00Z\n" in text_of(status)
     assert game_status(s, T0 + 2 * H)["notBefore"] is None
 
