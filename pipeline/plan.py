@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import pygit2
 
@@ -10,6 +11,9 @@ from pipeline import gitsource
 from pipeline.documents import CONFIG_ROOT
 from pipeline.policy import RolloutPolicy, policy_from_spec
 from pipeline.schemas import SchemaSet
+from pipeline.strategy_rules import FreezeWindow, parse_instant, windows_crossed
+from pipeline.strategy_select import select
+from pipeline.touched import commit_trailers, touched_between
 from pipeline.validate import validate
 from pipeline.yamlstrict import LoadLimits
 
@@ -22,8 +26,11 @@ class GamePlan:
     base: str | None  # commit the change is measured from; None: the game is new
     base_label: str
     files: tuple[str, ...]  # changed config files of the game
-    policy: RolloutPolicy | None
+    policy: RolloutPolicy | None  # the effective policy: the strategy chosen by what the change touches
     problem: str | None = None
+    strategy_why: str = ""  # pipeline.strategy_select: why the policy has its strategy
+    freezes: tuple[FreezeWindow, ...] = ()  # windows in force or starting within the minimum duration
+    not_before: datetime | None = None  # the later of spec.notBefore and head's Hotswap-Not-Before
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,7 @@ def plan_revisions(
     limits: LoadLimits,
     base: pygit2.Commit | None = None,
     only_game: str | None = None,
+    now: datetime | None = None,
 ) -> Plan:
     parent = head.parents[0] if head.parents else None
     games = _games(head) | _games(base if base is not None else parent)
@@ -100,7 +108,8 @@ def plan_revisions(
             else [gitsource.Change("added", None, s.path) for s in gitsource.tree_sources(repo, head, limits, path)]
         )
         files = sorted({p for c in changed for p in (c.old_path, c.new_path) if p and p.startswith(path + "/")})
-        plans.append(_game_plan(repo, head, game, game_base, label, tuple(files), schemas, limits))
+        planned = _game_plan(repo, head, game, game_base, label, tuple(files), schemas, limits)
+        plans.append(_scheduled(repo, head, game, game_base, planned, now or datetime.now(UTC)))
     return Plan(str(head.id), tuple(plans))
 
 
@@ -139,3 +148,28 @@ def _game_plan(
         f"{len(invalid)} invalid file(s), the release would be rejected: {', '.join(invalid)}" if invalid else None
     )
     return GamePlan(game, base_id, label, files, policy_from_spec(game, policy_doc.spec), problem)
+
+
+def _tree(commit: pygit2.Commit | None, path: str) -> pygit2.Tree | None:
+    try:
+        return commit.tree[path].peel(pygit2.Tree) if commit is not None else None
+    except (KeyError, ValueError):
+        return None
+
+
+def _scheduled(
+    repo: pygit2.Repository, head: pygit2.Commit, game: str, base: pygit2.Commit | None, plan: GamePlan, now: datetime
+) -> GamePlan:
+    """The strategy the change rolls out with (by what it touches), the freeze windows its minimum
+    duration would cross and when it may start."""
+    head_tree = _tree(head, f"{CONFIG_ROOT}/{game}")
+    if plan.policy is None or head_tree is None:
+        return plan
+    chosen = select(plan.policy, touched_between(repo, game, _tree(base, f"{CONFIG_ROOT}/{game}"), head_tree))
+    policy = chosen.policy
+    trailer = parse_instant(commit_trailers(head).get("Hotswap-Not-Before"))
+    starts = max((t for t in (policy.not_before, trailer) if t is not None), default=None)
+    begin = max(now, starts) if starts is not None else now
+    freezes = windows_crossed(policy.freeze, begin, policy.minimum_duration)
+    not_before = starts if starts is not None and starts > now else None
+    return replace(plan, policy=policy, strategy_why=chosen.why, freezes=freezes, not_before=not_before)

@@ -10,6 +10,7 @@ from pipeline.durations import format_duration
 from pipeline.hold_times import Holds, RegionHolds, as_json, holds
 from pipeline.plan import GamePlan, Plan
 from pipeline.policy import Check, RolloutPolicy
+from pipeline.strategy_rules import format_instant
 
 FORMAT_VERSION = 1
 
@@ -58,6 +59,27 @@ def _minimum_text(h: Holds, p: RolloutPolicy) -> str:
     return f"{format_duration(expected)} with the expected holds ({floor} without)"
 
 
+def _schedule(g: GamePlan) -> list[str]:
+    """Why the strategy, when the rollout may start, and the freeze windows it would cross."""
+    lines = [f"chosen: {g.strategy_why}"] if g.strategy_why else []
+    if g.not_before is not None:
+        lines.append(f"scheduled: not before {format_instant(g.not_before)}")
+    if g.freezes:
+        lines.append("freeze windows within its minimum duration (no step advances in them):")
+        lines += [f"  - {format_instant(w.start)} → {format_instant(w.end)}: {w.reason}" for w in g.freezes]
+    return lines
+
+
+def _schedule_markdown(g: GamePlan) -> list[str]:
+    lines = [f"**Strategy:** {g.strategy_why}", ""] if g.strategy_why else []
+    if g.not_before is not None:
+        lines += [f"**Scheduled:** not before {format_instant(g.not_before)}.", ""]
+    if g.freezes:
+        lines += ["**Freeze windows** within its minimum duration (no step advances in them):", ""]
+        lines += [f"- {format_instant(w.start)} → {format_instant(w.end)}: {w.reason}" for w in g.freezes] + [""]
+    return lines
+
+
 def _game_text(g: GamePlan) -> list[str]:
     base = g.base[:12] if g.base else "(new game)"
     lines = [f"{g.game}: {len(g.files)} file(s) changed since {base} ({g.base_label})"]
@@ -68,6 +90,7 @@ def _game_text(g: GamePlan) -> list[str]:
     if p is None:
         return lines
     lines.append(f"  strategy {p.strategy}, rings {'/'.join(map(str, p.rings))}")
+    lines += [f"  {line}" for line in _schedule(g)]
     h = holds(p)
     for number, (region, held) in enumerate(zip(p.regions, h.regions, strict=True), 1):
         gate = ", approval required" if region.approval else ""
@@ -113,6 +136,12 @@ def as_dict(plan: Plan) -> dict[str, Any]:
             expected = h.duration
             entry.update(
                 strategy=p.strategy,
+                strategyWhy=g.strategy_why,
+                notBefore=format_instant(g.not_before) if g.not_before else None,
+                freezes=[
+                    {"start": format_instant(w.start), "end": format_instant(w.end), "reason": w.reason}
+                    for w in g.freezes
+                ],
                 rings=list(p.rings),
                 stages=[
                     {
@@ -156,6 +185,7 @@ def to_markdown(plan: Plan) -> str:
         p = g.policy
         if p is None:
             continue
+        lines += _schedule_markdown(g)
         lines += ["| # | Region | Steps | Interval | Approval |", "| --- | --- | --- | --- | --- |"]
         for number, r in enumerate(p.regions, 1):
             steps = " → ".join(f"{s}%" for s in r.steps)

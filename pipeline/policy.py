@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
 from pipeline.durations import parse_duration
 from pipeline.judge import CheckSpec, Settings
+from pipeline.strategy_rules import (
+    FreezeWindow,
+    StrategyRule,
+    freeze_from_spec,
+    not_before_from_spec,
+    strategies_from_spec,
+)
 
 ThresholdOp = Literal["above", "below", "relativeIncrease", "relativeDecrease"]
 
@@ -91,6 +98,9 @@ class RolloutPolicy:
     exposure_counter: str | None = None  # the exposure counter of rate/absolute checks (player-seconds)
     judge: JudgeSettings = JudgeSettings()
     blue_green: BlueGreen = BlueGreen()
+    strategies: tuple[StrategyRule, ...] = ()  # pipeline.strategy_select picks one by what a release touches
+    freeze: tuple[FreezeWindow, ...] = ()  # UTC windows in which nothing is promoted (promoter.gates)
+    not_before: datetime | None = None  # no rollout starts before this instant
 
     @property
     def judged(self) -> tuple[Check, ...]:
@@ -136,6 +146,9 @@ def policy_from_spec(game: str, spec: dict[str, Any]) -> RolloutPolicy:
         exposure_counter=analysis.get("exposure", {}).get("counter"),
         judge=judge_settings(analysis.get("judge", {})),
         blue_green=_blue_green(spec.get("blueGreen", {})),
+        strategies=strategies_from_spec(spec),
+        freeze=freeze_from_spec(spec),
+        not_before=not_before_from_spec(spec),
     )
 
 

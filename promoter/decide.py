@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pipeline.durations import format_duration
 from pipeline.policy import BlueGreen as BlueGreenSettings
 from pipeline.policy import Region, RolloutPolicy
-from promoter import rollout
+from promoter import gates, rollout
 from promoter.analysis import worst
 from promoter.errors import Refused
 from promoter.model import (
@@ -204,7 +204,8 @@ def _advance(
                 f"release {_short(release)} rejected: {info.problems[0]}",
                 (_events(snap, release, record.tree, Event(now, "reject", reason="; ".join(info.problems))),),
             )
-        return _step_to(snap, record, policy, _next(policy, None), now, ())
+        why = f"strategy {info.strategy_why}" if info.strategy_why else ""
+        return _step_to(snap, record, policy, _next(policy, None), now, (), why)
 
     region = policy.regions[pos.region]
     stage = stage_of(policy, pos)
@@ -379,6 +380,10 @@ def _step_to(
             (_events(snap, release, record.tree, *before),) if before else (),
             wait=Wait(release, record.tree, region.name, None, None, "approval: required"),
         )
+    block = gates.blocked(policy, snap.releases.get(release), now)
+    if block is not None:  # a freeze or a schedule: no deploy now; what was decided before is recorded
+        summary = f"{block.summary}; {_short(release)} waits before {stage.where}"
+        return Decision(game, summary, (_events(snap, release, record.tree, *before),) if before else ())
     writes = strategy.writes(snap, policy, release, record.tree, stage, now)
     deployed = Event(now, "deploy", region.name, stage.step, reason=why)
     summary = f"{_short(release)} → {stage.where} ({_refs(writes)})" + (f": {why}" if why else "")

@@ -27,8 +27,10 @@ from pipeline import gitsource
 from pipeline.documents import CONFIG_ROOT, SourceFile, load
 from pipeline.policy import policy_from_spec
 from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, SchemaSet
+from pipeline.touched import touched_between
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
+from promoter import release_strategy
 from promoter.errors import HotswapFailure
 from promoter.gitcli import check_remote_url, git_env
 from promoter.model import (
@@ -116,6 +118,7 @@ class Remote:
             pygit2.init_repository(str(self.path), bare=True)
         self.repo = pygit2.Repository(str(self.path))
         self._release_memo: dict[tuple[str, str], ReleaseInfo] = {}
+        self._selection_memo: dict[tuple[str, str, str | None], ReleaseInfo] = {}
         self._schema_memo: dict[str | None, SchemaSet] = {}
         self._refs: dict[str, str] | None = None
         self._snapshots: dict[str, GameSnapshot] = {}
@@ -231,7 +234,7 @@ class Remote:
         wanted = {r.release for r in records.values() if r.ended is None}
         if candidate is not None:
             wanted.add(candidate.commit)
-        releases = {sha: self.release_info(game, sha) for sha in wanted}
+        releases = {sha: self.release_info(game, sha, rings) for sha in wanted}
         reverted = frozenset(r.release for r in records.values() if any(e.type == "main-revert" for e in r.events))
         approvals = self._approvals(game, wanted)
         green = self._green(game)
@@ -341,12 +344,29 @@ class Remote:
             quarantine[entry.release] = entry
         return records, quarantine
 
-    def release_info(self, game: str, sha: str) -> ReleaseInfo:
-        """The release's policy and validity, judged by its own schemas. Memoized: commits are immutable."""
+    def release_info(
+        self, game: str, sha: str, rings: Mapping[tuple[str, int], DeployInfo] | None = None
+    ) -> ReleaseInfo:
+        """The release's policy and validity, judged by its own schemas (memoized: commits are
+        immutable), with the strategy chosen by what it touches against what the game serves."""
         key = (game, sha)
         if key not in self._release_memo:
             self._release_memo[key] = self._read_release(game, sha)
-        return self._release_memo[key]
+        info = self._release_memo[key]
+        if info.policy is None or not info.policy.regions:
+            return release_strategy.selected(info, (), _trailers(self.commit(sha)))
+        region = info.policy.regions[0].name
+        served = release_strategy.served_before(self.snapshot(game).rings if rings is None else rings, region, sha)
+        return self._selection(game, sha, served, info)
+
+    def _selection(self, game: str, sha: str, served: str | None, info: ReleaseInfo) -> ReleaseInfo:
+        key = (game, sha, served)
+        if key not in self._selection_memo:
+            head = self.commit(sha).tree[f"{CONFIG_ROOT}/{game}"].peel(pygit2.Tree)
+            base = self.repo[served].peel(pygit2.Tree) if served is not None else None
+            touched = touched_between(self.repo, game, base, head)
+            self._selection_memo[key] = release_strategy.selected(info, touched, _trailers(self.commit(sha)))
+        return self._selection_memo[key]
 
     def game_sources(self, commit: pygit2.Commit, game: str) -> list[SourceFile]:
         """The config files of one game at a commit, for validation."""

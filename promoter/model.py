@@ -233,6 +233,9 @@ class ReleaseInfo:
     policy: RolloutPolicy | None
     problems: tuple[str, ...] = ()  # validation findings; a release with problems is never deployed
     policy_problem: str | None = None  # no usable policy: nothing can be decided, nothing is written
+    strategy_why: str = ""  # pipeline.strategy_select: why `policy` has its strategy (by what the release touches)
+    not_before: datetime | None = None  # the release commit's Hotswap-Not-Before trailer (promoter.gates)
+    event_stop: bool = False  # the release commit stops a live event (Hotswap-Event-Stop): no freeze holds it
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,12 @@ from typing import Any
 import pygit2
 
 from pipeline.policy import RolloutPolicy
+from pipeline.strategy_rules import format_instant
+from promoter import gates
 from promoter.decide import decide, next_evaluation, position, rollout_state, stage_of
 from promoter.evidence_view import check_json
 from promoter.gitio import Remote
-from promoter.model import GameSnapshot, switch_instant
+from promoter.model import GameSnapshot, ReleaseInfo, switch_instant
 from promoter.observed import (
     DEFAULT_STALE_AFTER,
     UP_TO_DATE,
@@ -172,10 +174,24 @@ def game_status(
             "diffBase": diff_base(snap, shown) if shown else None,
         },
         "rollout": rollout,
+        **_gates(policy, info, now),
         "regions": regions,
         "observed": fleet_json(fleet, now),
         "quarantined": sorted(q.release for q in snap.quarantine.values()),
         "rollbacks": rollbacks(snap),
+    }
+
+
+def _gates(policy: RolloutPolicy | None, info: ReleaseInfo | None, now: datetime) -> dict[str, Any]:
+    """The strategy the release rolls out with and why; a freeze in force, a start not yet due."""
+    freeze = gates.freeze_at(policy.freeze, now) if policy is not None else None
+    start = gates.not_before(policy, info) if policy is not None else None
+    return {
+        "strategy": policy.strategy if policy is not None else None,
+        "strategyWhy": info.strategy_why or None if info is not None else None,
+        "frozenUntil": format_instant(freeze.until) if freeze is not None else None,
+        "frozenReason": freeze.reason if freeze is not None else None,
+        "notBefore": format_instant(start) if start is not None and now < start else None,
     }
 
 

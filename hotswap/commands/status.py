@@ -99,11 +99,22 @@ def _check_line(check: dict[str, Any]) -> str:
     return f"{check['name']}: {check['verdict']} — {describe(check)}"
 
 
+def _gate_lines(game: dict[str, Any]) -> list[str]:
+    lines = [f"strategy: {game['strategyWhy']}"] if game.get("strategyWhy") else []
+    if game.get("frozenUntil"):
+        lines.append(f"frozen until {game['frozenUntil']}: {game['frozenReason']}")
+    if game.get("notBefore"):
+        lines.append(f"scheduled: not before {game['notBefore']}")
+    return lines
+
+
 def print_game(console: Console, game: dict[str, Any]) -> None:
     console.print(f"[bold]{escape(game['game'])}[/bold]: {escape(game['summary'])}")
     release = game["release"]
     if release["sha"] and release["subject"]:
         console.print(f"  release {release['sha'][:12]} {release['subject']!r} by {release['author']}", markup=False)
+    for line in _gate_lines(game):
+        console.print(f"  {line}", markup=False)
     rollout = game["rollout"]
     if rollout:
         wait = rollout["nextEvaluationSeconds"]

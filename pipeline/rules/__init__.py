@@ -24,6 +24,7 @@ from pipeline.rules import (
     names,
     policy,
     references,
+    strategies,
     templates,
     unloaded,
 )
@@ -49,6 +50,8 @@ RULES: dict[str, Rule] = {
     "policy-regions": policy.regions,
     "policy-interval": policy.intervals,
     "policy-checks": policy.checks,
+    "policy-strategies": strategies.strategy_rules,
+    "policy-freeze": strategies.freeze,
     "policy-judge": judge.check_forms,
     "policy-holdback": judge.holdback,
     "policy-detect": judge.detect_reachable,
@@ -61,6 +64,7 @@ RULES: dict[str, Rule] = {
 # `--changed-since`, a rule none of whose kinds is reported is not run: a one-file change to a
 # Performance config need not judge the game's policy (nor import the judge's numerics).
 POLICY_RULES = ("policy-rings", "policy-steps", "policy-regions", "policy-interval", "policy-checks")
+STRATEGY_RULES = ("policy-strategies", "policy-freeze")
 JUDGE_RULES = ("policy-judge", "policy-holdback", "policy-detect")
 REPORTS_ON: dict[str, frozenset[str]] = {
     "loot-table": frozenset({"Economy"}),
@@ -69,7 +73,7 @@ REPORTS_ON: dict[str, frozenset[str]] = {
     "event-regions": frozenset({"LiveEvent"}),
     "matchmaking-bands": frozenset({"Matchmaking"}),
     "matchmaking-capacity": frozenset({"Matchmaking"}),
-    **dict.fromkeys((*POLICY_RULES, *JUDGE_RULES), frozenset({"RolloutPolicy"})),
+    **dict.fromkeys((*POLICY_RULES, *JUDGE_RULES, *STRATEGY_RULES), frozenset({"RolloutPolicy"})),
     "query-variables": frozenset({"RolloutPolicy", "Experiment"}),
     "experiment-variants": frozenset({"Experiment"}),
     "experiment-target": frozenset({"Experiment"}),

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import astuple
 from typing import TYPE_CHECKING
 
+from pipeline.strategy_rules import format_instant, windows_crossed
 from promoter import evidence_view
 from promoter.model import CheckResult, Wait
 from promoter.strategies import step_label
@@ -90,6 +91,7 @@ def rollout_comment(view: RolloutView) -> str:
                 lines += ["", f"The change was reverted on main by {revert.reason[:12]}."]
             else:
                 lines += ["", f"Reverting main: {revert.outcome}: {text(revert.reason)}"]
+    lines += _strategy_lines(view)
     if policy is not None:
         lines += ["", "| region | " + " | ".join(f"ring-{p}" for p in policy.rings) + " |"]
         lines.append("|---|" + "---|" * len(policy.rings))
@@ -99,6 +101,23 @@ def rollout_comment(view: RolloutView) -> str:
             lines.append(f"| {region.name}{gate} | {cells} |")
     lines += ["", "_Kept up to date by HotSwap; the record is the `hotswap/ledger` branch._"]
     return "\n".join(lines) + "\n"
+
+
+def _strategy_lines(view: RolloutView) -> list[str]:
+    """The strategy and why (as the rollout's first deploy recorded it), and the freeze windows its
+    minimum duration crosses from when it started: no `now`, so the text stays the same every pass."""
+    policy, record = view.policy, view.record
+    if policy is None:
+        return []
+    deploy = next((e for e in record.events if e.type == "deploy"), None) if record is not None else None
+    why = deploy.reason.removeprefix("strategy ") if deploy and deploy.reason.startswith("strategy ") else ""
+    lines = ["", f"**Strategy:** {text(why or policy.strategy)}"]
+    if record is not None and record.events:
+        crossed = windows_crossed(policy.freeze, record.events[0].at, policy.minimum_duration)
+        if crossed:
+            lines += ["", "**Freeze windows** in its way (no step advances in them; rollbacks still run):", ""]
+            lines += [f"- {format_instant(w.start)} → {format_instant(w.end)}: {text(w.reason)}" for w in crossed]
+    return lines
 
 
 def revert_body(view: RolloutView) -> str:

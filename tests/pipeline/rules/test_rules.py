@@ -468,6 +468,18 @@ def test_experiment_variants_and_target() -> None:
     assert findings("query-variables", experiment([50, 50])) == []
 
 
+def test_strategy_and_freeze_rules_more_in_test_strategy_rules() -> None:
+    expedited = {"match": {"kinds": ["LiveEvent"]}, "strategy": "expedited"}
+    assert (
+        "only: true"
+        in findings("policy-strategies", doc("RolloutPolicy", {**POLICY_SPEC, "strategies": [expedited]}))[0][1]
+    )
+    window = {"start": "2026-12-24T00:00:00Z", "end": "2026-12-20T00:00:00Z", "reason": "x"}
+    assert (
+        "before it starts" in findings("policy-freeze", doc("RolloutPolicy", {**POLICY_SPEC, "freeze": [window]}))[0][1]
+    )
+
+
 def test_every_rule_is_tested_here() -> None:
     import pathlib
 

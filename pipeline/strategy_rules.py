@@ -1,0 +1,155 @@
+"""`spec.strategies`, `spec.freeze` and `spec.notBefore` of a RolloutPolicy as typed, immutable values
+(built from a schema-valid spec; pipeline.rules.strategies judges what a schema cannot)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pipeline.durations import parse_duration
+
+INSTANT_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z", re.ASCII)
+
+
+def parse_instant(text: object) -> datetime | None:
+    """An RFC 3339 UTC instant (`2026-12-24T00:00:00Z`) as an aware datetime; None when it is not one."""
+    if not isinstance(text, str) or INSTANT_RE.fullmatch(text.strip()) is None:
+        return None
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:  # 2026-02-30T00:00:00Z has the form but is no date
+        return None
+
+
+def format_instant(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which touched files a rule covers: a file whose kind is listed or whose path matches a glob.
+    `only`: the rule applies only when every touched file matches it."""
+
+    kinds: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    only: bool = False
+
+    def covers(self, path: str, kind: str | None) -> bool:
+        return (kind is not None and kind in self.kinds) or any(glob_match(p, path) for p in self.paths)
+
+    def describe(self) -> str:
+        return ", ".join((*self.kinds, *self.paths))
+
+
+@dataclass(frozen=True)
+class RegionOverride:
+    steps: tuple[int, ...] | None = None
+    interval: timedelta | None = None
+    approval: bool | None = None
+
+
+@dataclass(frozen=True)
+class StrategyRule:
+    match: Match
+    strategy: str
+    name: str = ""
+    approval: bool | None = None  # every region's gate; a region override wins
+    regions: tuple[tuple[str, RegionOverride], ...] = ()
+    checks: tuple[str, ...] | None = None  # a subset of analysis.checks by name
+    interval: timedelta | None = None  # every region's interval; a region override wins
+
+    def region(self, name: str) -> RegionOverride:
+        return next((o for n, o in self.regions if n == name), RegionOverride())
+
+
+@dataclass(frozen=True)
+class FreezeWindow:
+    start: datetime
+    end: datetime
+    reason: str
+
+    def contains(self, now: datetime) -> bool:
+        return self.start <= now < self.end
+
+
+def windows_crossed(windows: Iterable[FreezeWindow], now: datetime, span: timedelta) -> tuple[FreezeWindow, ...]:
+    """The windows in force now or starting before `now + span` (a rollout's minimum duration)."""
+    return tuple(w for w in sorted(windows, key=lambda w: w.start) if w.end > now and w.start < now + span)
+
+
+def _approval(value: object) -> bool | None:
+    return None if value is None else value == "required"
+
+
+def strategies_from_spec(spec: dict[str, Any]) -> tuple[StrategyRule, ...]:
+    rules = []
+    for raw in spec.get("strategies", ()):
+        match = raw["match"]
+        analysis = raw.get("analysis", {})
+        rules.append(
+            StrategyRule(
+                match=Match(tuple(match.get("kinds", ())), tuple(match.get("paths", ())), bool(match.get("only"))),
+                strategy=raw["strategy"],
+                name=raw.get("name", ""),
+                approval=_approval(raw.get("approval")),
+                regions=tuple(
+                    (
+                        name,
+                        RegionOverride(
+                            tuple(o["steps"]) if "steps" in o else None,
+                            parse_duration(o["interval"]) if "interval" in o else None,
+                            _approval(o.get("approval")),
+                        ),
+                    )
+                    for name, o in raw.get("regions", {}).items()
+                ),
+                checks=tuple(analysis["checks"]) if "checks" in analysis else None,
+                interval=parse_duration(analysis["interval"]) if "interval" in analysis else None,
+            )
+        )
+    return tuple(rules)
+
+
+def freeze_from_spec(spec: dict[str, Any]) -> tuple[FreezeWindow, ...]:
+    windows = []
+    for raw in spec.get("freeze", ()):
+        start, end = parse_instant(raw["start"]), parse_instant(raw["end"])
+        if start is not None and end is not None and end > start:  # validate reports the others
+            windows.append(FreezeWindow(start, end, raw["reason"]))
+    return tuple(windows)
+
+
+def not_before_from_spec(spec: dict[str, Any]) -> datetime | None:
+    return parse_instant(spec.get("notBefore"))
+
+
+_GLOB_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def glob_match(pattern: str, path: str) -> bool:
+    """`*` matches within one folder, `**` across folders (`economy/**` matches everything under
+    economy/), `?` one character; the whole path must match."""
+    compiled = _GLOB_CACHE.get(pattern)
+    if compiled is None:
+        out, i = [], 0
+        while i < len(pattern):
+            if pattern.startswith("**/", i):
+                out.append("(?:.*/)?")
+                i += 3
+            elif pattern.startswith("**", i):
+                out.append(".*")
+                i += 2
+            elif pattern[i] == "*":
+                out.append("[^/]*")
+                i += 1
+            elif pattern[i] == "?":
+                out.append("[^/]")
+                i += 1
+            else:
+                out.append(re.escape(pattern[i]))
+                i += 1
+        compiled = _GLOB_CACHE[pattern] = re.compile("".join(out), re.DOTALL)
+    return compiled.fullmatch(path) is not None

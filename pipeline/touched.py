@@ -1,0 +1,49 @@
+"""What a release touches: the files of a game's folder that differ between two trees, with their
+document kinds (for pipeline.strategy_select). Reads git objects, writes nothing."""
+
+from __future__ import annotations
+
+import pygit2
+
+from pipeline.documents import CONFIG_ROOT, SourceFile, load
+from pipeline.strategy_select import Touched
+from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits
+
+
+def _kind(repo: pygit2.Repository, game: str, path: str, blob_id: pygit2.Oid, limits: LoadLimits) -> str | None:
+    try:
+        blob = repo[blob_id].peel(pygit2.Blob)
+        if blob.size > limits.max_bytes:
+            return None
+        doc = load(SourceFile(f"{CONFIG_ROOT}/{game}/{path}", blob.data), limits).document
+    except Exception:  # an unreadable file has no kind: only rules that name its path cover it
+        return None
+    kind = doc.data.get("kind") if doc is not None else None
+    return kind if isinstance(kind, str) else None
+
+
+def touched_between(
+    repo: pygit2.Repository,
+    game: str,
+    base: pygit2.Tree | None,
+    head: pygit2.Tree,
+    limits: LoadLimits = DEFAULT_LIMITS,
+) -> tuple[Touched, ...]:
+    """Every file under the game folder trees `base` (None: nothing) and `head` that differs, by its
+    path relative to the folder; its kind read at head, or at base for a file the release deletes."""
+    diff = base.diff_to_tree(head) if base is not None else head.diff_to_tree(swap=True)
+    out: dict[str, Touched] = {}
+    for delta in diff.deltas:
+        for side in (delta.new_file, delta.old_file):
+            if side.id == pygit2.Oid(hex="0" * 40) or side.path in out:
+                continue
+            out[side.path] = Touched(side.path, _kind(repo, game, side.path, side.id, limits))
+    return tuple(out[p] for p in sorted(out))
+
+
+def commit_trailers(commit: pygit2.Commit) -> dict[str, str]:
+    """A commit's trailers (`Hotswap-Not-Before: ...`); none when git cannot parse them."""
+    try:
+        return dict(commit.message_trailers.items())
+    except (pygit2.GitError, AttributeError):
+        return {}

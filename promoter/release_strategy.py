@@ -1,0 +1,34 @@
+"""A release's ReleaseInfo with the strategy chosen by what it touches and its commit's scheduling
+trailers applied. Pure: the git adapter reads the touched files and the trailers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from pipeline.strategy_rules import parse_instant
+from pipeline.strategy_select import Touched, select
+from promoter.gates import EVENT_STOP_TRAILER, NOT_BEFORE_TRAILER
+from promoter.model import DeployInfo, ReleaseInfo
+
+
+def served_before(rings: Mapping[tuple[str, int], DeployInfo], region: str, release: str) -> str | None:
+    """The tree the game serves apart from `release`: ring-100 of `region`, or what that ring had
+    before the release reached it (so the choice holds for the whole rollout)."""
+    tip = rings.get((region, 100))
+    if tip is None:
+        return None
+    return tip.previous_tree if tip.release == release else tip.tree
+
+
+def selected(info: ReleaseInfo, touched: Sequence[Touched], trailers: Mapping[str, str]) -> ReleaseInfo:
+    problems = list(info.problems)
+    raw = trailers.get(NOT_BEFORE_TRAILER)
+    not_before = parse_instant(raw) if raw is not None else None
+    if raw is not None and not_before is None:
+        problems.append(f"{NOT_BEFORE_TRAILER}: {raw!r} is not an RFC 3339 UTC instant such as 2026-12-24T18:00:00Z")
+    chosen = replace(info, problems=tuple(problems), not_before=not_before, event_stop=EVENT_STOP_TRAILER in trailers)
+    if info.policy is None:
+        return chosen
+    selection = select(info.policy, touched)
+    return replace(chosen, policy=selection.policy, strategy_why=selection.why)

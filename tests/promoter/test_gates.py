@@ -1,0 +1,178 @@
+"""Freeze windows and scheduled releases on plain values: the gates, the trailers, and what decide
+writes (nothing) while a gate is shut."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from pipeline.strategy_rules import FreezeWindow, windows_crossed
+from pipeline.strategy_select import Touched
+from promoter.decide import decide, decide_approve, decide_rollback
+from promoter.gates import EVENT_STOP_TRAILER, NOT_BEFORE_TRAILER, blocked, freeze_at
+from promoter.model import (
+    AppendEvents,
+    CheckResult,
+    Event,
+    GameSnapshot,
+    ReleaseInfo,
+    RevertRings,
+    RolloutRecord,
+    WriteRings,
+)
+from promoter.release_strategy import selected, served_before
+from tests.promoter.test_decide import NEW, OLD, POLICY, T0, at_step, snap, tip
+
+H = timedelta(hours=1)
+XMAS = FreezeWindow(T0, T0 + 2 * H, "holiday")
+LATE = FreezeWindow(T0 + 2 * H, T0 + 3 * H, "maintenance")  # touches XMAS
+APART = FreezeWindow(T0 + 5 * H, T0 + 6 * H, "tournament")
+FROZEN = replace(POLICY, freeze=(XMAS, LATE, APART))
+
+
+@pytest.mark.parametrize(
+    ("now", "until", "reason"),
+    [
+        (T0 - timedelta(microseconds=1), None, None),  # just before a window
+        (T0, T0 + 3 * H, "holiday; maintenance"),  # the start is inside; touching windows chain
+        (T0 + 2 * H - timedelta(seconds=1), T0 + 3 * H, "holiday; maintenance"),
+        (T0 + 2 * H, T0 + 3 * H, "maintenance"),
+        (T0 + 3 * H, None, None),  # the end is outside
+        (T0 + 5 * H + timedelta(minutes=1), T0 + 6 * H, "tournament"),
+    ],
+)
+def test_freeze_windows_at_their_edges(now: datetime, until: datetime | None, reason: str | None) -> None:
+    block = freeze_at(FROZEN.freeze, now)
+    assert (block.until if block else None) == until
+    assert (block.reason if block else None) == reason
+
+
+def test_overlapping_windows_freeze_their_union() -> None:
+    inner = FreezeWindow(T0 + H, T0 + 4 * H, "patch day")
+    block = freeze_at((XMAS, inner), T0 + timedelta(minutes=10))
+    assert block is not None and block.until == T0 + 4 * H and block.reason == "holiday; patch day"
+    assert block.summary == "frozen until 2026-11-01T16:00:00Z: holiday; patch day"
+
+
+def test_not_before_is_the_later_of_the_policy_and_the_trailer() -> None:
+    policy = replace(POLICY, not_before=T0 + H)
+    info = ReleaseInfo(policy, not_before=T0 + 2 * H)
+    block = blocked(policy, info, T0 + 90 * timedelta(minutes=1))
+    assert (
+        block is not None
+        and block.kind == "scheduled"
+        and block.summary == "scheduled: not before 2026-11-01T14:00:00Z"
+    )
+    assert blocked(policy, info, T0 + 2 * H) is None
+    assert blocked(policy, ReleaseInfo(policy), T0 + H) is None  # the policy's own instant is inclusive
+
+
+def test_an_event_stop_passes_every_gate() -> None:
+    info = ReleaseInfo(FROZEN, not_before=T0 + 9 * H, event_stop=True)
+    assert blocked(FROZEN, info, T0) is None
+
+
+@pytest.mark.parametrize(
+    ("trailers", "not_before", "problem"),
+    [
+        ({}, None, None),
+        ({NOT_BEFORE_TRAILER: "2026-11-01T14:00:00Z"}, T0 + 2 * H, None),
+        ({NOT_BEFORE_TRAILER: "2026-11-01T14:00:00.5Z"}, T0 + 2 * H + timedelta(milliseconds=500), None),
+        ({NOT_BEFORE_TRAILER: "tomorrow"}, None, "Hotswap-Not-Before: 'tomorrow' is not an RFC 3339 UTC instant"),
+        ({NOT_BEFORE_TRAILER: "2026-11-01T14:00:00+02:00"}, None, "is not an RFC 3339 UTC instant"),
+        ({NOT_BEFORE_TRAILER: "2026-02-30T14:00:00Z"}, None, "is not an RFC 3339 UTC instant"),
+    ],
+)
+def test_the_not_before_trailer(trailers: dict[str, str], not_before: datetime | None, problem: str | None) -> None:
+    info = selected(ReleaseInfo(POLICY), [Touched("balance.yaml", "GameBalance")], trailers)
+    assert info.not_before == not_before
+    if problem is None:
+        assert info.problems == ()
+    else:
+        (found,) = info.problems
+        assert problem in found
+    assert info.strategy_why == "canary with approval in EU-WEST (the default): no rule covers balance.yaml"
+    assert selected(ReleaseInfo(POLICY), [], {EVENT_STOP_TRAILER: "winter"}).event_stop
+
+
+def test_a_release_with_a_bad_trailer_is_rejected_not_started() -> None:
+    s = snap()
+    bad = selected(s.releases[NEW], [], {NOT_BEFORE_TRAILER: "soon"})
+    decision = decide(replace(s, releases={**s.releases, NEW: bad}), T0)
+    assert decision.summary.startswith(f"release {NEW[:12]} rejected: Hotswap-Not-Before: 'soon'")
+    assert not any(isinstance(a, WriteRings) for a in decision.actions)
+
+
+def test_the_choice_holds_for_the_whole_rollout() -> None:
+    assert served_before({("NA-WEST", 100): tip(OLD, previous=None)}, "NA-WEST", NEW) == "tree-aaaa"
+    assert served_before({("NA-WEST", 100): tip(NEW)}, "NA-WEST", NEW) == "tree-aaaa"  # what it had before NEW
+    assert served_before({}, "NA-WEST", NEW) is None
+
+
+def with_policy(s: GameSnapshot, **changes: object) -> GameSnapshot:
+    infos = {sha: replace(info, **changes) for sha, info in s.releases.items()}  # type: ignore[arg-type]
+    return replace(s, releases=infos)
+
+
+def test_a_freeze_stops_the_start_and_writes_nothing() -> None:
+    decision = decide(with_policy(snap(), policy=FROZEN), T0 + timedelta(minutes=5))
+    assert decision.summary == (
+        f"frozen until 2026-11-01T15:00:00Z: holiday; maintenance; {NEW[:12]} waits before NA-WEST/10%"
+    )
+    assert decision.actions == () and decision.evaluate is None
+    started = decide(with_policy(snap(), policy=FROZEN), T0 + 3 * H)
+    deploy = next(a for a in started.actions if isinstance(a, AppendEvents)).events[-1]
+    assert deploy.type == "deploy" and any(isinstance(a, WriteRings) for a in started.actions)
+
+
+def test_the_first_deploy_records_the_strategy_and_why() -> None:
+    s = with_policy(snap(), strategy_why="canary (the default): no rule covers balance.yaml")
+    decision = decide(s, T0)
+    deploy = next(a for a in decision.actions if isinstance(a, AppendEvents)).events[-1]
+    assert deploy.reason == "strategy canary (the default): no rule covers balance.yaml"
+
+
+def record(*events: Event) -> RolloutRecord:
+    return RolloutRecord("g", NEW, f"tree-{NEW[:4]}", events)
+
+
+def test_a_freeze_stops_a_step_that_passed_but_records_the_evaluation_and_rollback_still_runs() -> None:
+    landed = T0 - H
+    rec = record(Event(landed, "deploy", "NA-WEST", 10))
+    s = with_policy(replace(snap(rings=at_step([("NA-WEST", 10)], landed)), records={NEW: rec}), policy=FROZEN)
+    now = T0 + timedelta(minutes=1)
+    ok = (CheckResult("churn", "pass", 1.0, 1.0, "ok"),)
+    decision = decide(s, now, ok)
+    assert decision.summary.startswith("frozen until 2026-11-01T15:00:00Z")
+    assert [type(a) for a in decision.actions] == [AppendEvents]  # the evaluation, no deploy
+    (appended,) = decision.actions
+    assert isinstance(appended, AppendEvents) and [e.type for e in appended.events] == ["evaluate"]
+    # a critical still rolls back in the window, and so does a person
+    bad = (CheckResult("churn", "critical", 2.0, 1.0, "+100%"),)
+    assert any(isinstance(a, RevertRings) for a in decide(s, now, bad).actions)
+    assert any(isinstance(a, RevertRings) for a in decide_rollback(s, now, "bad loot", "alice").actions)
+
+
+def test_approvals_still_run_in_a_freeze() -> None:
+    landed = T0 - H
+    rec = record(*(Event(landed, "deploy", "NA-WEST", p) for p in (10, 50, 100)))
+    rings = at_step([("NA-WEST", 10), ("NA-WEST", 50), ("NA-WEST", 100)], landed)
+    s = with_policy(replace(snap(rings=rings), records={NEW: rec}), policy=FROZEN)
+    rec = rec.appended(Event(landed, "evaluate", "NA-WEST", 100, "pass"))
+    s = replace(s, records={NEW: rec})
+    waiting = decide(s, T0)
+    assert waiting.wait is not None and waiting.wait.region == "EU-WEST"  # the gate comes before the freeze
+    approved = decide_approve(s, T0, "EU-WEST", "alice")
+    (append,) = approved.actions
+    assert isinstance(append, AppendEvents) and append.events[0].type == "approve"
+    after = decide(replace(s, records={NEW: rec.appended(*append.events)}), T0)
+    assert after.summary.startswith("frozen until") and after.actions == ()
+
+
+def test_plan_names_the_windows_a_rollout_would_cross() -> None:
+    assert windows_crossed(FROZEN.freeze, T0 - H, H) == ()
+    assert windows_crossed(FROZEN.freeze, T0 - H, 2 * H) == (XMAS,)
+    assert windows_crossed(FROZEN.freeze, T0 + H, 5 * H) == (XMAS, LATE, APART)
+    assert windows_crossed(FROZEN.freeze, T0 + 6 * H, 5 * H) == ()
