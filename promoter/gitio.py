@@ -30,6 +30,7 @@ from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, Sche
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
 from promoter.errors import HotswapFailure
+from promoter.event_trees import with_stops
 from promoter.gitcli import check_remote_url, git_env
 from promoter.model import (
     APPROVALS_ROOT,
@@ -465,6 +466,7 @@ class Remote:
         updates: list[RefUpdate] = []
         for action in actions:
             if isinstance(action, WriteRings):
+                tree = with_stops(self, action.game, action.release, action.tree)  # stopped events stay stopped
                 for region, percent in action.rings:
                     tip = snap.rings.get((region, percent))
                     message = (
@@ -473,7 +475,7 @@ class Remote:
                         f"Hotswap-Stage: {action.stage}\n"
                         f"Hotswap-Rollout: {rollout_id(action.game, action.release)}\n"
                     )
-                    new = self._commit(action.tree, [tip.commit] if tip else [], message, now)
+                    new = self._commit(tree, [tip.commit] if tip else [], message, now)
                     updates.append(RefUpdate(ring_ref(action.game, region, percent), new, tip.commit if tip else None))
             elif isinstance(action, RevertRings):
                 reason = " ".join(action.reason.split())
@@ -487,7 +489,8 @@ class Remote:
                         f"Hotswap-Rollback-Of: {action.bad_release}\n"
                         f"Hotswap-Reason: {reason}\n"
                     )
-                    new = self._commit(ring.tree, [tip.commit], message, now)
+                    tree = with_stops(self, action.game, ring.release, ring.tree)
+                    new = self._commit(tree, [tip.commit], message, now)
                     updates.append(RefUpdate(ring_ref(action.game, ring.region, ring.percent), new, tip.commit))
             elif isinstance(action, TagRelease):
                 tag = self._tag(action.game, action.release, now)

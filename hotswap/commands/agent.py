@@ -12,6 +12,7 @@ from pathlib import Path
 from prometheus_client import start_http_server
 
 from agent.agent import Agent, GitRemote, InvalidConfig
+from agent.events_file import ActiveEventsFile
 from agent.sidecar import notify, publish
 from agent.snapshot import ConfigSnapshot
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem
@@ -33,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache", type=Path, help="cache for remote URLs (default: beside --out)")
     parser.add_argument("--metrics-port", type=int, help="serve the agent's metrics on this port")
     parser.add_argument("--once", action="store_true", help="one poll, then exit")
+    parser.add_argument(
+        "--events-file",
+        type=Path,
+        help="the live events active now, as JSON, rewritten at each boundary (default: active-events.json beside --out)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,6 +57,12 @@ def run(args: argparse.Namespace) -> int:
         notify(command, args.signal_pid, args.out, new.revision)
         print(f"{args.server_id}: {args.out} now holds {new.revision} (ring-{agent.ring})", flush=True)
 
+    events = ActiveEventsFile(
+        agent,
+        args.events_file or args.out.parent / "active-events.json",
+        lambda: notify(command, args.signal_pid, args.out, agent.snapshot.revision if agent.snapshot else ""),
+    )
+    agent.add_listener(events.config_changed)  # before on_swap: the file is current when the server is told
     agent.add_listener(on_swap)
     if args.metrics_port:
         start_http_server(args.metrics_port, addr="127.0.0.1")
@@ -64,8 +76,10 @@ def run(args: argparse.Namespace) -> int:
             raise EnvironmentProblem(str(exc)) from None
         return EXIT_OK
     stop = threading.Event()
+    events.start(stop)
     try:
         agent.run(stop, args.interval)
     except KeyboardInterrupt:
         stop.set()
+        events.wake()
     return EXIT_OK
