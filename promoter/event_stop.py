@@ -21,9 +21,16 @@ import pygit2
 
 from pipeline.event_stop import Stop, stop_instant
 from pipeline.events_schedule import event_from_spec, format_instant
-from pipeline.yamlstrict import DEFAULT_LIMITS, YamlError, decode, parse_file
 from promoter.errors import Refused
-from promoter.event_trees import StopRecord, config_files, edited, ledger_path, recorded_stops, replace_files
+from promoter.event_trees import (
+    StopRecord,
+    config_files,
+    edited,
+    events_in,
+    ledger_path,
+    recorded_stops,
+    replace_files,
+)
 from promoter.gitio import RefUpdate, Remote
 from promoter.model import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF
 from promoter.reconcile import utc_now
@@ -133,16 +140,7 @@ def _try_stop(
 
 def _check_event(files: dict[str, bytes], game: str, event: str, at: datetime) -> str:
     """The event's file; raises UnknownEvent or EventEnded."""
-    known: dict[str, tuple[str, dict[str, object]]] = {}
-    for path, data in files.items():
-        try:
-            value = parse_file(path, decode(data, DEFAULT_LIMITS), DEFAULT_LIMITS).value
-        except (YamlError, ValueError, RecursionError):
-            continue
-        if isinstance(value, dict) and value.get("kind") == "LiveEvent" and isinstance(value.get("spec"), dict):
-            name = (value.get("metadata") or {}).get("name")
-            if isinstance(name, str):
-                known[name] = (path, value["spec"])
+    known = events_in(files)
     if event not in known:
         raise UnknownEvent(
             f"no live event {event!r} in configs/{game}/ on main (known: {', '.join(sorted(known)) or 'none'})"
@@ -178,6 +176,15 @@ def _ring_stops(remote: Remote, game: str, stop: Stop, reason: str) -> list[RefU
         tree = replace_files(remote.repo, tip.tree, changes)
         updates.append(RefUpdate(ref, remote._commit(tree, [sha], message, stop.at), sha))
     return updates
+
+
+def pull_text(result: StopResult) -> tuple[str, str]:
+    title = f"{result.game}: stop live event {result.event}"
+    body = (
+        f"Stopped by {result.record.by}: {result.record.reason}\n\nEvery ring already serves this edit "
+        "(an expedited stop); merging brings main to the tree the rings serve.\n"
+    )
+    return title, body
 
 
 def _trailers(commit: pygit2.Commit) -> dict[str, str]:
