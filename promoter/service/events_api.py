@@ -38,6 +38,7 @@ def register_events(app: FastAPI, service: Service, principal: Guard, viewed_gam
         if isinstance(snap, JSONResponse):
             return snap
         with service.lock:
+            service.remote.fetch()  # main as it is now: an event merged a moment ago is listed
             return game_events(service.remote, game, datetime.now(UTC))
 
     @app.post("/api/v1/games/{game}/events/{name}/stop")

@@ -72,7 +72,9 @@ def servers(region: str, each: int = 3) -> list[str]:
 
 
 def shown(repo: GameRepo, ref: str) -> str:
-    return git(repo.remote, "show", f"{ref}:event.yaml" if "deploy/" in ref else f"{ref}:configs/{repo.game}/event.yaml")
+    return git(
+        repo.remote, "show", f"{ref}:event.yaml" if "deploy/" in ref else f"{ref}:configs/{repo.game}/event.yaml"
+    )
 
 
 def test_the_kill_switch_reaches_every_agent_in_one_push_and_leaves_the_canary_where_it_was(
@@ -94,7 +96,9 @@ def test_the_kill_switch_reaches_every_agent_in_one_push_and_leaves_the_canary_w
     for thread in threads:
         thread.start()
     try:
-        drive(lambda: None, lambda: all((s := a.events()) is not None and s.active_names == ("festival",) for a in agents))
+        drive(
+            lambda: None, lambda: all((s := a.events()) is not None and s.active_names == ("festival",) for a in agents)
+        )
         assert {a.ring for a in agents} == {10, 50, 100}
         before = len(pushes(repo))
         cli = ["event", "stop", "--remote", repo.url, "--cache", str(tmp_path / "cli"), "--game", game_name]
