@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pipeline.events_schedule import format_instant, parse_instant
 from pipeline.parsed import Parsed, YamlError
@@ -116,6 +117,24 @@ def event_file(files: Mapping[str, bytes], name: str) -> str | None:
         if _parsed_event(path, text, name) is not None:
             return path
     return None
+
+
+def events_in(files: Mapping[str, bytes]) -> dict[str, tuple[str, Mapping[str, Any]]]:
+    """The LiveEvent documents among config files: name -> (path, spec). Unreadable files are skipped."""
+    known: dict[str, tuple[str, Mapping[str, Any]]] = {}
+    for path, data in sorted(files.items()):
+        if b"LiveEvent" not in data:
+            continue
+        try:
+            value = parse_file(path, decode(data, DEFAULT_LIMITS), DEFAULT_LIMITS).value
+        except (YamlError, ValueError, RecursionError):
+            continue
+        if isinstance(value, dict) and value.get("kind") == "LiveEvent" and isinstance(value.get("spec"), dict):
+            metadata = value.get("metadata")
+            name = metadata.get("name") if isinstance(metadata, dict) else None
+            if isinstance(name, str):
+                known[name] = (path, value["spec"])
+    return known
 
 
 def apply_stops(files: Mapping[str, bytes], stops: Iterable[Stop]) -> dict[str, bytes]:

@@ -19,14 +19,13 @@ from datetime import datetime
 
 import pygit2
 
-from pipeline.event_stop import Stop, stop_instant
+from pipeline.event_stop import Stop, events_in, stop_instant
 from pipeline.events_schedule import event_from_spec, format_instant
 from promoter.errors import Refused
 from promoter.event_trees import (
     StopRecord,
     config_files,
     edited,
-    events_in,
     ledger_path,
     recorded_stops,
     replace_files,

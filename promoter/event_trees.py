@@ -13,7 +13,6 @@ from pygit2.enums import FileMode
 
 from pipeline.event_stop import Stop, apply_stops
 from pipeline.events_schedule import format_instant, parse_instant
-from pipeline.yamlstrict import DEFAULT_LIMITS, YamlError, decode, parse_file
 
 if TYPE_CHECKING:
     from promoter.gitio import Remote
@@ -91,24 +90,6 @@ def config_files(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = "") -
         elif entry.type == pygit2.GIT_OBJECT_BLOB and name.endswith(SUFFIXES):
             files[name] = entry.peel(pygit2.Blob).data
     return files
-
-
-def events_in(files: Mapping[str, bytes]) -> dict[str, tuple[str, Mapping[str, Any]]]:
-    """The LiveEvent documents among config files: name -> (path, spec). Unreadable files are skipped."""
-    known: dict[str, tuple[str, Mapping[str, Any]]] = {}
-    for path, data in sorted(files.items()):
-        if b"LiveEvent" not in data:
-            continue
-        try:
-            value = parse_file(path, decode(data, DEFAULT_LIMITS), DEFAULT_LIMITS).value
-        except (YamlError, ValueError, RecursionError):
-            continue
-        if isinstance(value, dict) and value.get("kind") == "LiveEvent" and isinstance(value.get("spec"), dict):
-            metadata = value.get("metadata")
-            name = metadata.get("name") if isinstance(metadata, dict) else None
-            if isinstance(name, str):
-                known[name] = (path, value["spec"])
-    return known
 
 
 def replace_files(repo: pygit2.Repository, tree: pygit2.Tree, files: Mapping[str, bytes]) -> str:

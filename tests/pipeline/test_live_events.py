@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.event_stop import Stop, apply_stops, stop_text
 from pipeline.events_schedule import event_from_spec, schedule
-from tests.conftest import RunCli
+from tests.conftest import RunCli, git
 
 T0 = datetime(2026, 12, 18, 17, 0, tzinfo=UTC)
 SPEC = {
@@ -88,3 +88,25 @@ def test_validate_rejects_bad_windows_with_file_line_and_field(config_repo: Path
     line = text.splitlines().index("  windows:") + 1
     assert ("event-window", line + 1, "$.spec.windows[0].end") in found
     assert ("event-regions", line + 2, "$.spec.windows[1].region") in found
+
+
+def test_plan_warns_when_an_event_starts_before_its_rollout_can_reach_it(git_repo: Path, run_cli: RunCli) -> None:
+    path = git_repo / "configs/battle-royale/events/winter-festival.yaml"
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    text = path.read_text()
+    start = text.split('start: "', 1)[1].split('"', 1)[0]
+    path.write_text(text.replace(start, soon.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    git(git_repo, "commit", "-q", "-am", "festival sooner")
+    code, out, err = run_cli(["plan", "--repo", str(git_repo), "--game", "battle-royale"])
+    assert code == 0 and "winter-festival" in out
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    # NA-WEST alone takes five 30-minute steps at least: every region is reached after the start
+    assert len(warnings) == 5 and "live event winter-festival starts in NA-WEST" in warnings[0]
+    end = text.split('end: "', 1)[1].split('"', 1)[0]
+    later = {start: datetime.now(UTC) + timedelta(days=30), end: datetime.now(UTC) + timedelta(days=40)}
+    for old, new in later.items():
+        text = text.replace(old, new.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    path.write_text(text)  # a month ahead: every region is reached long before
+    git(git_repo, "commit", "-q", "-am", "festival as planned")
+    code, _, err = run_cli(["plan", "--repo", str(git_repo), "--game", "battle-royale", "--base", "HEAD~1"])
+    assert code == 0 and "warning:" not in err
