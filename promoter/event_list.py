@@ -16,14 +16,22 @@ from promoter.event_trees import config_files, recorded_stops
 from promoter.gitio import Remote
 from promoter.model import DEPLOY_PREFIX, MAIN_REF
 
+_MEMO: dict[str, dict[str, tuple[str, LiveEvent]]] = {}  # tree id -> its events (trees never change)
+MEMO_SIZE = 4096
+
 
 def _events(repo: pygit2.Repository, tree: pygit2.Tree) -> dict[str, tuple[str, LiveEvent]]:
-    found: dict[str, tuple[str, LiveEvent]] = {}
-    for name, (path, spec) in events_in(config_files(repo, tree)).items():
-        live = event_from_spec(name, spec)
-        if live is not None:
-            found[name] = (path, live)
-    return found
+    key = str(tree.id)
+    if key not in _MEMO:
+        found: dict[str, tuple[str, LiveEvent]] = {}
+        for name, (path, spec) in events_in(config_files(repo, tree)).items():
+            live = event_from_spec(name, spec)
+            if live is not None:
+                found[name] = (path, live)
+        if len(_MEMO) >= MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[key] = found
+    return _MEMO[key]
 
 
 def _served(remote: Remote, game: str) -> dict[str, dict[str, LiveEvent]]:
@@ -66,6 +74,8 @@ def game_events(remote: Remote, game: str, now: datetime) -> dict[str, Any]:
             events = _events(remote.repo, remote.commit(main).tree[f"configs/{game}"].peel(pygit2.Tree))
         except KeyError:
             events = {}
+    if not events:
+        return {"game": game, "at": format_instant(now), "events": []}
     served = _served(remote, game)
     stops = recorded_stops(remote, game)
     rows = []
