@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from prometheus_client import CollectorRegistry
 
 from agent.agent import Agent, GitRemote
@@ -17,6 +18,7 @@ from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
 from promoter.reconcile import Reconciler
 from tests.conftest import RunCli, git
+from tests.github.fake_github import TOKEN, FakeGitHub
 from tests.promoter.fixtures import Fleet, GameRepo, drive, make_game_repo, pushes
 from tests.promoter.test_integration import carries
 
@@ -148,3 +150,40 @@ def test_the_kill_switch_reaches_every_agent_in_one_push_and_leaves_the_canary_w
     drive(lambda: reconciler.run_once([game_name]), lambda: carries(repo, release, [("NA-WEST", 50)]))
     assert shown(repo, ring(game_name, "NA-WEST", 50)) == edited
     assert "damage: 46" in git(repo.remote, "show", f"{ring(game_name, 'NA-WEST', 50)}:balance.yaml")
+
+
+def test_with_github_main_changes_by_pull_request_and_its_merge_meets_the_rings(
+    tmp_path: Path,
+    fleet: Fleet,
+    game_name: str,
+    run_cli: RunCli,
+    fake_github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo, reconciler, first = with_event(tmp_path, fleet, game_name)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_REPOSITORY", f"{fake_github.owner}/{fake_github.name}")
+    monkeypatch.setenv("HOTSWAP_GITHUB_URL", fake_github.base)
+    main = git(repo.remote, "rev-parse", "main")
+    cli = ["event", "stop", "--remote", repo.url, "--cache", str(tmp_path / "cli"), "--game", game_name]
+    code, out, err = run_cli([*cli, "--event", "festival", "--reason", "exploit"])
+    assert code == 0, err
+    branch = f"hotswap/event-stop-{game_name}-festival"
+    (pull,) = fake_github.pulls.values()
+    assert pull["head"] == branch and "exploit" in pull["body"] and "~ GitHub: pull request #" in out
+    assert git(repo.remote, "rev-parse", "main") == main  # protected main: only by the pull request
+    assert set(pushes(repo)[-1]) == {
+        f"refs/heads/{branch}",
+        "refs/heads/hotswap/ledger",
+        *(ring(game_name, r, p) for r, p in RINGS),
+    }
+    assert all(shown(repo, ring(game_name, r, p)) == shown(repo, f"refs/heads/{branch}") for r, p in RINGS)
+    (outcome,) = reconciler.run_once([game_name])  # main still has the old end: nothing to roll out
+    assert not outcome.wrote and carries(repo, first, RINGS), outcome
+
+    git(repo.work, "pull", "-q", "--rebase", str(repo.remote), "main")
+    git(repo.work, "fetch", "-q", str(repo.remote), branch)
+    git(repo.work, "merge", "-q", "--no-ff", "-m", "Merge the stop", "FETCH_HEAD")
+    git(repo.work, "push", "-q", str(repo.remote), "main")
+    (outcome,) = reconciler.run_once([game_name])  # the merge brings main to the rings' tree
+    assert outcome.summary.startswith("up to date") and not outcome.wrote, outcome
