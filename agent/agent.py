@@ -8,17 +8,20 @@ import random
 import threading
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from agent.bluegreen import BlueGreen
+from agent.events import EventCollector, utc_now
 from agent.metrics import AgentMetrics
 from agent.ring import ring_for
 from agent.snapshot import ConfigSnapshot, freeze
 from agent.source import ConfigSource, Fetched, GitRingSource, SourceProblem
 from agent.switch import SCHEDULER, FlipScheduler
 from pipeline.documents import SourceFile
+from pipeline.events_schedule import Schedule
 from pipeline.schemas import PACKAGED_SCHEMAS, SchemaSet
 from pipeline.validate import validate
 from promoter.errors import HotswapFailure
@@ -103,6 +106,7 @@ class Agent:
         self.bluegreen = BlueGreen(self, source, pool, scheduler) if isinstance(source, GitRemote) else None
         if self.bluegreen is None and pool != "blue":
             raise ValueError("a pool other than blue needs a git remote")
+        EventCollector.track(registry, self)  # hotswap_agent_active_events, hotswap_agent_event_active
 
     # --- what the game uses -------------------------------------------------------------------
 
@@ -131,6 +135,11 @@ class Agent:
             with self._lock:
                 self._sessions[snap.revision] -= 1
             self._update_pinned()
+
+    def events(self, now: datetime | None = None) -> Schedule | None:
+        """The live events of the current config in this server's region by its clock (None: no config)."""
+        snap = self._snapshot
+        return None if snap is None else snap.events(self.region, now or utc_now())
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.events_schedule import Schedule
 
 
 def freeze(value: Any) -> Any:
@@ -31,6 +35,12 @@ class ConfigSnapshot:
         if len(matches) != 1:
             raise KeyError(f"{len(matches)} {kind} documents{f' named {name}' if name else ''} in {self.revision}")
         return matches[0]
+
+    def events(self, region: str, now: datetime) -> Schedule:
+        """The live events active, scheduled and ended in `region` at `now`, and the next boundary."""
+        from agent.events import events_at
+
+        return events_at(self, region, now)
 
     def rings(self) -> tuple[int, ...]:
         try:

@@ -21,6 +21,7 @@ COMMANDS = {
     "status": "Where every game's rollout stands.",
     "rollback": "Roll back a game's release on every ring, quarantine it, revert it on main.",
     "approve": "Approve a region gate or a paused step.",
+    "event": "Live events: list them, or stop one now everywhere (the kill switch).",
     "report-pr": "Comment validation, diff and plan on a pull request; set the hotswap/validate status.",
     "agent": "Sidecar: keep a directory holding a server's current config.",
     "serve": "The reconcile loop with an HTTP API, a GitHub webhook and /metrics.",

@@ -75,6 +75,11 @@ def test_every_command_line_in_the_readme_names_real_flags(argv: list[str]) -> N
     (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     subcommands: dict[str, argparse.ArgumentParser] = action.choices
     assert argv[1] in subcommands, f"`hotswap {argv[1]}` is not a subcommand"
-    known = {opt for action in subcommands[argv[1]]._actions for opt in action.option_strings}
+    command = subcommands[argv[1]]
+    nested = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
+    if nested and len(argv) > 2:  # `hotswap event stop ...`: the flags are the nested command's
+        assert argv[2] in nested[0].choices, f"`hotswap {argv[1]} {argv[2]}` is not a subcommand"
+        command = nested[0].choices[argv[2]]
+    known = {opt for action in command._actions for opt in action.option_strings}
     flags = {a.split("=", 1)[0] for a in argv[2:] if a.startswith("--")}
     assert flags <= known, f"hotswap {argv[1]}: unknown flags {sorted(flags - known)}"

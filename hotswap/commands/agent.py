@@ -13,6 +13,7 @@ from prometheus_client import start_http_server
 
 from agent.agent import Agent, GitRemote, InvalidConfig
 from agent.bluegreen import POOLS
+from agent.events_file import ActiveEventsFile
 from agent.sidecar import notify, publish, stage
 from agent.snapshot import ConfigSnapshot
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem
@@ -40,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="blue",
         help="blue-green: green follows the region's green ref while it exists (default blue: the ring)",
     )
+    parser.add_argument(
+        "--events-file",
+        type=Path,
+        help="the live events active now, as JSON, rewritten at each boundary (default: active-events.json beside --out)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,6 +66,12 @@ def run(args: argparse.Namespace) -> int:
         notify(command, args.signal_pid, args.out, new.revision)
         print(f"{args.server_id}: {args.out} now holds {new.revision} (ring-{agent.ring})", flush=True)
 
+    events = ActiveEventsFile(
+        agent,
+        args.events_file or args.out.parent / "active-events.json",
+        lambda: notify(command, args.signal_pid, args.out, agent.snapshot.revision if agent.snapshot else ""),
+    )
+    agent.add_listener(events.config_changed)  # before on_swap: the file is current when the server is told
     agent.add_listener(on_swap)
     if agent.bluegreen is not None:  # a switch at an instant: its folder is written ahead, the link swapped then
         agent.bluegreen.stager = lambda new: stage(args.out, new.version, dict(new.files))
@@ -75,8 +87,10 @@ def run(args: argparse.Namespace) -> int:
             raise EnvironmentProblem(str(exc)) from None
         return EXIT_OK
     stop = threading.Event()
+    events.start(stop)
     try:
         agent.run(stop, args.interval)
     except KeyboardInterrupt:
         stop.set()
+        events.wake()
     return EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pygit2
@@ -11,6 +12,7 @@ import pygit2
 from hotswap.commands.common import add_limit_options, limits_from, schemas_from
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem, UsageError
 from pipeline import gitsource
+from pipeline.event_plan import event_warnings
 from pipeline.plan import plan_revisions
 from pipeline.plan_format import FORMATS
 from pipeline.schemas import SchemaLoadError, SchemaSet
@@ -48,4 +50,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     plan = plan_revisions(repo, head, _schemas(args, repo, head), limits, base, args.game)
     sys.stdout.write(FORMATS[args.format](plan))
+    for warning in event_warnings(repo, plan, datetime.now(UTC)):  # stdout stays the stable format
+        print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK if plan.ok else EXIT_FINDINGS

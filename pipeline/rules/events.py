@@ -4,9 +4,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from pipeline.documents import Document
 from pipeline.findings import Finding
 from pipeline.game import GameView
-from pipeline.rules.shapes import sequence
+from pipeline.rules.shapes import records, sequence
 
 
 def _when(text: Any) -> datetime | None:
@@ -29,6 +30,30 @@ def event_window(game: GameView) -> Iterator[Finding]:
                 "event-window",
                 f"event ends ({doc.spec['end']}) before or when it starts ({doc.spec['start']})",
             )
+        yield from _region_windows(doc)
+
+
+def _region_windows(doc: Document) -> Iterator[Finding]:
+    """Each `windows` entry: real times, ending after it starts, one per region."""
+    seen: set[str] = set()
+    for i, item in records(doc.spec.get("windows")):
+        start, end = _when(item.get("start")), _when(item.get("end"))
+        for key, value in (("start", start), ("end", end)):
+            if value is None and isinstance(item.get(key), str):
+                yield doc.spec_finding(
+                    ("windows", i, key), "event-window", f"{key} {item[key]!r} is not a valid date and time"
+                )
+        region = item.get("region")
+        if start is not None and end is not None and _comparable(start, end) and end <= start:
+            yield doc.spec_finding(
+                ("windows", i, "end"),
+                "event-window",
+                f"the {region} window ends ({item['end']}) before or when it starts ({item['start']})",
+            )
+        if isinstance(region, str) and region in seen:
+            yield doc.spec_finding(("windows", i, "region"), "event-window", f"a second window for {region}")
+        if isinstance(region, str):
+            seen.add(region)
 
 
 def _comparable(a: datetime, b: datetime) -> bool:
@@ -49,4 +74,19 @@ def event_regions(game: GameView) -> Iterator[Finding]:
                     ("regions", i),
                     "event-regions",
                     f"region {region!r} is not in the RolloutPolicy ({', '.join(known)})",
+                )
+        listed = sequence(doc.spec.get("regions"))
+        for i, item in records(doc.spec.get("windows")):
+            region = item.get("region")
+            if isinstance(region, str) and region not in known:
+                yield doc.spec_finding(
+                    ("windows", i, "region"),
+                    "event-regions",
+                    f"window region {region!r} is not in the RolloutPolicy ({', '.join(known)})",
+                )
+            elif isinstance(region, str) and region not in listed:
+                yield doc.spec_finding(
+                    ("windows", i, "region"),
+                    "event-regions",
+                    f"window region {region!r} is not one of the event's regions ({', '.join(map(str, listed))})",
                 )

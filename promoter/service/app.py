@@ -38,6 +38,7 @@ from promoter.reconcile import Outcome, Reconciler, failed, reject
 from promoter.rollout import ended_state
 from promoter.service import session
 from promoter.service.auth import AuthSettings, Forbidden, Principal, Unauthorized, authenticate, require
+from promoter.service.events_api import events_section, register_events
 from promoter.service.fleet import FleetBoard
 from promoter.service.limits import RateLimiter, client_key
 from promoter.service.log import EventLog
@@ -314,7 +315,10 @@ def create_app(service: Service) -> FastAPI:
             return who
         snaps = service.snapshots()
         fleets, metas = service.observed(snaps)
-        return HTMLResponse(render(snaps, datetime.now(UTC), fleets, metas, service.compare_url))
+        now = datetime.now(UTC)
+        with service.lock:
+            events = events_section(service.remote, [s.game for s in snaps], now)
+        return HTMLResponse(render(snaps, now, fleets, metas, service.compare_url, events))
 
     @app.get("/login", response_class=HTMLResponse)
     def login_form() -> Any:
@@ -603,5 +607,6 @@ def create_app(service: Service) -> FastAPI:
         )
 
     register_webhook(app, service, read_body)
+    register_events(app, service, principal, viewed_game, body_json)
 
     return app

@@ -184,8 +184,10 @@ def render(
     fleets: Mapping[str, FleetView] | None = None,
     metas: Mapping[str, ReleaseMeta | None] | None = None,
     compare: str | None = None,
+    events: str = "",
 ) -> str:
-    """`compare`: a GitHub compare URL prefix (`https://github.com/owner/name/compare/`), when set up."""
+    """`compare`: a GitHub compare URL prefix (`https://github.com/owner/name/compare/`), when set up;
+    `events`: the live-events section (HTML, values escaped by its maker)."""
     fleets, metas = fleets or {}, metas or {}
     games = (
         "".join(_game(s, now, fleets.get(s.game), metas.get(s.game), compare) for s in snapshots)
@@ -194,7 +196,7 @@ def render(
     return (
         '<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">'
         f"<title>HotSwap</title><style>{STYLE}</style></head><body>"
-        f"<h1>HotSwap — {escape(now.strftime('%Y-%m-%d %H:%M:%S UTC'))}</h1>{games}"
+        f"<h1>HotSwap — {escape(now.strftime('%Y-%m-%d %H:%M:%S UTC'))}</h1>{games}{events}"
         "<script>setInterval(()=>{for(const el of document.querySelectorAll('.countdown')){"
         "const s=Math.max(0,parseInt(el.dataset.seconds)-1);el.dataset.seconds=s;el.textContent=s;}},1000)</script>"
         "</body></html>"

@@ -1,0 +1,131 @@
+"""Live events by the clock, pure: which events are active, scheduled or ended in a region at an
+instant, and when the next boundary (a start or an end) comes.
+
+Every instant is UTC, written RFC 3339 with `Z` (`2026-12-18T17:00:00Z`); converting a local time
+is the author's job. An event runs in `spec.regions` from `spec.start` (included) to `spec.end`
+(excluded); `spec.windows: [{region, start, end}]` overrides start and end for one region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+State = Literal["scheduled", "active", "ended"]
+
+
+def parse_instant(text: Any) -> datetime | None:
+    """An RFC 3339 UTC instant (`...Z`), or None for anything else."""
+    if not isinstance(text, str) or not text.endswith("Z"):
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when.astimezone(UTC) if when.tzinfo is not None else None
+
+
+def format_instant(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+    def state(self, now: datetime) -> State:
+        if now < self.start:
+            return "scheduled"
+        return "active" if now < self.end else "ended"
+
+    def next_boundary(self, now: datetime) -> datetime | None:
+        return next((b for b in (self.start, self.end) if b > now), None)
+
+    def as_json(self) -> dict[str, str]:
+        return {"start": format_instant(self.start), "end": format_instant(self.end)}
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    name: str
+    display_name: str
+    regions: tuple[str, ...]
+    window: Window
+    windows: Mapping[str, Window]  # per-region overrides
+
+    def window_in(self, region: str) -> Window | None:
+        """The event's window in `region`, None where it does not run."""
+        if region not in self.regions:
+            return None
+        return self.windows.get(region, self.window)
+
+
+def event_from_spec(name: str, spec: Mapping[str, Any]) -> LiveEvent | None:
+    """A LiveEvent from its (schema-valid) spec; None when its times cannot be read."""
+    start, end = parse_instant(spec.get("start")), parse_instant(spec.get("end"))
+    if start is None or end is None:
+        return None
+    windows: dict[str, Window] = {}
+    for item in spec.get("windows") or ():
+        w_start, w_end = parse_instant(item.get("start")), parse_instant(item.get("end"))
+        if w_start is None or w_end is None or not isinstance(item.get("region"), str):
+            return None
+        windows[item["region"]] = Window(w_start, w_end)
+    regions = tuple(r for r in spec.get("regions") or () if isinstance(r, str))
+    return LiveEvent(name, str(spec.get("displayName") or name), regions, Window(start, end), windows)
+
+
+def events_from_documents(documents: Iterable[tuple[str, str, Mapping[str, Any]]]) -> list[LiveEvent]:
+    """The readable LiveEvents among (kind, name, spec) triples, by name."""
+    found = [event_from_spec(name, spec) for kind, name, spec in documents if kind == "LiveEvent"]
+    return sorted((e for e in found if e is not None), key=lambda e: e.name)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One event in one region at one instant."""
+
+    event: LiveEvent
+    region: str
+    window: Window
+    state: State
+
+
+@dataclass(frozen=True)
+class Schedule:
+    region: str
+    now: datetime
+    active: tuple[Placed, ...]
+    scheduled: tuple[Placed, ...]
+    ended: tuple[Placed, ...]
+    next_boundary: datetime | None  # the earliest start or end after `now`, None when none is left
+
+    @property
+    def active_names(self) -> tuple[str, ...]:
+        return tuple(p.event.name for p in self.active)
+
+    def as_json(self) -> dict[str, Any]:
+        """What the sidecar's `active-events` file holds (no `now`: it changes only at boundaries)."""
+        return {
+            "region": self.region,
+            "active": [
+                {"name": p.event.name, "displayName": p.event.display_name, **p.window.as_json()} for p in self.active
+            ],
+            "nextBoundary": format_instant(self.next_boundary) if self.next_boundary else None,
+        }
+
+
+def schedule(events: Iterable[LiveEvent], region: str, now: datetime) -> Schedule:
+    placed = [Placed(e, region, w, w.state(now)) for e in events if (w := e.window_in(region)) is not None]
+    boundaries = [b for p in placed if (b := p.window.next_boundary(now)) is not None]
+    return Schedule(
+        region,
+        now,
+        tuple(p for p in placed if p.state == "active"),
+        tuple(p for p in placed if p.state == "scheduled"),
+        tuple(p for p in placed if p.state == "ended"),
+        min(boundaries, default=None),
+    )

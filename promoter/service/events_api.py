@@ -1,0 +1,121 @@
+"""The live-event endpoints of `hotswap serve`: list a game's events (viewer) and the kill switch
+(operator), on the same use cases as `hotswap event list` and `hotswap event stop`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from promoter.errors import Refused
+from promoter.event_list import game_events
+from promoter.event_stop import EventEnded, StopResult, UnknownEvent, pull_text, stop_event
+from promoter.github.port import GitHubUnavailable
+from promoter.gitio import Remote
+from promoter.service.auth import Principal
+
+if TYPE_CHECKING:
+    from promoter.service.app import Service
+
+Guard = Callable[[Request, str], Principal | JSONResponse]
+Viewed = Callable[[Request, str], Any]
+BodyJson = Callable[[Request], Awaitable[dict[str, Any] | JSONResponse]]
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def register_events(app: FastAPI, service: Service, principal: Guard, viewed_game: Viewed, body_json: BodyJson) -> None:
+    @app.get("/api/v1/games/{game}/events")
+    def events(game: str, request: Request) -> Any:
+        snap = viewed_game(request, game)
+        if isinstance(snap, JSONResponse):
+            return snap
+        with service.lock:
+            service.remote.fetch()  # main as it is now: an event merged a moment ago is listed
+            return game_events(service.remote, game, datetime.now(UTC))
+
+    @app.post("/api/v1/games/{game}/events/{name}/stop")
+    async def stop(game: str, name: str, request: Request) -> Any:
+        who = principal(request, "operator")
+        if isinstance(who, JSONResponse):
+            return who
+        data = await body_json(request)
+        if isinstance(data, JSONResponse):
+            return data
+        reason = data.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            return JSONResponse(
+                {"error": "invalid request", "fields": {"reason": "required, a non-empty string"}}, status_code=422
+            )
+        if service.snapshot(game) is None:
+            return _error(404, f"no game {game!r}")
+
+        def run() -> StopResult:
+            with service.lock:
+                service.remote.fetch()
+                return stop_event(
+                    service.remote,
+                    game,
+                    name,
+                    reason,
+                    who.subject,
+                    service.github is not None,
+                    service.reconciler.clock,
+                )
+
+        try:
+            result = await run_in_threadpool(run)
+        except UnknownEvent as exc:
+            return _error(404, str(exc))
+        except (EventEnded, Refused) as exc:
+            return _error(409, str(exc))
+        pull = await run_in_threadpool(_open_pull, service, result) if result.changed else None
+        service.log.emit("event-stop", game=game, name=name, by=who.subject, changed=result.changed)
+        if result.changed:
+            service.wake.set()
+        return {
+            "game": game,
+            "event": name,
+            "changed": result.changed,
+            "result": result.summary,
+            "stoppedAt": result.record.as_json()["stoppedAt"],
+            "by": result.record.by,
+            "refs": list(result.refs),
+            "pullRequest": pull,
+        }
+
+
+def _open_pull(service: Service, result: StopResult) -> dict[str, Any] | None:
+    if service.github is None or result.record.pull is None:
+        return None
+    try:
+        pull = service.github.open_pull(result.record.pull, "main", *pull_text(result))
+    except GitHubUnavailable as exc:
+        return {"branch": result.record.pull, "error": str(exc)}
+    return {"number": pull.number, "url": pull.url, "branch": result.record.pull}
+
+
+def events_section(remote: Remote, games: list[str], now: datetime) -> str:
+    """The status page's live-events table (every game with events)."""
+    rows = []
+    for game in games:
+        for event in game_events(remote, game, now)["events"]:
+            stop = event["stopped"]
+            note = f" — stopped by {stop['by']}: {stop['reason']}" if stop else ""
+            regions = ", ".join(f"{r['region']} {r['state']}" for r in event["regions"])
+            rows.append(
+                f'<tr class="event"><td>{escape(game)}</td><td>{escape(event["name"])}</td>'
+                f"<td>{escape(event['state'] + note)}</td><td>{escape(regions)}</td>"
+                f"<td>{escape(event['nextBoundary'] or '—')}</td></tr>"
+            )
+    if not rows:
+        return ""
+    head = "<tr><th>game</th><th>event</th><th>state</th><th>regions</th><th>next boundary</th></tr>"
+    return f'<h2 id="live-events">Live events</h2><table class="events">{head}{"".join(rows)}</table>'

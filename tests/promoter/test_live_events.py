@@ -1,0 +1,189 @@
+"""The kill switch against a real bare remote, the real promoter and real agents polling it."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from agent.agent import Agent, GitRemote
+from agent.ring import ring_for
+from pipeline.events_schedule import format_instant
+from promoter.gitio import Remote
+from promoter.metrics import PrometheusSource
+from promoter.reconcile import Reconciler
+from tests.conftest import RunCli, git
+from tests.github.fake_github import TOKEN, FakeGitHub
+from tests.promoter.fixtures import Fleet, GameRepo, drive, make_game_repo, pushes
+from tests.promoter.test_integration import carries
+
+EVENT = """apiVersion: hotswap/v1
+kind: LiveEvent
+metadata: {{name: festival, game: {game}, version: 1.0.0}}
+spec:
+  displayName: Festival  # shown in the lobby
+  start: "{start}"
+  end: "{end}"
+  regions: [NA-WEST, EU-WEST]
+  windows:
+    - {{region: EU-WEST, start: '{start}', end: '{later}'}}
+"""
+RINGS = [(r, p) for r in ("NA-WEST", "EU-WEST") for p in (10, 50, 100)]
+
+
+def ring(game: str, region: str, percent: int) -> str:
+    return f"refs/heads/deploy/{game}/{region}/ring-{percent}"
+
+
+def with_event(tmp_path: Path, fleet: Fleet, game: str) -> tuple[GameRepo, Reconciler, str]:
+    """A game whose first release carries an event running now, bootstrapped to every ring."""
+    repo = make_game_repo(tmp_path, game)
+    now = datetime.now(UTC)
+    text = EVENT.format(
+        game=game,
+        start=format_instant(now - timedelta(hours=1)),
+        end=format_instant(now + timedelta(days=1)),
+        later=format_instant(now + timedelta(days=2)),
+    )
+    (repo.work / f"configs/{game}/event.yaml").write_text(text)
+    git(repo.work, "add", "-A")
+    git(repo.work, "commit", "-q", "-m", "festival")
+    git(repo.work, "push", "-q", str(repo.remote), "main")
+    first = git(repo.work, "rev-parse", "HEAD")
+    fleet.expose(game, first)
+    reconciler = Reconciler(Remote(repo.url, tmp_path / "cache"), PrometheusSource(fleet.url, timeout=5))
+    (outcome,) = reconciler.run_once([game])
+    assert outcome.summary.startswith("bootstrap"), outcome
+    return repo, reconciler, first
+
+
+def servers(region: str, each: int = 3) -> list[str]:
+    """Server ids of this region, `each` on every ring."""
+    names = (f"{region.lower()}-{i:03d}" for i in range(1000))
+    picked: dict[int, list[str]] = {10: [], 50: [], 100: []}
+    for name in names:
+        ring_list = picked[ring_for(name, (10, 50, 100))]
+        if len(ring_list) < each:
+            ring_list.append(name)
+    return [n for ring_list in picked.values() for n in ring_list]
+
+
+def shown(repo: GameRepo, ref: str) -> str:
+    return git(
+        repo.remote, "show", f"{ref}:event.yaml" if "deploy/" in ref else f"{ref}:configs/{repo.game}/event.yaml"
+    )
+
+
+def test_the_kill_switch_reaches_every_agent_in_one_push_and_leaves_the_canary_where_it_was(
+    tmp_path: Path, fleet: Fleet, game_name: str, run_cli: RunCli
+) -> None:
+    repo, reconciler, first = with_event(tmp_path, fleet, game_name)
+    release = repo.commit(damage=46, message="buff rifle")  # a canary of another change, in flight
+    fleet.expose(game_name, release)
+    reconciler.run_once([game_name])
+    assert carries(repo, release, [("NA-WEST", 10)]) and carries(repo, first, [("NA-WEST", 50), ("EU-WEST", 10)])
+
+    stop = threading.Event()
+    agents = [
+        Agent(game_name, region, server, GitRemote(repo.url), registry=CollectorRegistry())
+        for region in ("NA-WEST", "EU-WEST")
+        for server in servers(region)
+    ]
+    threads = [threading.Thread(target=a.run, args=(stop, 0.5), daemon=True) for a in agents]
+    for thread in threads:
+        thread.start()
+    try:
+        drive(
+            lambda: None, lambda: all((s := a.events()) is not None and s.active_names == ("festival",) for a in agents)
+        )
+        assert {a.ring for a in agents} == {10, 50, 100}
+        before = len(pushes(repo))
+        cli = ["event", "stop", "--remote", repo.url, "--cache", str(tmp_path / "cli"), "--game", game_name]
+        started = time.monotonic()
+        code, out, err = run_cli([*cli, "--event", "festival", "--reason", "exploit in the shop", "--by", "ops"])
+        assert code == 0, err
+        drive(lambda: None, lambda: all(not a.events().active_names for a in agents), timeout=10, pause=0.05)  # type: ignore[union-attr]
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+    assert took < 10, took
+
+    # ONE push: main, every ring, the ledger.
+    assert len(pushes(repo)) == before + 1
+    moved = set(pushes(repo)[-1])
+    assert moved == {"refs/heads/main", "refs/heads/hotswap/ledger", *(ring(game_name, r, p) for r, p in RINGS)}
+    # Every ring keeps its release (the canary is not dragged along) and serves main's edit byte for byte.
+    assert carries(repo, release, [("NA-WEST", 10)])
+    assert carries(repo, first, [r for r in RINGS if r != ("NA-WEST", 10)])
+    trailers = repo.trailers(ring(game_name, "NA-WEST", 10))
+    assert trailers["Hotswap-Stage"] == "expedited" and trailers["Hotswap-Event-Stop"] == "festival"
+    assert trailers["Hotswap-Reason"] == "exploit in the shop"
+    edited = shown(repo, "refs/heads/main")
+    assert all(shown(repo, ring(game_name, r, p)) == edited for r, p in RINGS)
+    assert "# shown in the lobby" in edited and edited.count(format_instant(datetime.now(UTC))[:10]) >= 3
+    record = json.loads(git(repo.remote, "show", f"refs/heads/hotswap/ledger:events/{game_name}/festival.json"))
+    assert record["by"] == "ops" and record["reason"] == "exploit in the shop"
+
+    # Twice: nothing written. Unknown: exit 1 with a clear line.
+    code, out, _ = run_cli([*cli, "--event", "festival", "--reason", "again"])
+    assert code == 0 and "already stopped" in out and len(pushes(repo)) == before + 1
+    code, _, err = run_cli([*cli, "--event", "nope", "--reason", "x"])
+    assert code == 1 and "no live event 'nope'" in err and err.count("\n") == 1
+
+    listing = ["event", "list", "--remote", repo.url, "--cache", str(tmp_path / "cli"), "--game", game_name]
+    code, out, _ = run_cli([*listing, "--format", "json"])
+    (event,) = json.loads(out)["games"][0]["events"]
+    assert code == 0 and event["state"] == "ended" and event["stopped"]["by"] == "ops"
+    assert [(r["region"], r["state"], r["served"]) for r in event["regions"]] == [
+        ("NA-WEST", "ended", "ended"),
+        ("EU-WEST", "ended", "ended"),
+    ]
+    code, out, _ = run_cli(listing)
+    assert "festival: ended (stopped" in out and "NA-WEST" in out
+
+    # The canary goes on: the rings it reaches next serve the stop too (never re-enabled).
+    drive(lambda: reconciler.run_once([game_name]), lambda: carries(repo, release, [("NA-WEST", 50)]))
+    assert shown(repo, ring(game_name, "NA-WEST", 50)) == edited
+    assert "damage: 46" in git(repo.remote, "show", f"{ring(game_name, 'NA-WEST', 50)}:balance.yaml")
+
+
+def test_with_github_main_changes_by_pull_request_and_its_merge_meets_the_rings(
+    tmp_path: Path,
+    fleet: Fleet,
+    game_name: str,
+    run_cli: RunCli,
+    fake_github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo, reconciler, first = with_event(tmp_path, fleet, game_name)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_REPOSITORY", f"{fake_github.owner}/{fake_github.name}")
+    monkeypatch.setenv("HOTSWAP_GITHUB_URL", fake_github.base)
+    main = git(repo.remote, "rev-parse", "main")
+    cli = ["event", "stop", "--remote", repo.url, "--cache", str(tmp_path / "cli"), "--game", game_name]
+    code, out, err = run_cli([*cli, "--event", "festival", "--reason", "exploit"])
+    assert code == 0, err
+    branch = f"hotswap/event-stop-{game_name}-festival"
+    (pull,) = fake_github.pulls.values()
+    assert pull["head"] == branch and "exploit" in pull["body"] and "~ GitHub: pull request #" in out
+    assert git(repo.remote, "rev-parse", "main") == main  # protected main: only by the pull request
+    assert set(pushes(repo)[-1]) == {
+        f"refs/heads/{branch}",
+        "refs/heads/hotswap/ledger",
+        *(ring(game_name, r, p) for r, p in RINGS),
+    }
+    assert all(shown(repo, ring(game_name, r, p)) == shown(repo, f"refs/heads/{branch}") for r, p in RINGS)
+    (outcome,) = reconciler.run_once([game_name])  # main still has the old end: nothing to roll out
+    assert not outcome.wrote and carries(repo, first, RINGS), outcome
+
+    git(repo.work, "pull", "-q", "--rebase", str(repo.remote), "main")
+    git(repo.work, "fetch", "-q", str(repo.remote), branch)
+    git(repo.work, "merge", "-q", "--no-ff", "-m", "Merge the stop", "FETCH_HEAD")
+    git(repo.work, "push", "-q", str(repo.remote), "main")
+    (outcome,) = reconciler.run_once([game_name])  # the merge brings main to the rings' tree
+    assert outcome.summary.startswith("up to date") and not outcome.wrote, outcome
