@@ -116,6 +116,10 @@ class Agent:
         return self._snapshot
 
     @property
+    def pool(self) -> str:
+        return self.bluegreen.pool if self.bluegreen is not None else "blue"
+
+    @property
     def ring(self) -> int:
         snap = self._snapshot
         return ring_for(self.server_id, snap.rings() if snap else (100,))
@@ -257,8 +261,9 @@ class Agent:
         labels = self._labels
         if old is not None and old.revision != snapshot.revision:
             with contextlib.suppress(KeyError):
-                self.metrics.config.remove(*labels.values(), old.revision)
-        self.metrics.config.labels(**labels, config_revision=snapshot.revision).set(1)
+                self.metrics.config.remove(*labels.values(), old.revision, self.pool)
+        # `pool` tells the promoter which ref a server should follow (a green pool: the green ref).
+        self.metrics.config.labels(**labels, config_revision=snapshot.revision, pool=self.pool).set(1)
         self.metrics.swaps.labels(**labels).inc()
         self.metrics.last_success.labels(**labels).set_to_current_time()
         self._update_pinned()

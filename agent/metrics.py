@@ -18,8 +18,8 @@ class AgentMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.config = Gauge(
             "hotswap_agent_config_info",
-            "The config revision the server runs (value 1).",
-            [*LABELS, "config_revision"],
+            "The config revision the server runs (value 1), and its blue-green pool (blue or green).",
+            [*LABELS, "config_revision", "pool"],
             registry=registry,
         )
         self.swaps = Counter("hotswap_agent_swaps_total", "Configs swapped in.", LABELS, registry=registry)
