@@ -102,7 +102,7 @@ def test_metrics_carry_the_revision(ring_repo: RingRepo) -> None:
         agent.poll_once()
     text = generate_latest(registry).decode()
     assert (
-        'hotswap_agent_config_info{config_revision="450000000000",game="g",region="NA-WEST",server="na-west-001"} 1.0'
+        'hotswap_agent_config_info{config_revision="450000000000",game="g",pool="blue",region="NA-WEST",server="na-west-001"} 1.0'
         in text
     )
     assert 'hotswap_agent_errors_total{game="g",kind="invalid",region="NA-WEST",server="na-west-001"} 1.0' in text

@@ -106,7 +106,7 @@ def test_a_malformed_commit_is_counted_retried_and_the_old_config_served(ring_re
             agent.poll_once()
         assert errors(registry, "malformed") == attempt
     assert damage(agent) == 45
-    info = 'hotswap_agent_config_info{config_revision="450000000000",game="g",region="NA-WEST",server="na-west-001"}'
+    info = 'hotswap_agent_config_info{config_revision="450000000000",game="g",pool="blue",region="NA-WEST",server="na-west-001"}'
     assert f"{info} 1.0" in generate_latest(registry).decode()
     ring_repo.deploy(47)
     assert agent.poll_once() and damage(agent) == 47

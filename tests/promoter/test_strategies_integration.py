@@ -7,6 +7,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from prometheus_client import CollectorRegistry
+
+from agent.agent import Agent, GitRemote
 from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
 from promoter.model import parse_switch_instant
@@ -143,3 +146,51 @@ def test_an_expedited_release_reaches_every_ring_in_one_push_and_is_revertible(
     assert code == 0, out + err
     assert {repo.trailers(r)["Hotswap-Release"] for r in every} == {first}
     assert all("Hotswap-Switch-At" not in repo.trailers(r) for r in every)
+
+
+def test_real_agents_follow_the_promoters_green_and_flip_at_its_switch_instant(
+    tmp_path: Path, fleet: Fleet, game_name: str
+) -> None:
+    """The promoter's refs and the agent's reading of them, end to end: a green-pool server serves
+    green at once, blue servers hold it, and all of them flip from memory at the switch's instant."""
+    game = game_name
+    repo, reconciler, first = start(tmp_path, fleet, game, BLUE_GREEN_POLICY.replace("PT1S", "PT3S"))
+    servers = [
+        Agent(game, "NA-WEST", f"na-west-{i:03d}", GitRemote(repo.url), registry=CollectorRegistry(), pool=pool)
+        for i, pool in enumerate(("green", "blue", "blue", "blue"))
+    ]
+
+    def poll() -> None:
+        for server in servers:
+            server.poll_once()
+
+    def revisions() -> list[str | None]:
+        return [s.snapshot.revision if s.snapshot else None for s in servers]
+
+    def sample(server: Agent, name: str, **extra: str) -> float | None:
+        labels = {"game": game, "region": "NA-WEST", "server": server.server_id, **extra}
+        return server.registry.get_sample_value(name, labels)
+
+    poll()
+    assert revisions() == [first[:12]] * 4
+    release = repo.commit(damage=48, message="buff rifle")
+    fleet.count(game, release, **BUSY)
+    run = lambda: (reconciler.run_once([game]), poll())  # noqa: E731
+    drive(run, lambda: ref(game, "green") in repo.refs())
+    poll()
+    assert revisions() == [release[:12]] + [first[:12]] * 3  # green serves it at once, blue keeps blue
+    assert all(sample(s, "hotswap_agent_prefetched_info", config_revision=release[:12]) == 1 for s in servers[1:])
+
+    drive(run, lambda: repo.trailers(ref(game, "ring-10"))["Hotswap-Release"] == release, timeout=60)
+    poll()  # every server reads the switch commit and schedules its flip
+    instant = parse_switch_instant(repo.trailers(ref(game, "ring-100"))["Hotswap-Switch-At"])
+    assert instant is not None
+    ahead = (instant - datetime.now(UTC)).total_seconds()
+    assert ahead > 0.5, f"the switch instant passed before the servers read it ({ahead:.2f}s)"
+    assert revisions()[1:] == [first[:12]] * 3  # not before the instant
+    time.sleep(ahead + 1.0)
+    assert revisions() == [release[:12]] * 4
+    for server in servers[1:]:
+        assert sample(server, "hotswap_agent_switch_late_total") == 0
+        offset = sample(server, "hotswap_agent_last_switch_offset_seconds")
+        assert offset is not None and 0 <= offset < 0.5, offset
