@@ -175,7 +175,11 @@ def test_real_agents_follow_the_promoters_green_and_flip_at_its_switch_instant(
     assert revisions() == [first[:12]] * 4
     release = repo.commit(damage=48, message="buff rifle")
     fleet.count(game, release, **BUSY)
-    run = lambda: (reconciler.run_once([game]), poll())  # noqa: E731
+
+    def run() -> None:
+        reconciler.run_once([game])
+        poll()
+
     drive(run, lambda: ref(game, "green") in repo.refs())
     poll()
     assert revisions() == [release[:12]] + [first[:12]] * 3  # green serves it at once, blue keeps blue
