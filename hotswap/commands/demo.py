@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,10 @@ SERVERS_PER_REGION = 40
 # swapped, above the ~1,100 the judge needs at the shipped tolerances to pass a step in one interval.
 PLAYERS_PER_SERVER = 25_000
 SPEED = 800.0
+# A live event the seed schedules to start this long after the demo begins: the servers switch it on
+# by their own clocks at that instant, while the rollouts run, with no deploy.
+EVENT = "winter-festival"
+EVENT_STARTS_AFTER = timedelta(seconds=25)
 POLICY = Path(__file__).with_name("demo_policy.yaml")
 GIT = ["git", "-c", "user.name=Live Ops", "-c", "user.email=liveops@studio.example"]
 
@@ -76,6 +81,7 @@ class Demo:
         self.work = root / "work"
         self.remote_path = root / "remote.git"
         self.log: list[str] = []
+        self.event_start = datetime.now(UTC)
 
     # --- setting up -----------------------------------------------------------------------------
 
@@ -85,6 +91,11 @@ class Demo:
         shutil.copytree(repo_root / "configs", self.work / "configs")
         shutil.copytree(PACKAGED_SCHEMAS, self.work / "schemas")
         shutil.copy(POLICY, self.work / "configs" / GAME / "rollout-policy.yaml")
+        self.event_start = (datetime.now(UTC) + EVENT_STARTS_AFTER).replace(microsecond=0)
+        event = self.work / "configs" / GAME / "events" / f"{EVENT}.yaml"
+        text = event.read_text()
+        start = next(line for line in text.splitlines() if line.strip().startswith("start:"))
+        event.write_text(text.replace(start, f'  start: "{self.event_start:%Y-%m-%dT%H:%M:%SZ}"', 1))
         _git(self.work, "init", "-q", "-b", "main")
         _git(self.work, "add", "-A")
         _git(self.work, "commit", "-q", "-m", "Season 7 configs, demo rollout policy")
@@ -259,6 +270,27 @@ def run(args: argparse.Namespace) -> int:
         prom_url = demo.start_prometheus(binary, prom_port, port, stack)
         demo.say(f"Prometheus {prom_url} scraping the fleet every second")
 
+        demo.say(f"live event {EVENT} scheduled to start at {demo.event_start:%H:%M:%S} UTC on every server's clock")
+        went_live: list[float] = []  # seconds after its start when the last server had it on
+
+        def watch_event() -> None:
+            while not stop.is_set() and not went_live:
+                on = sum(
+                    1
+                    for server in fleet.servers
+                    if (schedule := server.agent.events()) is not None
+                    and any(p.event.name == EVENT for p in schedule.active)
+                )
+                if on == len(fleet.servers):
+                    late = (datetime.now(UTC) - demo.event_start).total_seconds()
+                    went_live.append(late)
+                    demo.say(
+                        f"live event {EVENT} active on all {on} servers {late:.2f} s after its start (nothing deployed)"
+                    )
+                time.sleep(0.2)
+
+        watcher = threading.Thread(target=watch_event, daemon=True)
+        watcher.start()
         names = {bootstrap[:12]: f"{bootstrap[:7]} (season 7)"}
         good = demo.commit_change("damage: 45", "damage: 48", "Balance patch 7.1: rifle damage 45 -> 48")
         names[good[:12]] = f"[green]{good[:7]} (7.1)[/green]"
@@ -272,6 +304,7 @@ def run(args: argparse.Namespace) -> int:
         rolled_back = demo.drive(reconciler, bad, lambda: any(e["type"] == "main-revert" for e in demo.events(bad)))
         console.print(demo.table(names))
 
+        watcher.join(timeout=max(0.0, (demo.event_start - datetime.now(UTC)).total_seconds() + 5))
         deploys = [e for e in demo.events(bad) if e["type"] == "deploy"]
         rings_now = demo.rings()
         main_tree = _git(demo.remote_path, "rev-parse", f"main:configs/{GAME}")
@@ -284,6 +317,8 @@ def run(args: argparse.Namespace) -> int:
             "reverted everywhere it reached": all(rev != bad[:12] for rev in rings_now.values()),
             "quarantined with the evidence": demo.ledger(f"quarantine/{GAME}/{bad}.json") is not None,
             "reverted on main": main_tree == good_tree,
+            # By the servers' own clocks, within a second of its start; no ref is written for it.
+            f"live event {EVENT} went live on every server at its start": bool(went_live) and went_live[0] < 1.0,
         }
         console.print("\n[bold]Summary[/bold]")
         for what, ok in checks.items():

@@ -97,7 +97,15 @@ def test_plan_warns_when_an_event_starts_before_its_rollout_can_reach_it(git_rep
     start = text.split('start: "', 1)[1].split('"', 1)[0]
     path.write_text(text.replace(start, soon.strftime("%Y-%m-%dT%H:%M:%SZ")))
     git(git_repo, "commit", "-q", "-am", "festival sooner")
+    # A change of events alone goes expedited under the shipped policy: every region at once, no warning.
     code, out, err = run_cli(["plan", "--repo", str(git_repo), "--game", "battle-royale"])
+    assert code == 0 and "winter-festival" in out and "expedited" in out
+    assert "warning:" not in err
+    # With a balance change in the same release it is a canary, and the event starts before it gets there.
+    weapons = git_repo / "configs/battle-royale/balance/weapons.yaml"
+    weapons.write_text(weapons.read_text().replace("damage: 45", "damage: 46", 1))
+    git(git_repo, "commit", "-q", "-am", "rifle +1")
+    code, out, err = run_cli(["plan", "--repo", str(git_repo), "--game", "battle-royale", "--base", "HEAD~2"])
     assert code == 0 and "winter-festival" in out
     warnings = [line for line in err.splitlines() if line.startswith("warning:")]
     # NA-WEST alone takes five 30-minute steps at least: every region is reached after the start

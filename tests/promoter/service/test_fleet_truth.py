@@ -131,7 +131,7 @@ def split_fleet(tmp_path: Path, fleet: Fleet, game: str, agents_prometheus: Agen
     prom.wait_for(f'count(hotswap_agent_config_info{{game="{game}"}}) == {len(agents)}')
     gone = next(sid for sid, a in agents.items() if a.region == "EU-WEST")
     metrics = agents[gone].metrics
-    metrics.config.remove(game, "EU-WEST", gone, first[:12])
+    metrics.config.remove(game, "EU-WEST", gone, first[:12], "blue")
     metrics.last_success.remove(game, "EU-WEST", gone)
     prom.wait_for(f'count(hotswap_agent_config_info{{game="{game}",config_revision="{bad[:12]}"}}) == {len(stuck)}')
     prom.wait_for(f'count(hotswap_agent_config_info{{game="{game}"}}) == {len(agents) - 1}')
