@@ -110,6 +110,11 @@ class Draw:
         return replace(self, **values, means=means)
 
 
+def affected_region(location: str) -> int:
+    """The one region the effect appears in: NA-WEST ("first") or NA-EAST ("later")."""
+    return LOCATIONS.index(location)
+
+
 def share_of(step: int) -> float:
     return step / 100.0
 
@@ -212,7 +217,7 @@ def run_sequential(
         step = np.zeros(n, int)
         in_step = np.zeros(n, int)
         canary_events = np.zeros(n)
-        affected = (location == "first") == (r == 0)
+        affected = r == affected_region(location)
         while inside.any():
             share = np.array([share_of(steps[min(s, len(steps) - 1)]) for s in step])
             d = draw(rng, size, share, release, affected)
@@ -297,7 +302,7 @@ TOO_LATE = (REGIONS[0][1].index(100), REGIONS[1][1].index(100))
 
 def caught_in_time(out: Outcomes, location: str, too_late: tuple[int, int] = TOO_LATE) -> NDArray[np.bool_]:
     """Rolled back in the region the effect appears in, at a step before `too_late` of that region."""
-    region = 0 if location == "first" else 1
+    region = affected_region(location)
     in_region = (out.status == ROLLED_BACK) & (out.region == region)
     return np.asarray(in_region & (out.step < too_late[region]), dtype=bool)
 
@@ -344,12 +349,33 @@ class Tally:
             "canary churn events": _median(good.canary_events),
         }
 
+    def key_rates(self) -> dict[str, NDArray[np.bool_]]:
+        """Per rollout, what the targets count: good rolled back, critical caught in time, +3% rolled back."""
+        return {
+            "good rolled back": _cat(self.good).status == ROLLED_BACK,
+            "critical caught in time": np.concatenate(
+                [caught_in_time(o, loc, self.too_late) for o, loc in self.critical]
+            ),
+            "+3% rolled back": _cat(self.small).status == ROLLED_BACK,
+        }
+
+    def agrees_with(self, other: Tally) -> str:
+        """Whether this (small) corpus's key rates are what `other`'s (large) rates would give: a
+        two-sided exact binomial test of each count at the other's rate, agreeing at p >= 0.01."""
+        from scipy.stats import binomtest
+
+        parts = []
+        for label, hits in self.key_rates().items():
+            theirs = other.key_rates()[label]
+            rate = min(max(float(theirs.mean()), 0.5 / theirs.size), 1 - 0.5 / theirs.size)
+            p = binomtest(int(hits.sum()), hits.size, rate).pvalue
+            parts.append(f"{label} {hits.sum()}/{hits.size} at {rate:.2%}: {'agrees' if p >= 0.01 else 'DIFFERS'}")
+        return "; ".join(parts)
+
     def targets(self) -> str:
         """The targets against the exact 95% intervals: `shown` when the whole interval meets it,
         `missed` when the whole interval misses it, else `open` (too few rollouts to tell)."""
-        good = _cat(self.good).status == ROLLED_BACK
-        in_time = np.concatenate([caught_in_time(o, loc, self.too_late) for o, loc in self.critical])
-        small = _cat(self.small).status == ROLLED_BACK
+        good, in_time, small = self.key_rates().values()
         parts = []
         for label, hits, target, above in (
             ("good rolled back <= 1%", good, 0.01, False),
@@ -424,7 +450,7 @@ def run(
                 rng = np.random.default_rng([seed, s_index, r_index, l_index])
                 first = [
                     [
-                        draw(rng, size, np.full(rollouts, share_of(step)), release, (location == "first") == (r == 0))
+                        draw(rng, size, np.full(rollouts, share_of(step)), release, r == affected_region(location))
                         for step in steps
                     ]
                     for r, (_, steps) in enumerate(REGIONS)
@@ -532,11 +558,14 @@ def print_table(runs: Sequence[tuple[str, Results]]) -> None:
         if k == 0:
             print("-|-".join("-" * w for w in widths))
     print("\nTargets per size (exact 95% intervals) and the critical releases not caught in time:")
+    large = {(scale, judge): tally for scale, judge, mode, tally in rows if mode == "array"}
     for scale, judge, mode, tally in rows:
         print(f"  {scale} {judge} ({mode}): {tally.targets()}")
         missed = tally.misses()
         if missed and judge == "sequential":
             print(f"    not caught in time: {missed}")
+        if mode == "promoter" and (scale, judge) in large:
+            print(f"    against the array form's rates: {tally.agrees_with(large[(scale, judge)])}")
 
 
 def ran(results: Results, rollouts: int) -> str | None:
@@ -552,7 +581,7 @@ def ran(results: Results, rollouts: int) -> str | None:
     return None
 
 
-FAST_ROLLOUTS, PROMOTER_ROLLOUTS = 2000, 20
+FAST_ROLLOUTS, PROMOTER_ROLLOUTS, PROMOTER_SCALES = 2000, 20, ("mid", "large")
 
 
 def main() -> None:
@@ -575,6 +604,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--scales", nargs="+", choices=[name for name, _ in SCALES], default=[name for name, _ in SCALES]
+    )
+    parser.add_argument(
+        "--promoter-scales",
+        nargs="+",
+        choices=[name for name, _ in SCALES],
+        default=list(PROMOTER_SCALES),
+        help="sizes of the promoter cross-check (default: mid large; a small game holds every rollout for"
+        " maxDuration at its canary, half the cost for no decision)",
     )
     parser.add_argument("--max-intervals", type=int, default=MAX_INTERVALS, help="maxDuration of a step, in intervals")
     default_power = JudgeSettings().power
@@ -601,7 +638,8 @@ def main() -> None:
         if name == "array":
             results = run(rollouts, args.seed, scales, args.max_intervals, judge)
         else:
-            results = run_promoter(rollouts, args.seed, scales, args.max_intervals, judge, args.jobs)
+            subset = [s for s in scales if s[0] in args.promoter_scales]
+            results = run_promoter(rollouts, args.seed, subset, args.max_intervals, judge, args.jobs)
         problem = ran(results, rollouts)
         if problem is not None:
             raise SystemExit(f"decision_quality: {name} mode: {problem}; no table")
