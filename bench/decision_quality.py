@@ -6,26 +6,29 @@ sees ~200 churn events and ~50 crashes per interval, a small game a tenth of tha
 times. Releases: good, +25% churn, +40% crashes, +100% churn, +3% churn; the effect appears either
 in the first region only or in a later region only.
 
-Default mode: every rollout runs through the promoter's own code (bench.promoter_sim):
-`promoter.decide` decides on a plain snapshot, `promoter.evaluate` builds the PromQL and judges, a
-simulated fleet answers the queries with the cumulative counts of the draws. The policy: NA-WEST
-steps 10/30/50/90/100, then NA-EAST and EU-WEST at 90/100 (a region's 90 is judged against its last
-10% still on the previous release; at 100 only absolute checks judge), intervals of PT30M, the
-seed's checks in the new form (sequential judge, the policy's judge settings, maxDuration 48
-intervals), and side by side the same triggers in the old form (point thresholds on the last
-interval's values: what Argo Rollouts and Flagger do) on the same draws: a step's k-th interval is
-the same draw for both.
+Two modes on the same policy: NA-WEST steps 10/30/50/90/100, then NA-EAST and EU-WEST at 90/100 (a
+region's 90 is judged against its last 10% still on the previous release; at 100 only absolute
+checks judge), intervals of PT30M, the seed's checks in the new form (sequential judge, the policy's
+judge settings with its alpha split over the 3 regions, maxDuration 48 intervals), and side by side
+the same triggers in the old form (point thresholds on a step's first interval: what Argo Rollouts
+and Flagger do) on the same draws.
 
-`--fast`: the judge's array form (pipeline.judge.vectorised) on draws of the same model, with the
-previous policy shape (NA-WEST 10/30/50/100, NA-EAST and EU-WEST at 100, a 10% holdback assumed at
-every 100% step) and promoter.analysis.classify for the point judge; thousands of rollouts a minute.
+- `array` (the large corpus, 2,000 rollouts per size, release and location): the judge's array form
+  (pipeline.judge.vectorised), the same verdict rule over thousands of rollouts at once, and
+  promoter.analysis.classify for the point judge.
+- `promoter` (the cross-check, 20 per size, release and location): every rollout through the
+  promoter's own code (bench.promoter_sim): `promoter.decide` decides on a plain snapshot,
+  `promoter.evaluate` builds the PromQL and judges, a simulated fleet answers the queries with the
+  cumulative counts of the draws (a step's k-th interval is the same draw for both judges).
 
-Prints, per size, good releases rolled back (target <= 1%), critical regressions caught before they
-reach 100% of the region they appear in (target >= 99%), +3% changes rolled back (target: none), and
-the median number of intervals and the canary's churn events to a decision.
+Prints, per size, judge and mode: good releases rolled back (target <= 1%), critical regressions
+caught before they reach 100% of the region they appear in (target >= 99%), +3% changes rolled back
+(target: none), with exact (Clopper-Pearson) 95% intervals, and the median number of intervals and
+the canary's churn events to a decision; then whether each target is shown by its interval, and
+which critical releases were not caught in time (release, region, how they ended).
 
-    python -m bench.decision_quality [--rollouts N] [--seed 1] [--scales small mid large]
-        [--max-intervals 48] [--power P] [--jobs 2] [--fast]
+    python -m bench.decision_quality [--rollouts 2000] [--promoter-rollouts 20] [--seed 1]
+        [--scales small mid large] [--max-intervals 48] [--power P] [--jobs 2] [--fast | --promoter]
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 
 import numpy as np
@@ -45,18 +48,15 @@ from bench import promoter_sim as sim
 from bench.promoter_sim import PAUSED_INCONCLUSIVE, PAUSED_WARNING, PROMOTED, ROLLED_BACK, RUNNING, Release
 from pipeline.judge import SEED_CHECKS, Settings, absolute, check_alpha, mean, rate
 from pipeline.judge.vectorised import CRITICAL, HOLD, PASS, WARNING, MeanPool, Tracker
-from pipeline.policy import Check, JudgeSettings, Threshold
+from pipeline.policy import Check, JudgeSettings, Threshold, judge_settings_of
 from promoter.analysis import classify, worst
 
 Array = NDArray[np.float64]
 
 SCALES = (("small", 0.1), ("mid", 1.0), ("large", 10.0))
-REGIONS: tuple[tuple[str, tuple[int, ...]], ...] = (
-    ("NA-WEST", (10, 30, 50, 100)),
-    ("NA-EAST", (100,)),
-    ("EU-WEST", (100,)),
-)
-HOLDBACK = 0.10
+# The promoter-driven policy's regions: each ends with its holdback step (90), judged against the
+# region's last 10% on the previous release; at 100 (no baseline cohort) only absolute checks judge.
+REGIONS: tuple[tuple[str, tuple[int, ...]], ...] = tuple((r.name, r.steps) for r in sim.REGIONS)
 MAX_INTERVALS = 48
 # a whole region per interval at the baseline's rates, for the mid-size game
 CHURN, CRASHES, PLAYERS, COMPLAINT_RATE = 2000.0, 500.0, 100_000.0, 0.003
@@ -110,8 +110,13 @@ class Draw:
         return replace(self, **values, means=means)
 
 
+def affected_region(location: str) -> int:
+    """The one region the effect appears in: NA-WEST ("first") or NA-EAST ("later")."""
+    return LOCATIONS.index(location)
+
+
 def share_of(step: int) -> float:
-    return 1.0 - HOLDBACK if step == 100 else step / 100.0
+    return step / 100.0
 
 
 def draw(rng: np.random.Generator, size: float, share: Array, release: Release, affected: bool) -> Draw:
@@ -170,23 +175,26 @@ def feed(trackers: Sequence[Tracker], pools: Sequence[MeanPool], d: Draw, size: 
     """Fold one interval into every check's evidence; the worst verdict per rollout."""
     offset = np.log(np.where(d.share > 0, d.share, 0.5) / np.where(d.share < 1, 1 - d.share, 0.5))
     exposure = PLAYERS * size * d.share * (d.churn_c + d.churn_b + d.crash_c + d.crash_b > 0)
+    # a step of 100 has no baseline cohort: there the relative checks are n/a (nothing added)
+    baseline = d.share < 1
     verdict = np.full(d.share.size, PASS)
     means = iter(zip(pools, d.means, strict=True))
     for tracker in trackers:
         spec = tracker.spec
         if spec.test == "rate":
             c, b = (d.churn_c, d.churn_b) if spec.name == "churn" else (d.crash_c, d.crash_b)
-            t = c + b
+            c, t = np.where(baseline, c, 0.0), np.where(baseline, c + b, 0.0)
             tracker.add(partial(rate.log_lr, c, t, offset), rate.information(t, offset, tracker.detect))
         elif spec.test == "absolute":
             tracker.add(partial(absolute.log_lr, d.complaints, exposure), exposure * np.exp(tracker.detect))
         else:
             pool, arms = next(means)
-            rows, ready = pool.add(*arms)
+            rows, ready = pool.add(*(np.where(baseline, a, 0.0) for a in arms))
             r, v = mean.batch_statistics(*rows)
             v = np.where(ready, v, np.inf)
             tracker.add(partial(mean.log_lr, r, v), 1.0 / v)
-        verdict = np.maximum(verdict, tracker.verdicts())
+        judged = tracker.verdicts() if spec.test == "absolute" else np.where(baseline, tracker.verdicts(), PASS)
+        verdict = np.maximum(verdict, judged)
     return verdict
 
 
@@ -209,7 +217,7 @@ def run_sequential(
         step = np.zeros(n, int)
         in_step = np.zeros(n, int)
         canary_events = np.zeros(n)
-        affected = (location == "first") == (r == 0)
+        affected = r == affected_region(location)
         while inside.any():
             share = np.array([share_of(steps[min(s, len(steps) - 1)]) for s in step])
             d = draw(rng, size, share, release, affected)
@@ -263,12 +271,15 @@ def run_point(first: list[list[Draw]], size: float) -> Outcomes:
                 share = float(d.share[i])
                 players_c, players_b = PLAYERS * size * share, PLAYERS * size * (1 - share)
                 values: list[tuple[float, float | None]] = [
-                    (d.churn_c[i] / players_c, d.churn_b[i] / players_b),
-                    (d.crash_c[i] / players_c, d.crash_b[i] / players_b),
+                    (d.churn_c[i] / players_c, d.churn_b[i] / max(players_b, 1.0)),
+                    (d.crash_c[i] / players_c, d.crash_b[i] / max(players_b, 1.0)),
                     (d.complaints[i] / players_c, None),
                 ]
                 values += [(arms[0][i] / arms[2][i], arms[3][i] / arms[5][i]) for arms in d.means]
-                verdict = worst(tuple(classify(c, v, b) for c, (v, b) in zip(POINT_CHECKS, values, strict=True)))
+                checks = zip(POINT_CHECKS, values, strict=True)
+                # at 100 there is no baseline cohort: only the absolute threshold judges
+                judged = [(c, v, b) for c, (v, b) in checks if share < 1 or c.baseline is None]
+                verdict = worst(tuple(classify(c, v, b) for c, v, b in judged))
                 out.intervals[i] += 1
                 if r == 0 and s == 0:
                     out.canary_intervals[i], out.canary_events[i] = 1, d.churn_c[i]
@@ -285,15 +296,13 @@ def run_point(first: list[list[Draw]], size: float) -> Outcomes:
 
 
 # The first step index that is too late to catch a regression, in the first region and in a later
-# one: the fast mode's 100% steps (a holdback assumed; a later region has only that step), and the
-# promoter-driven policy's 100% steps (judged by absolute checks only).
-FAST_TOO_LATE = (len(REGIONS[0][1]) - 1, 1)
-REAL_TOO_LATE = (sim.REGIONS[0].steps.index(100), sim.REGIONS[1].steps.index(100))
+# one: the 100% steps, judged by absolute checks only (both modes run the same policy shape).
+TOO_LATE = (REGIONS[0][1].index(100), REGIONS[1][1].index(100))
 
 
-def caught_in_time(out: Outcomes, location: str, too_late: tuple[int, int] = FAST_TOO_LATE) -> NDArray[np.bool_]:
+def caught_in_time(out: Outcomes, location: str, too_late: tuple[int, int] = TOO_LATE) -> NDArray[np.bool_]:
     """Rolled back in the region the effect appears in, at a step before `too_late` of that region."""
-    region = 0 if location == "first" else 1
+    region = affected_region(location)
     in_region = (out.status == ROLLED_BACK) & (out.region == region)
     return np.asarray(in_region & (out.step < too_late[region]), dtype=bool)
 
@@ -303,13 +312,15 @@ class Tally:
     good: list[Outcomes]
     critical: list[tuple[Outcomes, str]]
     small: list[Outcomes]
-    too_late: tuple[int, int] = FAST_TOO_LATE
+    too_late: tuple[int, int] = TOO_LATE
+    names: list[str] = field(default_factory=list)  # the critical releases' names, as `critical`
 
     def add(self, release: Release, location: str, out: Outcomes) -> None:
         if release.kind == "good":
             self.good.append(out)
         elif release.kind == "critical":
             self.critical.append((out, location))
+            self.names.append(release.name)
         else:
             self.small.append(out)
 
@@ -325,12 +336,12 @@ class Tally:
         caught = critical.status == ROLLED_BACK
         paused = (good.status == PAUSED_WARNING) | (good.status == PAUSED_INCONCLUSIVE)
         return {
-            "good rolled back": _rate(good.status == ROLLED_BACK),
+            "good rolled back": _rate(good.status == ROLLED_BACK, interval=True),
             "good paused": _rate(paused),
-            "critical caught in time": _rate(in_time),
+            "critical caught in time": _rate(in_time, interval=True),
             "critical caught": _rate(caught),
             "critical promoted": _rate(critical.status == PROMOTED),
-            "+3% rolled back": _rate(small.status == ROLLED_BACK),
+            "+3% rolled back": _rate(small.status == ROLLED_BACK, interval=True),
             "+3% paused": _rate((small.status == PAUSED_WARNING) | (small.status == PAUSED_INCONCLUSIVE)),
             "intervals to rollback": _median(critical.intervals[caught]),
             "intervals to promote": _median(good.intervals[good.status == PROMOTED]),
@@ -338,13 +349,82 @@ class Tally:
             "canary churn events": _median(good.canary_events),
         }
 
+    def key_rates(self) -> dict[str, NDArray[np.bool_]]:
+        """Per rollout, what the targets count: good rolled back, critical caught in time, +3% rolled back."""
+        return {
+            "good rolled back": _cat(self.good).status == ROLLED_BACK,
+            "critical caught in time": np.concatenate(
+                [caught_in_time(o, loc, self.too_late) for o, loc in self.critical]
+            ),
+            "+3% rolled back": _cat(self.small).status == ROLLED_BACK,
+        }
+
+    def agrees_with(self, other: Tally) -> str:
+        """Whether this (small) corpus's key rates are what `other`'s (large) rates would give: a
+        two-sided exact binomial test of each count at the other's rate, agreeing at p >= 0.01."""
+        from scipy.stats import binomtest
+
+        parts = []
+        for label, hits in self.key_rates().items():
+            theirs = other.key_rates()[label]
+            rate = min(max(float(theirs.mean()), 0.5 / theirs.size), 1 - 0.5 / theirs.size)
+            p = binomtest(int(hits.sum()), hits.size, rate).pvalue
+            parts.append(f"{label} {hits.sum()}/{hits.size} at {rate:.2%}: {'agrees' if p >= 0.01 else 'DIFFERS'}")
+        return "; ".join(parts)
+
+    def targets(self) -> str:
+        """The targets against the exact 95% intervals: `shown` when the whole interval meets it,
+        `missed` when the whole interval misses it, else `open` (too few rollouts to tell)."""
+        good, in_time, small = self.key_rates().values()
+        parts = []
+        for label, hits, target, above in (
+            ("good rolled back <= 1%", good, 0.01, False),
+            ("critical caught in time >= 99%", in_time, 0.99, True),
+        ):
+            low, high = clopper_pearson(int(hits.sum()), hits.size)
+            met, failed = (low >= target, high < target) if above else (high <= target, low > target)
+            parts.append(f"{label}: {'shown' if met else 'missed' if failed else 'open'} [{low:.2%}, {high:.2%}]")
+        parts.append(f"+3% rolled back: {'none' if not small.any() else f'{small.sum()} (missed)'}")
+        return "; ".join(parts)
+
+    def misses(self) -> str:
+        """The critical releases not caught in time, by release and location, and how they ended."""
+        found: dict[str, list[str]] = {}
+        for (out, location), name in zip(self.critical, self.names, strict=True):
+            late = ~caught_in_time(out, location, self.too_late)
+            for status, region, step in zip(out.status[late], out.region[late], out.step[late], strict=True):
+                where = "" if status == PROMOTED else f" {REGIONS[region][0]}/{REGIONS[region][1][step]}"
+                found.setdefault(f"{name} in the {location} region", []).append(f"{_ENDED[int(status)]}{where}")
+        return "; ".join(
+            f"{key} {len(v)}/{self.critical[0][0].status.size} ({', '.join(sorted(set(v)))})"
+            for key, v in found.items()
+        )
+
 
 def _cat(outs: Sequence[Outcomes]) -> Outcomes:
     return Outcomes(*(np.concatenate([getattr(o, f.name) for o in outs]) for f in fields(Outcomes)))
 
 
-def _rate(hits: NDArray[np.bool_]) -> str:
-    return f"{hits.sum()}/{hits.size} ({hits.mean():.1%})"
+_ENDED = {PROMOTED: "promoted", ROLLED_BACK: "rolled back at", PAUSED_WARNING: "paused (warning) at"}
+_ENDED |= {PAUSED_INCONCLUSIVE: "paused (inconclusive) at", RUNNING: "running at"}
+
+
+def clopper_pearson(hits: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """The exact (Clopper-Pearson) interval for a binomial proportion."""
+    from scipy.stats import beta  # a dev dependency: the bench and the suite only
+
+    tail = (1.0 - level) / 2
+    low = float(beta.ppf(tail, hits, n - hits + 1)) if hits > 0 else 0.0
+    high = float(beta.ppf(1 - tail, hits + 1, n - hits)) if hits < n else 1.0
+    return low, high
+
+
+def _rate(hits: NDArray[np.bool_], interval: bool = False) -> str:
+    text = f"{hits.sum()}/{hits.size} ({hits.mean():.1%})"
+    if interval:
+        low, high = clopper_pearson(int(hits.sum()), hits.size)
+        text += f" [{low:.1%}, {high:.1%}]"
+    return text
 
 
 def _median(values: Array) -> str:
@@ -357,9 +437,10 @@ def run(
     seed: int,
     scales: Sequence[tuple[str, float]] = SCALES,
     max_intervals: int = MAX_INTERVALS,
-    settings: Settings | None = None,
+    judge: JudgeSettings | None = None,
 ) -> dict[str, dict[str, Tally]]:
-    settings = settings or Settings()
+    # the promoter's settings for one region: the policy's alpha split over its regions
+    settings = judge_settings_of(sim.judged_policy(max_intervals, judge))
     results: dict[str, dict[str, Tally]] = {}
     for scale, size in scales:
         s_index = [name for name, _ in SCALES].index(scale)
@@ -369,16 +450,16 @@ def run(
                 rng = np.random.default_rng([seed, s_index, r_index, l_index])
                 first = [
                     [
-                        draw(rng, size, np.full(rollouts, share_of(step)), release, (location == "first") == (r == 0))
+                        draw(rng, size, np.full(rollouts, share_of(step)), release, r == affected_region(location))
                         for step in steps
                     ]
                     for r, (_, steps) in enumerate(REGIONS)
                 ]
-                for judge, out in (
+                for name, out in (
                     ("sequential", run_sequential(rng, first, size, release, location, settings, max_intervals)),
                     ("point", run_point(first, size)),
                 ):
-                    tallies[judge].add(release, location, out)
+                    tallies[name].add(release, location, out)
         results[scale] = tallies
     return results
 
@@ -438,7 +519,7 @@ def run_promoter(
         done = [run_cell(cell) for cell in cells]
     results: dict[str, dict[str, Tally]] = {}
     for scale, _ in scales:
-        tallies = {judge_: Tally([], [], [], REAL_TOO_LATE) for judge_ in ("sequential", "point")}
+        tallies = {judge_: Tally([], [], []) for judge_ in ("sequential", "point")}
         for r, release in enumerate(RELEASES):
             for loc, location in enumerate(LOCATIONS):
                 mine = [
@@ -452,19 +533,42 @@ def run_promoter(
     return results
 
 
-def print_table(results: dict[str, dict[str, Tally]]) -> None:
-    rows = [(scale, judge, tally.row()) for scale, tallies in results.items() for judge, tally in tallies.items()]
-    columns = list(rows[0][2])
-    header = ["size", "judge", *columns]
-    table = [header] + [[scale, judge, *(row[c] for c in columns)] for scale, judge, row in rows]
+Results = dict[str, dict[str, Tally]]
+MODES = {
+    "array": "the judge's array form (pipeline.judge.vectorised)",
+    "promoter": "promoter.decide and promoter.evaluate",
+}
+
+
+def print_table(runs: Sequence[tuple[str, Results]]) -> None:
+    """One row per size, judge and mode (`array` or `promoter`), then each row's targets and misses."""
+    rows = [
+        (scale, judge, mode, tally)
+        for scale in [name for name, _ in SCALES]
+        for mode, results in runs
+        if scale in results
+        for judge, tally in results[scale].items()
+    ]
+    columns = list(rows[0][3].row())
+    header = ["size", "judge", "mode", *columns]
+    table = [header] + [[scale, judge, mode, *tally.row().values()] for scale, judge, mode, tally in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for k, line in enumerate(table):
         print(" | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
         if k == 0:
             print("-|-".join("-" * w for w in widths))
+    print("\nTargets per size (exact 95% intervals) and the critical releases not caught in time:")
+    large = {(scale, judge): tally for scale, judge, mode, tally in rows if mode == "array"}
+    for scale, judge, mode, tally in rows:
+        print(f"  {scale} {judge} ({mode}): {tally.targets()}")
+        missed = tally.misses()
+        if missed and judge == "sequential":
+            print(f"    not caught in time: {missed}")
+        if mode == "promoter" and (scale, judge) in large:
+            print(f"    against the array form's rates: {tally.agrees_with(large[(scale, judge)])}")
 
 
-def ran(results: dict[str, dict[str, Tally]], rollouts: int) -> str | None:
+def ran(results: Results, rollouts: int) -> str | None:
     """Why the table would mislead: a judge that never evaluated, or a cell short of rollouts."""
     for scale, tallies in results.items():
         for judge, tally in tallies.items():
@@ -477,47 +581,79 @@ def ran(results: dict[str, dict[str, Tally]], rollouts: int) -> str | None:
     return None
 
 
+FAST_ROLLOUTS, PROMOTER_ROLLOUTS, PROMOTER_SCALES = 2000, 20, ("mid", "large")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--fast", action="store_true", help="the judge's array form instead of the promoter's code")
-    parser.add_argument("--rollouts", type=int, help="rollouts per size, release and location (default 30; --fast 500)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--fast", action="store_true", help="the judge's array form alone (no promoter cross-check)")
+    mode.add_argument("--promoter", action="store_true", help="the promoter's code alone (no array-form corpus)")
+    parser.add_argument(
+        "--rollouts",
+        type=int,
+        default=FAST_ROLLOUTS,
+        help=f"array form: rollouts per size, release and location (default {FAST_ROLLOUTS})",
+    )
+    parser.add_argument(
+        "--promoter-rollouts",
+        type=int,
+        default=PROMOTER_ROLLOUTS,
+        help=f"promoter cross-check: rollouts per size, release and location (default {PROMOTER_ROLLOUTS})",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--scales", nargs="+", choices=[name for name, _ in SCALES], default=[name for name, _ in SCALES]
     )
-    parser.add_argument("--max-intervals", type=int, default=MAX_INTERVALS, help="maxDuration of a step, in intervals")
     parser.add_argument(
-        "--power", type=float, help="the judge's power at the detect effect (default: the policy's 0.9; --fast 0.99)"
+        "--promoter-scales",
+        nargs="+",
+        choices=[name for name, _ in SCALES],
+        default=list(PROMOTER_SCALES),
+        help="sizes of the promoter cross-check (default: mid large; a small game holds every rollout for"
+        " maxDuration at its canary, half the cost for no decision)",
+    )
+    parser.add_argument("--max-intervals", type=int, default=MAX_INTERVALS, help="maxDuration of a step, in intervals")
+    default_power = JudgeSettings().power
+    parser.add_argument(
+        "--power", type=float, default=default_power, help=f"the judge's power at the detect effect ({default_power:g})"
     )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes (promoter mode)")
     args = parser.parse_args()
-    if (args.rollouts is not None and args.rollouts < 1) or args.jobs < 1:
-        parser.error("--rollouts and --jobs must be at least 1")
-    started = time.perf_counter()
+    if args.rollouts < 1 or args.promoter_rollouts < 1 or args.jobs < 1:
+        parser.error("--rollouts, --promoter-rollouts and --jobs must be at least 1")
+    if not 0.5 <= args.power < 1:
+        parser.error("--power must be in [0.5, 1)")
     scales = [s for s in SCALES if s[0] in args.scales]
-    if args.fast:
-        rollouts, power = args.rollouts or 500, args.power or Settings().power
-        results = run(rollouts, args.seed, scales, args.max_intervals, Settings(power=power))
-        mode = "the judge's array form (--fast)"
-    else:
-        rollouts, power = args.rollouts or 30, args.power or JudgeSettings().power
-        judge = JudgeSettings(power=power)
-        results = run_promoter(rollouts, args.seed, scales, args.max_intervals, judge, args.jobs)
-        mode = "promoter.decide and promoter.evaluate"
-    problem = ran(results, rollouts)
-    if problem is not None:
-        raise SystemExit(f"decision_quality: {problem}; no table")
-    print_table(results)
-    evaluations = ", ".join(
-        f"{scale} {judge} {tally.evaluations()}"
-        for scale, tallies in results.items()
-        for judge, tally in tallies.items()
-    )
-    print(
-        f"\nthrough {mode}; {rollouts} rollouts per size, release and location"
-        f" ({rollouts * len(LOCATIONS)} per release), seed {args.seed}, maxDuration {args.max_intervals} intervals,"
-        f" power {power:g}; evaluations: {evaluations}; {time.perf_counter() - started:.0f} s"
-    )
+    judge = JudgeSettings(power=args.power)
+    runs: list[tuple[str, Results]] = []
+    notes = []
+    for name, rollouts, skip in (
+        ("array", args.rollouts, args.promoter),
+        ("promoter", args.promoter_rollouts, args.fast),
+    ):
+        if skip:
+            continue
+        started = time.perf_counter()
+        if name == "array":
+            results = run(rollouts, args.seed, scales, args.max_intervals, judge)
+        else:
+            subset = [s for s in scales if s[0] in args.promoter_scales]
+            results = run_promoter(rollouts, args.seed, subset, args.max_intervals, judge, args.jobs)
+        problem = ran(results, rollouts)
+        if problem is not None:
+            raise SystemExit(f"decision_quality: {name} mode: {problem}; no table")
+        runs.append((name, results))
+        evaluations = sum(t.evaluations() for tallies in results.values() for t in tallies.values())
+        notes.append(
+            f"{name}: through {MODES[name]}; {rollouts} rollouts per size, release and location"
+            f" ({rollouts * len(LOCATIONS)} per release); {evaluations} evaluations;"
+            f" {time.perf_counter() - started:.0f} s"
+        )
+    print_table(runs)
+    print(f"\nseed {args.seed}, maxDuration {args.max_intervals} intervals, power {args.power:g}")
+    for note in notes:
+        print(note)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ plan`'s own code (pipeline.hold_times.holds) on a policy of the new form.
 
 The policy (SPEC below) has the shape of docs/DESIGN.md's example: a canary region
 [10, 30, 50, 90, 100] then two regions [90, 100], every interval PT30M, the judge's defaults
-(confidence 0.99 split over the 3 regions and then over the 4 judged checks, power 0.9,
+(confidence 0.99 split over the 3 regions and then over the 4 judged checks, power 0.99,
 maxDuration PT12H), and the seed's churn, crash, complaint and session-length checks with their
 `expected` paces across a region: a mid-size game (40 servers of 2,500 players, 50,000
 player-hours an interval) sees 2,000 churn events, 500 crashes, 500 complaints at the limit's

@@ -65,7 +65,7 @@ class JudgeSettings:
     """`analysis.judge`: the sequential judge's knobs (see pipeline.judge.Settings)."""
 
     confidence: float = 0.99
-    power: float = 0.9
+    power: float = 0.99
     max_duration: timedelta = timedelta(hours=12)
 
 

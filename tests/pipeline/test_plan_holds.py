@@ -55,7 +55,12 @@ COMPLAINTS = {
 }
 
 
-def _write_policy(repo: Path, checks: list[dict[str, Any]], judge: dict[str, Any] | None = None) -> dict[str, Any]:
+# A later region's 90% step is judged against its 10% holdback: at power 0.99 a mid-size game's
+# crash check needs ~21 of these hour-long intervals there, past the default maxDuration (PT12H).
+LONGER = {"maxDuration": "P1D"}
+
+
+def _write_policy(repo: Path, checks: list[dict[str, Any]], judge: dict[str, Any] = LONGER) -> dict[str, Any]:
     """Replace the game's RolloutPolicy with a new-form one (a canary in NA-WEST, then the game's other
     regions with a holdback step) and commit."""
     doc = yaml.safe_load((repo / POLICY).read_text())
@@ -68,7 +73,7 @@ def _write_policy(repo: Path, checks: list[dict[str, Any]], judge: dict[str, Any
         analysis={
             "exposure": {"counter": "hotswap_player_seconds_total", "minimum": 50},
             "checks": checks,
-            **({"judge": judge} if judge else {}),
+            "judge": judge,
         },
     )
     (repo / POLICY).write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -101,7 +106,7 @@ def test_plan_holds_a_first_step_as_long_as_the_promoters_judge_needs(git_repo: 
     spec = _write_policy(git_repo, paced)
     game = _plan(run_cli, git_repo)
     p = policy_from_spec("battle-royale", spec)
-    assert judge_settings_of(p) == Settings(confidence=1 - 0.01 / 5, power=0.9)  # alpha split over 5 regions
+    assert judge_settings_of(p) == Settings(confidence=1 - 0.01 / 5, power=0.99)  # alpha split over 5 regions
     na, *later = (stage["expectedIntervals"] for stage in game["stages"])
     first, at90 = _promoter_needs(p, 10), _promoter_needs(p, 90)
     assert first > 2 and at90 > 2
@@ -201,7 +206,7 @@ def test_a_relative_check_alone_cannot_hold_a_100_step_but_an_absolute_one_can()
 def test_the_bench_policy_is_planned_with_the_promoters_settings() -> None:
     for _, scale in SIZES:
         p = policy(scale)
-        assert judge_settings_of(p) == Settings(confidence=1 - 0.01 / 3, power=0.9)
+        assert judge_settings_of(p) == Settings(confidence=1 - 0.01 / 3, power=0.99)
         na = holds(p).regions[0].steps[0]
         assert na.intervals == _promoter_needs(p, 10)
 
@@ -228,14 +233,14 @@ def _judge_passes_after(p: RolloutPolicy, check: Check, step: int) -> int:
 
 
 def test_the_judge_fed_at_the_expected_pace_passes_about_when_plan_says() -> None:
-    """The rate test's requirement() counts the events of a release at the detect effect, its
-    evaluate() the events seen (fewer, on a good release), so the judge needs up to ~4% more."""
+    """requirement() counts the events of a release within the tolerance, as evaluate() sees them on
+    a good release: fed exactly the expected pace, the judge passes when plan says."""
     for _, scale in SIZES:
         p = policy(scale)
         planned = holds(p).regions[0].steps[0].intervals
         assert planned is not None
         judged = max(_judge_passes_after(p, check, 10) for check in p.judged)
-        assert planned <= judged <= math.ceil(planned * 1.05)
+        assert judged == planned
 
 
 def test_the_readme_hold_table_is_what_the_arithmetic_gives() -> None:

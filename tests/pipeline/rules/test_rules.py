@@ -430,13 +430,13 @@ def test_blue_green_needs_no_holdback_step_its_green_pool_is_judged_against_blue
 
 def test_an_unreachable_detect_effect_is_refused_with_the_arithmetic() -> None:
     small = {**JUDGED_SPEC["analysis"]["checks"][0], "expected": 2000}  # 200 at the 10% canary
-    assert findings("policy-detect", judged(small)) == []  # ~4.2 intervals of 30 minutes, within 12 hours
+    assert findings("policy-detect", judged(small)) == []  # ~6.2 intervals of 30 minutes, within 12 hours
     found = findings("policy-detect", judged(small, judge={"maxDuration": "PT1H"}))
     assert [path for path, _ in found] == ["$.spec.analysis.checks[0].expected"] * 2  # NA-WEST/10 and EU-WEST/90
     assert found[0][1] == (
-        "NA-WEST/10%: churn: catching +25% against the +5% tolerance with power 0.90 at alpha 0.0013"
-        " needs information 919 (~1047 churn events); at 200 churn events per interval"
-        " (information 219.5) that is 4.2 intervals, more than maxDuration allows (2 intervals)"
+        "NA-WEST/10%: churn: catching +25% against the +5% tolerance with power 0.99 at alpha 0.0013"
+        " needs information 1331 (~1243 churn events); at 200 churn events per interval"
+        " (information 214.2) that is 6.2 intervals, more than maxDuration allows (2 intervals)"
     )
 
 
