@@ -1,5 +1,8 @@
-"""Expedited: every ring of every region in one push (a kill switch, an urgent fix). Not judged,
-no gate: the rollout completes with that push, recorded and tagged, and is reverted like any other."""
+"""Expedited: every ring of every region in one push (an urgent fix), no gate. Then one post-deploy
+check an interval later (the first region's `interval`): no cohort is left on the previous release,
+so, as at a region's 100% step, the absolute checks judge (the relative ones are n/a) on the first
+region's servers. Pass: complete and tagged; critical: every ring is reverted at once; a hold or a
+warning pauses like any step. Reverted like any other release."""
 
 from __future__ import annotations
 
@@ -18,8 +21,8 @@ def all_rings(policy: RolloutPolicy) -> tuple[tuple[str, int], ...]:
 
 class Expedited:
     def stages(self, policy: RolloutPolicy) -> tuple[tuple[Stage, ...], ...]:
-        # one stage, held by the first region: it writes every region's rings
-        first = (Stage(policy.regions[0].name, 100, STAGE, judged=False),)
+        # one stage, held by the first region: it writes every region's rings, then is checked
+        first = (Stage(policy.regions[0].name, 100, STAGE),)
         return (first, *(() for _ in policy.regions[1:]))
 
     def reached(self, snap: GameSnapshot, policy: RolloutPolicy, release: str, stage: Stage) -> datetime | None:

@@ -13,6 +13,8 @@ from pipeline.policy import BlueGreen, policy_from_spec
 from promoter.decide import decide, decide_rollback
 from promoter.fleet_reports import merge
 from promoter.model import (
+    AppendEvents,
+    CheckResult,
     DeployInfo,
     Event,
     GameSnapshot,
@@ -70,15 +72,26 @@ def test_canary_position_and_next_follow_the_rings() -> None:
     assert write == WriteRings("g", NEW, "tree-bbbb", "NA-WEST/100", (("NA-WEST", 100),))
 
 
-def test_expedited_writes_every_ring_in_one_decision_that_completes_and_tags() -> None:
+def test_expedited_writes_every_ring_in_one_decision_then_one_check_completes_and_tags() -> None:
     d = decide(with_policy(snap(), EXPEDITED), T0)
-    write, events, tag = d.actions
+    write, events = d.actions
     assert isinstance(write, WriteRings) and write.stage == "expedited" and sorted(write.rings) == sorted(ALL)
-    assert [e.type for e in events.events] == ["deploy", "complete"]  # type: ignore[union-attr]
-    assert tag == TagRelease("g", NEW)
+    assert [e.type for e in events.events] == ["deploy"]  # type: ignore[union-attr]
     done = with_policy(snap(rings={r: tip(NEW) for r in ALL}), EXPEDITED)
     pos = position(STRATEGIES["expedited"], done, EXPEDITED, NEW)
     assert pos is not None and next_stage(STRATEGIES["expedited"], EXPEDITED, pos) is None
+    record = RolloutRecord("g", NEW, "tree-bbbb", events.events)  # type: ignore[union-attr]
+    running = replace(done, records={NEW: record})
+    later = pos.landed + EXPEDITED.regions[0].interval
+    request = decide(running, later).evaluate
+    assert request is not None and request.baseline is None  # absolute checks only: nothing is left on the old
+    passed = decide(running, later, (CheckResult("complaints", "pass"),))
+    assert TagRelease("g", NEW) in passed.actions and "complete" in [
+        e.type for a in passed.actions if isinstance(a, AppendEvents) for e in a.events
+    ]
+    bad = decide(running, later, (CheckResult("complaints", "critical", message="3% of players"),))
+    reverts = next(a for a in bad.actions if isinstance(a, RevertRings))
+    assert sorted((r.region, r.percent) for r in reverts.rings) == sorted(ALL)
 
 
 def test_blue_green_starts_on_the_green_ref_and_touches_no_ring() -> None:

@@ -130,6 +130,7 @@ def test_an_expedited_release_reaches_every_ring_in_one_push_and_is_revertible(
     game = game_name
     repo, reconciler, first = start(tmp_path, fleet, game, EXPEDITED_POLICY)
     release = repo.commit(damage=10, message="kill switch: rifle off")
+    fleet.count(game, release, **BUSY)
     before = len(pushes(repo))
     started = time.monotonic()
     reconciler.run_once([game])
@@ -137,9 +138,13 @@ def test_an_expedited_release_reaches_every_ring_in_one_push_and_is_revertible(
     every = [ref(game, r, region) for region in ("NA-WEST", "EU-WEST") for r in REGION_RINGS]
     (push,) = pushes(repo)[before:]
     assert sorted(r for r in push if "/deploy/" in r) == sorted(every)
-    assert f"refs/tags/release/{game}/{release[:12]}" in push
     assert {repo.trailers(r)["Hotswap-Stage"] for r in every} == {"expedited"}
-    assert [e["type"] for e in repo.events(release)] == ["deploy", "complete"]
+    assert [e["type"] for e in repo.events(release)] == ["deploy"]
+    # one post-deploy check an interval later, on the absolute checks, then complete and tagged
+    tag = f"refs/tags/release/{game}/{release[:12]}"
+    drive(lambda: reconciler.run_once([game]), lambda: tag in repo.refs(), timeout=60)
+    types = [e["type"] for e in repo.events(release)]
+    assert types[0] == "deploy" and types[-2:] == ["evaluate", "complete"], types
 
     cli = ["rollback", "--remote", repo.url, "--cache", str(tmp_path / "c2"), "--game", game]
     code, out, err = run_cli([*cli, "--reason", "wrong switch", "--release", release[:12]])
