@@ -27,7 +27,10 @@ def selected(info: ReleaseInfo, touched: Sequence[Touched], trailers: Mapping[st
     not_before = parse_instant(raw) if raw is not None else None
     if raw is not None and not_before is None:
         problems.append(f"{NOT_BEFORE_TRAILER}: {raw!r} is not an RFC 3339 UTC instant such as 2026-12-24T18:00:00Z")
-    chosen = replace(info, problems=tuple(problems), not_before=not_before, event_stop=EVENT_STOP_TRAILER in trailers)
+    # The freeze exemption needs more than the trailer: the release must change live events alone
+    # (a merged pull request cannot carry a balance change through a freeze by naming a stop).
+    stop = EVENT_STOP_TRAILER in trailers and bool(touched) and all(t.kind == "LiveEvent" for t in touched)
+    chosen = replace(info, problems=tuple(problems), not_before=not_before, event_stop=stop)
     if info.policy is None:
         return chosen
     selection = select(info.policy, touched)

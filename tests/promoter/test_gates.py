@@ -94,7 +94,12 @@ def test_the_not_before_trailer(trailers: dict[str, str], not_before: datetime |
         (found,) = info.problems
         assert problem in found
     assert info.strategy_why == "canary with approval in EU-WEST (the default): no rule covers balance.yaml"
-    assert selected(ReleaseInfo(POLICY), [], {EVENT_STOP_TRAILER: "winter"}).event_stop
+    stop = {EVENT_STOP_TRAILER: "winter"}
+    assert selected(ReleaseInfo(POLICY), [Touched("events/winter.yaml", "LiveEvent")], stop).event_stop
+    # the trailer alone exempts nothing: a release touching anything but live events is gated
+    assert not selected(ReleaseInfo(POLICY), [], stop).event_stop
+    mixed = [Touched("events/winter.yaml", "LiveEvent"), Touched("balance.yaml", "GameBalance")]
+    assert not selected(ReleaseInfo(POLICY), mixed, stop).event_stop
 
 
 def test_a_release_with_a_bad_trailer_is_rejected_not_started() -> None:
