@@ -30,15 +30,17 @@ def touched_between(
     limits: LoadLimits = DEFAULT_LIMITS,
 ) -> tuple[Touched, ...]:
     """Every file under the game folder trees `base` (None: nothing) and `head` that differs, by its
-    path relative to the folder; its kind read at head, or at base for a file the release deletes."""
+    path relative to the folder, with its kind on each side: a file whose kind the release changes
+    is listed under both (an Economy file rewritten as a LiveEvent is still an Economy change)."""
     diff = base.diff_to_tree(head) if base is not None else head.diff_to_tree(swap=True)
-    out: dict[str, Touched] = {}
+    out: dict[tuple[str, str], Touched] = {}
     for delta in diff.deltas:
         for side in (delta.new_file, delta.old_file):
-            if side.id == pygit2.Oid(hex="0" * 40) or side.path in out:
+            if side.id == pygit2.Oid(hex="0" * 40):
                 continue
-            out[side.path] = Touched(side.path, _kind(repo, game, side.path, side.id, limits))
-    return tuple(out[p] for p in sorted(out))
+            touched = Touched(side.path, _kind(repo, game, side.path, side.id, limits))
+            out.setdefault((touched.path, touched.kind or ""), touched)
+    return tuple(out[key] for key in sorted(out))
 
 
 def commit_trailers(commit: pygit2.Commit) -> dict[str, str]:

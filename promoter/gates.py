@@ -62,3 +62,11 @@ def blocked(policy: RolloutPolicy, info: ReleaseInfo | None, now: datetime) -> B
     if start is not None and now < start:
         return Block("scheduled", start, f"not before {format_instant(start)}")
     return freeze_at(policy.freeze, now)
+
+
+def blocked_by_main(main_policy: RolloutPolicy | None, info: ReleaseInfo | None, now: datetime) -> Block | None:
+    """A freeze in the policy main holds now (merged after the release in flight was cut) holds
+    that release too; its schedule (notBefore) is the release's own and is not taken from main."""
+    if main_policy is None or (info is not None and info.event_stop):
+        return None
+    return freeze_at(main_policy.freeze, now)

@@ -32,7 +32,8 @@ from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
 from promoter import release_strategy
 from promoter.errors import HotswapFailure
-from promoter.event_trees import with_stops
+from promoter.event_trees import recorded_stops, with_stops
+from promoter.gates import EVENT_STOP_TRAILER
 from promoter.gitcli import check_remote_url, git_env
 from promoter.model import (
     APPROVALS_ROOT,
@@ -355,7 +356,7 @@ class Remote:
             self._release_memo[key] = self._read_release(game, sha)
         info = self._release_memo[key]
         if info.policy is None or not info.policy.regions:
-            return release_strategy.selected(info, (), _trailers(self.commit(sha)))
+            return release_strategy.selected(info, (), _trailers(self.commit(sha)), self._recorded_stop(game, sha))
         region = info.policy.regions[0].name
         served = release_strategy.served_before(self.snapshot(game).rings if rings is None else rings, region, sha)
         return self._selection(game, sha, served, info)
@@ -366,8 +367,15 @@ class Remote:
             head = self.commit(sha).tree[f"{CONFIG_ROOT}/{game}"].peel(pygit2.Tree)
             base = self.repo[served].peel(pygit2.Tree) if served is not None else None
             touched = touched_between(self.repo, game, base, head)
-            self._selection_memo[key] = release_strategy.selected(info, touched, _trailers(self.commit(sha)))
+            trailers = _trailers(self.commit(sha))
+            stop = EVENT_STOP_TRAILER in trailers and self._recorded_stop(game, sha)
+            self._selection_memo[key] = release_strategy.selected(info, touched, trailers, stop)
         return self._selection_memo[key]
+
+    def _recorded_stop(self, game: str, sha: str) -> bool:
+        """The commit is the main edit of a kill switch the ledger records (`hotswap event stop`):
+        written in the same push as its record, so a trailer typed into a merge proves nothing."""
+        return any(record.commit == sha for record in recorded_stops(self, game).values())
 
     def game_sources(self, commit: pygit2.Commit, game: str) -> list[SourceFile]:
         """The config files of one game at a commit, for validation."""

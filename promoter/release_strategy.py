@@ -21,15 +21,23 @@ def served_before(rings: Mapping[tuple[str, int], DeployInfo], region: str, rele
     return tip.previous_tree if tip.release == release else tip.tree
 
 
-def selected(info: ReleaseInfo, touched: Sequence[Touched], trailers: Mapping[str, str]) -> ReleaseInfo:
+def selected(
+    info: ReleaseInfo, touched: Sequence[Touched], trailers: Mapping[str, str], recorded_stop: bool = False
+) -> ReleaseInfo:
+    """`recorded_stop`: the ledger records this commit as the main edit of `hotswap event stop`."""
     problems = list(info.problems)
     raw = trailers.get(NOT_BEFORE_TRAILER)
     not_before = parse_instant(raw) if raw is not None else None
     if raw is not None and not_before is None:
         problems.append(f"{NOT_BEFORE_TRAILER}: {raw!r} is not an RFC 3339 UTC instant such as 2026-12-24T18:00:00Z")
-    # The freeze exemption needs more than the trailer: the release must change live events alone
-    # (a merged pull request cannot carry a balance change through a freeze by naming a stop).
-    stop = EVENT_STOP_TRAILER in trailers and bool(touched) and all(t.kind == "LiveEvent" for t in touched)
+    # The gates' exemption needs more than the trailer, which anyone can type into a merge: the
+    # commit must be a stop the ledger records, and change live events alone.
+    stop = (
+        recorded_stop
+        and EVENT_STOP_TRAILER in trailers
+        and bool(touched)
+        and all(t.kind == "LiveEvent" for t in touched)
+    )
     chosen = replace(info, problems=tuple(problems), not_before=not_before, event_stop=stop)
     if info.policy is None:
         return chosen

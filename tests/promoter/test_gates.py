@@ -23,7 +23,7 @@ from promoter.model import (
     WriteRings,
 )
 from promoter.release_strategy import selected, served_before
-from tests.promoter.test_decide import NEW, OLD, POLICY, T0, at_step, snap, tip
+from tests.promoter.test_decide import NEW, NEWER, OLD, POLICY, T0, at_step, snap, tip
 
 H = timedelta(hours=1)
 XMAS = FreezeWindow(T0, T0 + 2 * H, "holiday")
@@ -95,11 +95,14 @@ def test_the_not_before_trailer(trailers: dict[str, str], not_before: datetime |
         assert problem in found
     assert info.strategy_why == "canary with approval in EU-WEST (the default): no rule covers balance.yaml"
     stop = {EVENT_STOP_TRAILER: "winter"}
-    assert selected(ReleaseInfo(POLICY), [Touched("events/winter.yaml", "LiveEvent")], stop).event_stop
-    # the trailer alone exempts nothing: a release touching anything but live events is gated
-    assert not selected(ReleaseInfo(POLICY), [], stop).event_stop
-    mixed = [Touched("events/winter.yaml", "LiveEvent"), Touched("balance.yaml", "GameBalance")]
-    assert not selected(ReleaseInfo(POLICY), mixed, stop).event_stop
+    event = [Touched("events/winter.yaml", "LiveEvent")]
+    assert selected(ReleaseInfo(POLICY), event, stop, recorded_stop=True).event_stop
+    # the trailer alone exempts nothing: typed into a merge, with no stop in the ledger
+    assert not selected(ReleaseInfo(POLICY), event, stop).event_stop
+    # nor a recorded stop that touches anything but live events
+    assert not selected(ReleaseInfo(POLICY), [], stop, recorded_stop=True).event_stop
+    mixed = [*event, Touched("balance.yaml", "GameBalance")]
+    assert not selected(ReleaseInfo(POLICY), mixed, stop, recorded_stop=True).event_stop
 
 
 def test_a_release_with_a_bad_trailer_is_rejected_not_started() -> None:
@@ -158,6 +161,22 @@ def test_a_freeze_stops_a_step_that_passed_but_records_the_evaluation_and_rollba
     bad = (CheckResult("churn", "critical", 2.0, 1.0, "+100%"),)
     assert any(isinstance(a, RevertRings) for a in decide(s, now, bad).actions)
     assert any(isinstance(a, RevertRings) for a in decide_rollback(s, now, "bad loot", "alice").actions)
+
+
+def test_a_freeze_merged_on_main_holds_the_release_already_in_flight() -> None:
+    """The release in flight carries its own, older policy without the window; main's newer
+    commit adds it: the freeze is main's word and holds the rollout too."""
+    landed = T0 - H
+    rec = record(Event(landed, "deploy", "NA-WEST", 10))
+    s = replace(snap(candidate=NEWER, rings=at_step([("NA-WEST", 10)], landed)), records={NEW: rec})
+    s = replace(s, releases={**s.releases, NEWER: replace(s.releases[NEWER], policy=FROZEN)})
+    now = T0 + timedelta(minutes=1)
+    ok = (CheckResult("churn", "pass", 1.0, 1.0, "ok"),)
+    decision = decide(s, now, ok)
+    assert decision.summary.startswith("frozen until 2026-11-01T15:00:00Z")
+    assert not any(isinstance(a, WriteRings) for a in decision.actions)
+    after = decide(s, T0 + 3 * H, ok)  # past the window, it advances
+    assert any(isinstance(a, WriteRings) for a in after.actions)
 
 
 def test_approvals_still_run_in_a_freeze() -> None:
