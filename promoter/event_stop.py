@@ -1,26 +1,27 @@
 """The kill switch: end a live event now, everywhere, in ONE compare-and-swap push.
 
-The push holds (a) main with the event's end set to now (or, when GitHub is configured, a branch
-`hotswap/event-stop-<game>-<event>` for a pull request: main may be protected), (b) on every ring
-branch of every region (and every `green` ref) an expedited commit: that ring's own tree with the
-same edit, keeping its `Hotswap-Release` so no rollout moves, and (c) the ledger's record
-`events/<game>/<event>.json`. An in-flight canary of another release is not dragged along (each ring
-keeps its release) and the stop does not wait for it; the promoter applies recorded stops to every
-tree it writes to a ring afterwards (`event_trees.with_stops`).
+The push holds (a) main with the event's end set to now when main still runs it (or, when GitHub is
+configured, a branch `hotswap/event-stop-<game>-<event>` for a pull request: main may be protected),
+(b) on every ring branch of every region (and every `green` ref) still running it an expedited
+commit: that ring's own tree with the same edit, keeping its `Hotswap-Release` so no rollout moves,
+and (c) the ledger's record `events/<game>/<event>.json`. An in-flight canary of another release is
+not dragged along (each ring keeps its release) and the stop does not wait for it; the promoter
+applies recorded stops to every tree it writes to a ring afterwards (`event_trees.with_stops`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pygit2
 
 from pipeline.event_stop import Stop, events_in, stop_instant
-from pipeline.events_schedule import event_from_spec, format_instant
+from pipeline.events_schedule import Window, event_from_spec, format_instant
 from promoter.errors import Refused
 from promoter.event_trees import (
     StopRecord,
@@ -30,8 +31,8 @@ from promoter.event_trees import (
     recorded_stops,
     replace_files,
 )
-from promoter.gitio import RefUpdate, Remote
-from promoter.model import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF
+from promoter.gitio import PushRejected, RefUpdate, Remote
+from promoter.model import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF, parse_switch_instant
 from promoter.reconcile import utc_now
 
 _DEPLOY_RE = re.compile(r"^refs/heads/deploy/[^/]+/([^/]+)/(ring-\d+|green)$")
@@ -39,18 +40,18 @@ ATTEMPTS = 5
 
 
 class UnknownEvent(Refused):
-    """No LiveEvent of that name on main: HTTP 404, exit 1."""
+    """No LiveEvent of that name on main nor on any ring: HTTP 404, exit 1."""
 
 
 class EventEnded(Refused):
-    """The event is over everywhere already: HTTP 409, exit 1."""
+    """The event is over on main and on every ring already: HTTP 409, exit 1."""
 
 
 @dataclass(frozen=True)
 class StopResult:
     game: str
     event: str
-    changed: bool  # False: stopped before (the ledger has it); nothing written
+    changed: bool  # False: stopped before (the ledger has it) and live nowhere since; nothing written
     summary: str
     record: StopRecord
     refs: tuple[str, ...] = ()  # every ref the push moved
@@ -70,7 +71,8 @@ def stop_event(
     clock: Callable[[], datetime] = utc_now,
 ) -> StopResult:
     """Stop `event` of `game` now; with `pull_request`, main's edit goes to a branch for a pull
-    request and everything else moves at once. Idempotent: a recorded stop answers unchanged."""
+    request and everything else moves at once. Idempotent: a recorded stop of an event no tree
+    runs answers unchanged."""
     for _ in range(ATTEMPTS):
         result = _try_stop(remote, game, event, reason, by, pull_request, stop_instant(clock()))
         if result is not None:
@@ -79,101 +81,132 @@ def stop_event(
     raise Refused(f"could not stop {event}: the refs kept moving under {ATTEMPTS} attempts", retryable=True)
 
 
-def _try_stop(
-    remote: Remote, game: str, event: str, reason: str, by: str, pull_request: bool, at: datetime
-) -> StopResult | None:
-    prior = recorded_stops(remote, game).get(event)
-    if prior is not None:
-        when = format_instant(prior.stopped_at)
-        summary = f"{event} was already stopped at {when} by {prior.by}: {prior.reason}; nothing to do"
-        return StopResult(game, event, False, summary, prior)
+@dataclass(frozen=True)
+class _Tree:
+    """One tree the stop looks at: main's game folder or a deploy ref's tree."""
+
+    ref: str
+    sha: str
+    tree: pygit2.Tree
+    files: dict[str, bytes]
+
+
+def _trees(remote: Remote, game: str) -> tuple[_Tree | None, list[_Tree]]:
+    """Main's game folder (None when main has no such folder) and every ring and green ref's tree."""
     main = remote.ref(MAIN_REF)
     if main is None:
         raise Refused("the remote has no main branch")
     main_commit = remote.commit(main)
+    main_tree: _Tree | None = None
     try:
         game_tree = main_commit.tree[f"configs/{game}"].peel(pygit2.Tree)
     except KeyError:
-        raise UnknownEvent(f"no game {game!r} on main") from None
-    files = config_files(remote.repo, game_tree)
-    path = _check_event(files, game, event, at)
+        pass
+    else:
+        main_tree = _Tree(MAIN_REF, main, main_commit.tree, config_files(remote.repo, game_tree))
+    rings: list[_Tree] = []
+    for ref, sha in sorted(remote.refs(f"{DEPLOY_PREFIX}{game}/").items()):
+        if _DEPLOY_RE.match(ref) is not None:
+            tip = remote.commit(sha)
+            rings.append(_Tree(ref, sha, tip.tree, config_files(remote.repo, tip.tree)))
+    return main_tree, rings
+
+
+def _try_stop(
+    remote: Remote, game: str, event: str, reason: str, by: str, pull_request: bool, at: datetime
+) -> StopResult | None:
+    main, rings = _trees(remote, game)
+    if main is None and not rings:
+        raise UnknownEvent(f"no game {game!r} on main")
+    trees = ([main] if main is not None else []) + rings
+    found = {t.ref: hit for t in trees if (hit := events_in(t.files).get(event)) is not None}
+    live = {ref for ref, (path, spec) in found.items() if _live(game, event, path, spec, at)}
+    prior = recorded_stops(remote, game).get(event)
+    if prior is not None and not live:  # stopped before and live nowhere since: nothing to do
+        when = format_instant(prior.stopped_at)
+        summary = f"{event} was already stopped at {when} by {prior.by}: {prior.reason}; nothing to do"
+        return StopResult(game, event, False, summary, prior)
+    if not found:
+        known = sorted({name for t in trees for name in events_in(t.files)})
+        raise UnknownEvent(
+            f"no live event {event!r} in configs/{game}/ on main or any ring (known: {', '.join(known) or 'none'})"
+        )
+    if not live:
+        ends = [w.end for path, spec in found.values() for w in _windows(game, event, path, spec)]
+        raise EventEnded(f"live event {event} has ended already (at {format_instant(max(ends))}); nothing to stop")
     stop = Stop(event, at)
     message = " ".join(reason.split())
-    main_changes = {f"configs/{game}/{p}": d for p, d in edited(files, [stop]).items()}
-    main_tree = replace_files(remote.repo, main_commit.tree, main_changes)
-    edit = remote._commit(
-        main_tree,
-        [main],
-        f"{game}: stop live event {event}\n\nHotswap-Event-Stop: {event}\nHotswap-Reason: {message}\n"
-        f"Stopped-By: {' '.join(by.split())}\n",
-        at,
-    )
-    updates = [
-        RefUpdate(stop_branch(game, event), edit, remote.ref(stop_branch(game, event)))
-        if pull_request
-        else RefUpdate(MAIN_REF, edit, main)
-    ]
-    updates += _ring_stops(remote, game, stop, message)
-    record = StopRecord(
-        game,
-        event,
-        at,
-        by,
-        message,
-        path,
-        edit,
-        stop_branch(game, event).removeprefix("refs/heads/") if pull_request else None,
-    )
+    updates: list[RefUpdate] = []
+    main_edit = main is not None and main.ref in live
+    if main is not None and main_edit:
+        changes = {f"configs/{game}/{p}": d for p, d in edited(main.files, [stop]).items()}
+        edit = remote._commit(
+            replace_files(remote.repo, main.tree, changes),
+            [main.sha],
+            f"{game}: stop live event {event}\n\nHotswap-Event-Stop: {event}\nHotswap-Reason: {message}\n"
+            f"Stopped-By: {' '.join(by.split())}\n",
+            at,
+        )
+        branch = stop_branch(game, event)
+        updates.append(
+            RefUpdate(branch, edit, remote.ref(branch)) if pull_request else RefUpdate(MAIN_REF, edit, main.sha)
+        )
+    else:  # main has it over (or gone) already: releases built on main's tip need no stop
+        edit = main.sha if main is not None else ""
+    updates += _ring_stops(remote, game, [r for r in rings if r.ref in live], stop, message)
+    path = found[main.ref][0] if main is not None and main.ref in found else next(iter(found.values()))[0]
+    pull = stop_branch(game, event).removeprefix("refs/heads/") if pull_request and main_edit else None
+    record = StopRecord(game, event, at, by, message, path, edit, pull)
     ledger, tip = remote._write_ledger(
         {ledger_path(game, event): _json(record)}, f"hotswap: {game} stop event {event}", at
     )
     updates.append(RefUpdate(LEDGER_REF, ledger, tip))
-    pushed = remote.push(updates)
+    try:
+        pushed = remote.push(updates)
+    except PushRejected as exc:
+        raise PushRejected(f"the remote refused the stop of {event}: {exc}") from None
     if not pushed.ok:
         return None
-    where = "a pull request branch" if pull_request else "main"
-    rings = len(updates) - 2
-    summary = f"stopped {event} at {format_instant(at)}: {where}, {rings} ring ref(s) and the ledger in one push"
+    where = ("a pull request branch" if pull_request else "main") if main_edit else "not main (over there already)"
+    count = len(updates) - 1 - int(main_edit)
+    summary = f"stopped {event} at {format_instant(at)}: {where}, {count} ring ref(s) and the ledger in one push"
     return StopResult(game, event, True, summary, record, tuple(u.ref for u in updates))
 
 
-def _check_event(files: dict[str, bytes], game: str, event: str, at: datetime) -> str:
-    """The event's file; raises UnknownEvent or EventEnded."""
-    known = events_in(files)
-    if event not in known:
-        raise UnknownEvent(
-            f"no live event {event!r} in configs/{game}/ on main (known: {', '.join(sorted(known)) or 'none'})"
-        )
-    path, spec = known[event]
+def _windows(game: str, event: str, path: str, spec: Mapping[str, Any]) -> list[Window]:
     live = event_from_spec(event, spec)
     if live is None:
         raise Refused(f"configs/{game}/{path}: the event's start or end cannot be read")
-    windows = [w for r in live.regions if (w := live.window_in(r)) is not None] or [live.window]
-    if all(w.state(at) == "ended" for w in windows):
-        end = format_instant(max(w.end for w in windows))
-        raise EventEnded(f"live event {event} has ended already (at {end}); nothing to stop")
-    return path
+    return [w for r in live.regions if (w := live.window_in(r)) is not None] or [live.window]
 
 
-def _ring_stops(remote: Remote, game: str, stop: Stop, reason: str) -> list[RefUpdate]:
-    """An expedited commit on every ring (and green) ref whose tree the stop changes."""
+def _live(game: str, event: str, path: str, spec: Mapping[str, Any], at: datetime) -> bool:
+    """The event is not over at `at` in some region (active, or scheduled still): a stop ends it."""
+    return any(w.state(at) != "ended" for w in _windows(game, event, path, spec))
+
+
+def _ring_stops(remote: Remote, game: str, rings: list[_Tree], stop: Stop, reason: str) -> list[RefUpdate]:
+    """An expedited commit on every ring (and green) ref whose tree the stop changes. It keeps the
+    tip's release, rollout and rollback, and its switch instant while that is still ahead: a stop
+    during a blue-green switch lead leaves the synchronous flip where it was (to the stopped tree)."""
     updates: list[RefUpdate] = []
-    for ref, sha in sorted(remote.refs(f"{DEPLOY_PREFIX}{game}/").items()):
-        match = _DEPLOY_RE.match(ref)
-        if match is None:
+    for ring in rings:
+        match = _DEPLOY_RE.match(ring.ref)
+        changes = edited(ring.files, [stop])
+        if match is None or not changes:
             continue
-        tip = remote.commit(sha)
-        changes = edited(config_files(remote.repo, tip.tree), [stop])
-        if not changes:
-            continue
-        trailers = _trailers(tip)
-        keep = "".join(f"{key}: {trailers[key]}\n" for key in ("Hotswap-Release", "Hotswap-Rollout") if key in trailers)
+        trailers = _trailers(remote.commit(ring.sha))
+        kept = ["Hotswap-Release", "Hotswap-Rollout", "Hotswap-Rollback-Of"]
+        switch_at = parse_switch_instant(trailers.get("Hotswap-Switch-At", ""))
+        if switch_at is not None and switch_at > stop.at:
+            kept.append("Hotswap-Switch-At")
+        keep = "".join(f"{key}: {trailers[key]}\n" for key in kept if key in trailers)
         message = (
             f"hotswap: stop {game} event {stop.event} on {match.group(1)} {match.group(2)}\n\n{keep}"
             f"Hotswap-Stage: expedited\nHotswap-Event-Stop: {stop.event}\nHotswap-Reason: {reason}\n"
         )
-        tree = replace_files(remote.repo, tip.tree, changes)
-        updates.append(RefUpdate(ref, remote._commit(tree, [sha], message, stop.at), sha))
+        tree = replace_files(remote.repo, ring.tree, changes)
+        updates.append(RefUpdate(ring.ref, remote._commit(tree, [ring.sha], message, stop.at), ring.sha))
     return updates
 
 

@@ -16,7 +16,7 @@ from promoter.errors import Refused
 from promoter.event_list import game_events
 from promoter.event_stop import EventEnded, StopResult, UnknownEvent, pull_text, stop_event
 from promoter.github.port import GitHubUnavailable
-from promoter.gitio import Remote
+from promoter.gitio import GitProblem, PushRejected, Remote, redact
 from promoter.service.auth import Principal
 
 if TYPE_CHECKING:
@@ -27,8 +27,8 @@ Viewed = Callable[[Request, str], Any]
 BodyJson = Callable[[Request], Awaitable[dict[str, Any] | JSONResponse]]
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
 
 
 def register_events(app: FastAPI, service: Service, principal: Guard, viewed_game: Viewed, body_json: BodyJson) -> None:
@@ -76,6 +76,10 @@ def register_events(app: FastAPI, service: Service, principal: Guard, viewed_gam
             return _error(404, str(exc))
         except (EventEnded, Refused) as exc:
             return _error(409, str(exc))
+        except PushRejected as exc:  # a hook or permissions: nothing moved
+            return _error(409, str(exc), kind=exc.kind)
+        except GitProblem as exc:  # the remote could not be reached: nothing moved, try again
+            return _error(503, redact(str(exc)), kind=exc.kind)
         pull = await run_in_threadpool(_open_pull, service, result) if result.changed else None
         service.log.emit("event-stop", game=game, name=name, by=who.subject, changed=result.changed)
         if result.changed:

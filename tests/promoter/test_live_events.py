@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -14,8 +15,10 @@ from prometheus_client import CollectorRegistry
 from agent.agent import Agent, GitRemote
 from agent.ring import ring_for
 from pipeline.events_schedule import format_instant
+from promoter.event_stop import stop_event
 from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
+from promoter.model import parse_switch_instant, switch_instant
 from promoter.reconcile import Reconciler
 from tests.conftest import RunCli, git
 from tests.github.fake_github import TOKEN, FakeGitHub
@@ -187,3 +190,112 @@ def test_with_github_main_changes_by_pull_request_and_its_merge_meets_the_rings(
     git(repo.work, "push", "-q", str(repo.remote), "main")
     (outcome,) = reconciler.run_once([game_name])  # the merge brings main to the rings' tree
     assert outcome.summary.startswith("up to date") and not outcome.wrote, outcome
+
+
+def stopped_on(repo: GameRepo, ref: str, when: datetime) -> bool:
+    return f'end: "{format_instant(when)}"' in shown(repo, ref)
+
+
+def test_a_later_run_of_a_stopped_event_is_stopped_again_and_its_record_replaced(
+    tmp_path: Path, fleet: Fleet, game_name: str
+) -> None:
+    repo, _reconciler, _ = with_event(tmp_path, fleet, game_name)
+    remote = Remote(repo.url, tmp_path / "stop")
+    remote.fetch()
+    now = datetime.now(UTC)
+    first = stop_event(remote, game_name, "festival", "exploit", "ops", clock=lambda: now - timedelta(minutes=10))
+    assert first.changed
+    # The same event runs again: new dates on main, live now (the rings still serve the stopped run).
+    text = EVENT.format(
+        game=game_name,
+        start=format_instant(now - timedelta(minutes=5)),
+        end=format_instant(now + timedelta(days=1)),
+        later=format_instant(now + timedelta(days=2)),
+    )
+    repo.commit(message="festival again", files={f"configs/{game_name}/event.yaml": text})
+    remote.fetch()
+    before = len(pushes(repo))
+    second = stop_event(remote, game_name, "festival", "exploit again", "ops2")
+    assert second.changed, second.summary
+    assert set(pushes(repo)[-1]) == {"refs/heads/main", "refs/heads/hotswap/ledger"}  # the rings are over already
+    at = second.record.stopped_at
+    assert at > first.record.stopped_at and stopped_on(repo, "refs/heads/main", at)
+    record = json.loads(git(repo.remote, "show", f"refs/heads/hotswap/ledger:events/{game_name}/festival.json"))
+    assert record["stoppedAt"] == format_instant(at) and record["by"] == "ops2"
+    remote.fetch()
+    again = stop_event(remote, game_name, "festival", "once more", "ops3")
+    assert not again.changed and "already stopped" in again.summary and len(pushes(repo)) == before + 1
+
+
+@pytest.mark.parametrize("change", ["deleted", "ended"])
+def test_rings_still_serving_an_event_main_no_longer_runs_are_stopped(
+    tmp_path: Path, fleet: Fleet, game_name: str, run_cli: RunCli, change: str
+) -> None:
+    repo, _reconciler, first = with_event(tmp_path, fleet, game_name)
+    path = f"configs/{game_name}/event.yaml"
+    git(repo.work, "pull", "-q", "--rebase", str(repo.remote), "main")
+    if change == "deleted":
+        git(repo.work, "rm", "-q", path)
+    else:  # its end moved into the past on main; the change is not on the rings yet (a canary, a freeze)
+        text = (repo.work / path).read_text()
+        ended = format_instant(datetime.now(UTC) - timedelta(minutes=30))
+        (repo.work / path).write_text(re.sub(r"""end: ["'][^"']+["']""", f'end: "{ended}"', text))
+    git(repo.work, "commit", "-q", "-am", f"festival {change}")
+    git(repo.work, "push", "-q", str(repo.remote), "main")
+    main = git(repo.remote, "rev-parse", "main")
+    cli = ["event", "stop", "--remote", repo.url, "--cache", str(tmp_path / "cli"), "--game", game_name]
+    code, out, err = run_cli([*cli, "--event", "festival", "--reason", "exploit", "--by", "ops"])
+    assert code == 0, err
+    assert set(pushes(repo)[-1]) == {"refs/heads/hotswap/ledger", *(ring(game_name, r, p) for r, p in RINGS)}
+    assert git(repo.remote, "rev-parse", "main") == main and carries(repo, first, RINGS)
+    record = json.loads(git(repo.remote, "show", f"refs/heads/hotswap/ledger:events/{game_name}/festival.json"))
+    at = datetime.fromisoformat(record["stoppedAt"].replace("Z", "+00:00"))
+    assert record["commit"] == main and all(stopped_on(repo, ring(game_name, r, p), at) for r, p in RINGS)
+    count = len(pushes(repo))
+    code, out, _ = run_cli([*cli, "--event", "festival", "--reason", "again"])
+    assert code == 0 and "already stopped" in out and len(pushes(repo)) == count
+
+
+def test_a_stop_during_a_switch_lead_keeps_the_switch_instant_and_the_rollback(
+    tmp_path: Path, fleet: Fleet, game_name: str
+) -> None:
+    repo, _reconciler, first = with_event(tmp_path, fleet, game_name)
+    now = datetime.now(UTC)
+    ahead, passed = now + timedelta(seconds=30), now - timedelta(seconds=30)
+    for (region, percent), at in ((("NA-WEST", 10), ahead), (("EU-WEST", 10), passed)):
+        ref = ring(game_name, region, percent)
+        message = (
+            f"switch\n\nHotswap-Release: {first}\nHotswap-Rollout: r-1\nHotswap-Switch-At: {switch_instant(at)}\n"
+            f"Hotswap-Rollback-Of: {'b' * 40}\nHotswap-Reason: the switch's own reason\n"
+        )
+        tip = git(repo.remote, "rev-parse", ref)
+        commit = git(repo.remote, "commit-tree", f"{tip}^{{tree}}", "-p", tip, "-m", message)
+        git(repo.remote, "update-ref", ref, commit, tip)
+    remote = Remote(repo.url, tmp_path / "stop")
+    remote.fetch()
+    result = stop_event(remote, game_name, "festival", "exploit", "ops")
+    assert result.changed
+    lead = repo.trailers(ring(game_name, "NA-WEST", 10))
+    assert lead["Hotswap-Switch-At"] == switch_instant(ahead) and lead["Hotswap-Release"] == first
+    assert lead["Hotswap-Rollback-Of"] == "b" * 40 and lead["Hotswap-Rollout"] == "r-1"
+    assert lead["Hotswap-Reason"] == "exploit"
+    late = repo.trailers(ring(game_name, "EU-WEST", 10))
+    assert "Hotswap-Switch-At" not in late and late["Hotswap-Rollback-Of"] == "b" * 40
+    remote.fetch()
+    snap = remote.snapshot(game_name)
+    assert snap.rings[("NA-WEST", 10)].switch_at == parse_switch_instant(switch_instant(ahead))
+    assert snap.rings[("NA-WEST", 10)].rollback_of == "b" * 40
+
+
+def test_a_stop_the_remote_refuses_is_one_clear_line(
+    tmp_path: Path, fleet: Fleet, game_name: str, run_cli: RunCli
+) -> None:
+    repo, _reconciler, _ = with_event(tmp_path, fleet, game_name)
+    hook = repo.remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'pushes are closed' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = repo.refs()
+    cli = ["event", "stop", "--remote", repo.url, "--cache", str(tmp_path / "cli"), "--game", game_name]
+    code, _, err = run_cli([*cli, "--event", "festival", "--reason", "exploit"])
+    assert code == 2 and err.count("\n") == 1 and "refused the stop of festival" in err, err
+    assert "Traceback" not in err and repo.refs() == before

@@ -6,21 +6,26 @@ from datetime import UTC, datetime, timedelta
 
 from pipeline.events_schedule import format_instant
 from tests.conftest import git
-from tests.promoter.fixtures import pushes
+from tests.promoter.fixtures import GameRepo, pushes
 from tests.promoter.service.harness import Api
 from tests.promoter.test_live_events import EVENT
+
+
+def push_festival(repo: GameRepo, times: dict[str, datetime]) -> None:
+    """Main gains the event `festival` with these times."""
+    text = EVENT.format(game=repo.game, **{k: format_instant(v) for k, v in times.items()})
+    git(repo.work, "pull", "-q", "--rebase", str(repo.remote), "main")
+    (repo.work / f"configs/{repo.game}/event.yaml").write_text(text)
+    git(repo.work, "add", "-A")
+    git(repo.work, "commit", "-q", "-m", "festival")
+    git(repo.work, "push", "-q", str(repo.remote), "main")
 
 
 def test_list_and_stop_an_event_through_the_api(api: Api) -> None:
     repo, game = api.repo, api.repo.game
     now = datetime.now(UTC)
     times = {"start": now - timedelta(hours=1), "end": now + timedelta(hours=5), "later": now + timedelta(days=1)}
-    text = EVENT.format(game=game, **{k: format_instant(v) for k, v in times.items()})
-    git(repo.work, "pull", "-q", "--rebase", str(repo.remote), "main")
-    (repo.work / f"configs/{game}/event.yaml").write_text(text)
-    git(repo.work, "add", "-A")
-    git(repo.work, "commit", "-q", "-m", "festival")
-    git(repo.work, "push", "-q", str(repo.remote), "main")
+    push_festival(repo, times)
 
     listing = api.get(f"/api/v1/games/{game}/events")
     assert listing.status_code == 200
@@ -45,3 +50,26 @@ def test_list_and_stop_an_event_through_the_api(api: Api) -> None:
     assert event["state"] == "ended" and event["stopped"]["reason"] == "exploit"
     page = api.get("/").text
     assert 'id="live-events"' in page and "stopped by alice: exploit" in page
+
+
+def test_a_refused_push_answers_409_and_an_unreachable_remote_503(api: Api) -> None:
+    repo, game = api.repo, api.repo.game
+    now = datetime.now(UTC)
+    times = {"start": now - timedelta(hours=1), "end": now + timedelta(hours=5), "later": now + timedelta(days=1)}
+    push_festival(repo, times)
+    path = f"/api/v1/games/{game}/events/festival/stop"
+    hook = repo.remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'pushes are closed' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    refused = api.post(path, "operator", {"reason": "exploit"})
+    assert refused.status_code == 409 and refused.json()["kind"] == "git-push", refused.text
+    assert "refused the stop of festival" in refused.json()["error"]
+    hook.unlink()
+    moved = repo.remote.with_name("moved.git")
+    repo.remote.rename(moved)
+    try:
+        down = api.post(path, "operator", {"reason": "exploit"})
+    finally:
+        moved.rename(repo.remote)
+    assert down.status_code == 503 and down.json()["kind"] == "git", down.text
+    assert api.post(path, "operator", {"reason": "exploit"}).json()["changed"] is True
