@@ -19,7 +19,7 @@ import numpy as np
 
 from pipeline.judge.mixture import GRID, Array, Prior, running_evidence
 from pipeline.judge.model import CheckSpec, Evidence, Expected, MeanArm, MeanBatch, Requirement, Settings
-from pipeline.judge.sequential import bounds, make_need, needed, scale_of
+from pipeline.judge.sequential import bounds, make_need, needed, requirement, scale_of
 
 _MIN_VARIANCE = 1e-12  # a batch of identical samples still carries finite information
 # Fewer samples than this in an arm and the batch waits for the next one (pooled): below it the
@@ -116,20 +116,8 @@ class MeanTest:
         )
 
     def requirement(self, spec: CheckSpec, expected: Expected, alpha: float, settings: Settings) -> Requirement:
-        scale = scale_of(spec, settings)
         if expected.candidate > 0 and expected.baseline > 0:
             per_interval = 1.0 / (expected.cv**2 / expected.candidate + expected.cv**2 / expected.baseline)
         else:
             per_interval = 0.0
-        need = needed(spec, settings, alpha)
-        return Requirement(
-            check=spec.name,
-            needed_information=need,
-            information_per_interval=per_interval,
-            needed_events=need * expected.candidate / per_interval if per_interval > 0 else math.inf,
-            events_per_interval=expected.candidate,
-            unit=spec.unit,
-            target=scale.target,
-            alpha=alpha,
-            power=settings.power,
-        )
+        return requirement(spec, expected, alpha, settings, per_interval)

@@ -16,7 +16,7 @@ import numpy as np
 
 from pipeline.judge.mixture import GRID, Array, Prior, running_evidence
 from pipeline.judge.model import CheckSpec, Evidence, Expected, RateBatch, Requirement, Settings
-from pipeline.judge.sequential import bounds, make_need, needed, scale_of
+from pipeline.judge.sequential import bounds, make_need, needed, requirement, scale_of
 
 
 def log_lr(events: Array, total: Array, offset: Array, theta0: float, sign: int) -> Array:
@@ -107,15 +107,4 @@ class RateTest:
         at_detect = expected.candidate * rho + expected.baseline
         share = expected.candidate * rho / at_detect if at_detect > 0 else 0.0
         per_interval = total * share * (1.0 - share)
-        need = needed(spec, settings, alpha)
-        return Requirement(
-            check=spec.name,
-            needed_information=need,
-            information_per_interval=per_interval,
-            needed_events=need * expected.candidate / per_interval if per_interval > 0 else math.inf,
-            events_per_interval=expected.candidate,
-            unit=spec.unit,
-            target=scale.target,
-            alpha=alpha,
-            power=settings.power,
-        )
+        return requirement(spec, expected, alpha, settings, per_interval)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.judge.mixture import bisect_bound, needed_information
-from pipeline.judge.model import CheckSpec, Need, Settings
+from pipeline.judge.model import CheckSpec, Expected, Need, Requirement, Settings
 
 EvidenceAt = Callable[[float, int], float]  # (theta0, sign) -> running max of the log mixture
 _SPAN = 12.0  # bounds are searched within +-SPAN (log scale) of the estimate
@@ -62,6 +62,25 @@ def scale_of(spec: CheckSpec, settings: Settings) -> Scale:
 
 def needed(spec: CheckSpec, settings: Settings, alpha: float) -> float:
     return needed_information(scale_of(spec, settings).gap, alpha, settings.power, settings.prior_scale)
+
+
+def requirement(
+    spec: CheckSpec, expected: Expected, alpha: float, settings: Settings, per_interval: float
+) -> Requirement:
+    """A test's Requirement from the information one interval brings at the expected pace: the
+    arithmetic every test shares once it knows `per_interval`."""
+    need = needed(spec, settings, alpha)
+    return Requirement(
+        check=spec.name,
+        needed_information=need,
+        information_per_interval=per_interval,
+        needed_events=need * expected.candidate / per_interval if per_interval > 0 else math.inf,
+        events_per_interval=expected.candidate,
+        unit=spec.unit,
+        target=scale_of(spec, settings).target,
+        alpha=alpha,
+        power=settings.power,
+    )
 
 
 def bounds(evidence: EvidenceAt, alpha: float, center: float) -> tuple[float, float]:
