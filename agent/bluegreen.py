@@ -23,7 +23,7 @@ from prometheus_client import Gauge
 
 from agent.snapshot import ConfigSnapshot
 from agent.source import GitRingSource, Head
-from agent.switch import FlipScheduler, SwitchMetrics, timing
+from agent.switch import FlipScheduler, timing
 from promoter.errors import HotswapFailure
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ class BlueGreen:
             raise ValueError(f"pool must be one of {', '.join(POOLS)}, not {pool!r}")
         self.agent, self.remote, self.pool = agent, remote, pool
         self.scheduler, self.clock = scheduler, clock
-        self.metrics = SwitchMetrics.for_registry(agent.registry)
+        self.metrics = agent.metrics  # the switch's families are the agent's (AgentMetrics)
         self.labels = {"game": agent.game, "region": agent.region, "server": agent.server_id}
         # Read at a flip, when a fleet in one process makes a thousand back to back: looked up once.
         self._switches = self.metrics.switches.labels(**self.labels)

@@ -35,6 +35,34 @@ class AgentMetrics:
             LABELS,
             registry=registry,
         )
+        # Blue-green (agent.bluegreen): the other pool's release held, and the switches at an instant.
+        self.prefetched = Gauge(
+            "hotswap_agent_prefetched_info",
+            "The other pool's release, validated and held in memory for a switch (value 1).",
+            [*LABELS, "config_revision"],
+            registry=registry,
+        )
+        self.switches = Counter(
+            "hotswap_agent_switches_total", "Swaps of a commit carrying Hotswap-Switch-At.", LABELS, registry=registry
+        )
+        self.late = Counter(
+            "hotswap_agent_switch_late_total",
+            "Switches made after their instant (the config was not held in time).",
+            LABELS,
+            registry=registry,
+        )
+        self.offset = Gauge(
+            "hotswap_agent_last_switch_offset_seconds",
+            "When the last switch happened relative to its Hotswap-Switch-At instant (positive: after).",
+            LABELS,
+            registry=registry,
+        )
+        self.prefetch_errors = Counter(
+            "hotswap_agent_prefetch_errors_total",
+            "Failures to read or validate the other pool's release.",
+            [*LABELS, "kind"],
+            registry=registry,
+        )
 
     @classmethod
     def for_registry(cls, registry: CollectorRegistry) -> AgentMetrics:

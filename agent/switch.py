@@ -13,14 +13,9 @@ import logging
 import re
 import threading
 import time
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from prometheus_client import CollectorRegistry, Counter, Gauge
-
-from agent.metrics import LABELS
 
 log = logging.getLogger("hotswap.agent")
 
@@ -108,44 +103,3 @@ class FlipScheduler:
 
 
 SCHEDULER = FlipScheduler()
-
-
-class SwitchMetrics:
-    """The switch's metric families, one set per registry (as AgentMetrics)."""
-
-    _by_registry: weakref.WeakKeyDictionary[CollectorRegistry, SwitchMetrics] = weakref.WeakKeyDictionary()
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.prefetched = Gauge(
-            "hotswap_agent_prefetched_info",
-            "The other pool's release, validated and held in memory for a switch (value 1).",
-            [*LABELS, "config_revision"],
-            registry=registry,
-        )
-        self.switches = Counter(
-            "hotswap_agent_switches_total", "Swaps of a commit carrying Hotswap-Switch-At.", LABELS, registry=registry
-        )
-        self.late = Counter(
-            "hotswap_agent_switch_late_total",
-            "Switches made after their instant (the config was not held in time).",
-            LABELS,
-            registry=registry,
-        )
-        self.offset = Gauge(
-            "hotswap_agent_last_switch_offset_seconds",
-            "When the last switch happened relative to its Hotswap-Switch-At instant (positive: after).",
-            LABELS,
-            registry=registry,
-        )
-        self.prefetch_errors = Counter(
-            "hotswap_agent_prefetch_errors_total",
-            "Failures to read or validate the other pool's release.",
-            [*LABELS, "kind"],
-            registry=registry,
-        )
-
-    @classmethod
-    def for_registry(cls, registry: CollectorRegistry) -> SwitchMetrics:
-        if registry not in cls._by_registry:
-            cls._by_registry[registry] = cls(registry)
-        return cls._by_registry[registry]

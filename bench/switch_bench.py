@@ -36,9 +36,10 @@ import pygit2
 from prometheus_client.metrics import MetricWrapperBase
 
 from agent.agent import Agent, GitRemote
+from agent.metrics import AgentMetrics
 from agent.simulator import Fleet
 from agent.snapshot import ConfigSnapshot
-from agent.switch import SwitchMetrics, format_instant, parse_instant
+from agent.switch import format_instant, parse_instant
 from bench.agent_bench import GAME, percentile, release_tree
 from promoter.errors import HotswapFailure
 
@@ -166,7 +167,7 @@ def run(root: Path, args: argparse.Namespace) -> None:
     fleet.poll()  # every server on blue
     sources = fleet.servers[0].agent.source
     assert isinstance(sources, GitRemote)  # one, shared by the fleet
-    metrics = SwitchMetrics.for_registry(fleet.registry)
+    metrics = AgentMetrics.for_registry(fleet.registry)
     poller = Poller(agents, args.interval)
     poller.thread.start()
     print(f"{len(agents)} servers on {BLUE} in {time.monotonic() - started:.1f} s, polling every {args.interval:g} s")
