@@ -291,6 +291,19 @@ def create_app(service: Service) -> FastAPI:
             return body
         return parse_json_body(body)
 
+    async def operator_field(request: Request, field_name: str) -> tuple[Principal, str] | JSONResponse:
+        """An operator's action: who asks, and the one non-empty string field its JSON body must hold."""
+        who = principal(request, "operator")
+        if isinstance(who, JSONResponse):
+            return who
+        data = await body_json(request)
+        if isinstance(data, JSONResponse):
+            return data
+        value = data.get(field_name)
+        if not isinstance(value, str) or not value.strip():
+            return _error(422, "invalid request", fields={field_name: "required, a non-empty string"})
+        return who, value
+
     def viewer(request: Request) -> Principal | JSONResponse:
         """A bearer token, or the status page's session cookie (viewer role at least)."""
         if "authorization" not in request.headers:
@@ -476,15 +489,10 @@ def create_app(service: Service) -> FastAPI:
     async def act(request: Request, rollout_id: str, field_name: str, name: str) -> Any:
         """Approve or roll back exactly the rollout the id names: an ended rollout answers 409 with
         its state; a retry of an action already taken answers with the earlier result (changed: false)."""
-        who = principal(request, "operator")
-        if isinstance(who, JSONResponse):
-            return who
-        data = await body_json(request)
-        if isinstance(data, JSONResponse):
-            return data
-        value = data.get(field_name)
-        if not isinstance(value, str) or not value.strip():
-            return _error(422, "invalid request", fields={field_name: "required, a non-empty string"})
+        asked = await operator_field(request, field_name)
+        if isinstance(asked, JSONResponse):
+            return asked
+        who, value = asked
         found = await run_in_threadpool(service.find, rollout_id)
         if found is None:
             return _error(404, f"no deployment {rollout_id!r}")
@@ -607,6 +615,6 @@ def create_app(service: Service) -> FastAPI:
         )
 
     register_webhook(app, service, read_body)
-    register_events(app, service, principal, viewed_game, body_json)
+    register_events(app, service, viewed_game, operator_field)
 
     return app

@@ -22,16 +22,16 @@ from promoter.service.auth import Principal
 if TYPE_CHECKING:
     from promoter.service.app import Service
 
-Guard = Callable[[Request, str], Principal | JSONResponse]
 Viewed = Callable[[Request, str], Any]
-BodyJson = Callable[[Request], Awaitable[dict[str, Any] | JSONResponse]]
+# app.operator_field: an operator's token and the one non-empty string field of the JSON body
+OperatorField = Callable[[Request, str], Awaitable[tuple[Principal, str] | JSONResponse]]
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
-def register_events(app: FastAPI, service: Service, principal: Guard, viewed_game: Viewed, body_json: BodyJson) -> None:
+def register_events(app: FastAPI, service: Service, viewed_game: Viewed, operator_field: OperatorField) -> None:
     @app.get("/api/v1/games/{game}/events")
     def events(game: str, request: Request) -> Any:
         snap = viewed_game(request, game)
@@ -43,17 +43,10 @@ def register_events(app: FastAPI, service: Service, principal: Guard, viewed_gam
 
     @app.post("/api/v1/games/{game}/events/{name}/stop")
     async def stop(game: str, name: str, request: Request) -> Any:
-        who = principal(request, "operator")
-        if isinstance(who, JSONResponse):
-            return who
-        data = await body_json(request)
-        if isinstance(data, JSONResponse):
-            return data
-        reason = data.get("reason")
-        if not isinstance(reason, str) or not reason.strip():
-            return JSONResponse(
-                {"error": "invalid request", "fields": {"reason": "required, a non-empty string"}}, status_code=422
-            )
+        asked = await operator_field(request, "reason")
+        if isinstance(asked, JSONResponse):
+            return asked
+        who, reason = asked
         if service.snapshot(game) is None:
             return _error(404, f"no game {game!r}")
 
