@@ -17,6 +17,9 @@ import requests
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from promoter.gitio import Remote
+from promoter.metrics import PrometheusSource
+from promoter.reconcile import Reconciler
 from tests.conftest import REPO_ROOT, git
 
 METRICS = ("hotswap_test_players", "hotswap_test_errors", "hotswap_test_latency")
@@ -280,6 +283,14 @@ def make_game_repo(root: Path, game: str, approval: bool = False, policy: str = 
     hook.write_text(f"#!/bin/sh\ncat >> '{remote}/pushes.log'\necho --- >> '{remote}/pushes.log'\n")
     hook.chmod(0o755)
     return GameRepo(game, work, remote)
+
+
+def bootstrap(tmp_path: Path, repo: GameRepo, prometheus: str) -> Reconciler:
+    """A reconciler of `repo` reading `prometheus`, after its first pass: the bootstrap of the game."""
+    reconciler = Reconciler(Remote(repo.url, tmp_path / "cache"), PrometheusSource(prometheus, timeout=5))
+    (outcome,) = reconciler.run_once([repo.game])
+    assert outcome.summary.startswith("bootstrap"), outcome
+    return reconciler
 
 
 def pushes(repo: GameRepo) -> list[list[str]]:

@@ -8,7 +8,7 @@ from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
 from promoter.reconcile import Reconciler
 from tests.conftest import RunCli, git
-from tests.promoter.fixtures import Fleet, GameRepo, drive, make_game_repo, pushes
+from tests.promoter.fixtures import Fleet, GameRepo, bootstrap, drive, make_game_repo, pushes
 
 RINGS = [("NA-WEST", 10), ("NA-WEST", 50), ("NA-WEST", 100), ("EU-WEST", 10), ("EU-WEST", 50), ("EU-WEST", 100)]
 
@@ -21,10 +21,7 @@ def bootstrapped(tmp_path: Path, fleet: Fleet, game: str, approval: bool = False
     repo = make_game_repo(tmp_path, game, approval)
     first = git(repo.work, "rev-parse", "HEAD")
     fleet.expose(game, first)
-    reconciler = Reconciler(Remote(repo.url, tmp_path / "cache"), PrometheusSource(fleet.url, timeout=5))
-    (outcome,) = reconciler.run_once([game])
-    assert outcome.summary.startswith("bootstrap"), outcome
-    return repo, reconciler, first
+    return repo, bootstrap(tmp_path, repo, fleet.url), first
 
 
 def carries(repo: GameRepo, release: str, rings: list[tuple[str, int]]) -> bool:

@@ -8,11 +8,9 @@ from typing import Any
 
 import pytest
 
-from promoter.gitio import Remote
-from promoter.metrics import PrometheusSource
 from promoter.reconcile import Reconciler
 from tests.conftest import git
-from tests.promoter.fixtures import Fleet, GameRepo, drive, make_game_repo
+from tests.promoter.fixtures import Fleet, GameRepo, bootstrap, drive, make_game_repo
 
 JUDGED_POLICY = """apiVersion: hotswap/v1
 kind: RolloutPolicy
@@ -45,14 +43,14 @@ BUSY = {"player_seconds": PLAYER_SECONDS, "churned": 1000.0, "complaints": 50.0}
 QUIET = {"player_seconds": PLAYER_SECONDS, "churned": 2.0, "complaints": 50.0}  # ~6: the churn check holds
 
 
-def start(tmp_path: Path, fleet: Fleet, game: str, rates: dict[str, float]) -> tuple[GameRepo, Reconciler, str]:
-    repo = make_game_repo(tmp_path, game, policy=JUDGED_POLICY)
+def start(
+    tmp_path: Path, fleet: Fleet, game: str, rates: dict[str, float], policy: str = JUDGED_POLICY
+) -> tuple[GameRepo, Reconciler, str]:
+    """A game repository with `policy`, counters at `rates` for its first commit, bootstrapped."""
+    repo = make_game_repo(tmp_path, game, policy=policy)
     first = git(repo.work, "rev-parse", "HEAD")
     fleet.count(game, first, **rates)
-    reconciler = Reconciler(Remote(repo.url, tmp_path / "cache"), PrometheusSource(fleet.url, timeout=5))
-    (outcome,) = reconciler.run_once([game])
-    assert outcome.summary.startswith("bootstrap"), outcome
-    return repo, reconciler, first
+    return repo, bootstrap(tmp_path, repo, fleet.url), first
 
 
 def evaluations(repo: GameRepo, release: str) -> list[dict[str, Any]]:

@@ -17,12 +17,11 @@ from agent.ring import ring_for
 from pipeline.events_schedule import format_instant
 from promoter.event_stop import stop_event
 from promoter.gitio import Remote
-from promoter.metrics import PrometheusSource
 from promoter.model import parse_switch_instant, switch_instant
 from promoter.reconcile import Reconciler
 from tests.conftest import RunCli, git
 from tests.github.fake_github import TOKEN, FakeGitHub
-from tests.promoter.fixtures import Fleet, GameRepo, drive, make_game_repo, pushes
+from tests.promoter.fixtures import Fleet, GameRepo, bootstrap, drive, make_game_repo, pushes
 from tests.promoter.test_integration import carries
 
 EVENT = """apiVersion: hotswap/v1
@@ -59,10 +58,7 @@ def with_event(tmp_path: Path, fleet: Fleet, game: str) -> tuple[GameRepo, Recon
     git(repo.work, "push", "-q", str(repo.remote), "main")
     first = git(repo.work, "rev-parse", "HEAD")
     fleet.expose(game, first)
-    reconciler = Reconciler(Remote(repo.url, tmp_path / "cache"), PrometheusSource(fleet.url, timeout=5))
-    (outcome,) = reconciler.run_once([game])
-    assert outcome.summary.startswith("bootstrap"), outcome
-    return repo, reconciler, first
+    return repo, bootstrap(tmp_path, repo, fleet.url), first
 
 
 def servers(region: str, each: int = 3) -> list[str]:

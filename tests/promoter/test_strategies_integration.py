@@ -11,13 +11,13 @@ from prometheus_client import CollectorRegistry
 
 from agent.agent import Agent, GitRemote
 from promoter.gitio import Remote
-from promoter.metrics import PrometheusSource
 from promoter.model import parse_switch_instant
 from promoter.reconcile import Reconciler
 from promoter.status import game_status
 from tests.conftest import RunCli, git
-from tests.promoter.fixtures import Fleet, GameRepo, drive, make_game_repo, pushes
+from tests.promoter.fixtures import Fleet, GameRepo, drive, pushes
 from tests.promoter.test_judged_integration import BUSY, JUDGED_POLICY
+from tests.promoter.test_judged_integration import start as judged_start
 
 BLUE_GREEN_POLICY = (
     JUDGED_POLICY.replace("strategy: canary", "strategy: blue-green\n  blueGreen: {{switchLead: PT1S}}")
@@ -29,13 +29,7 @@ REGION_RINGS = ("ring-10", "ring-90", "ring-100")
 
 
 def start(tmp_path: Path, fleet: Fleet, game: str, policy: str) -> tuple[GameRepo, Reconciler, str]:
-    repo = make_game_repo(tmp_path, game, policy=policy)
-    first = git(repo.work, "rev-parse", "HEAD")
-    fleet.count(game, first, **BUSY)
-    reconciler = Reconciler(Remote(repo.url, tmp_path / "cache"), PrometheusSource(fleet.url, timeout=5))
-    (outcome,) = reconciler.run_once([game])
-    assert outcome.summary.startswith("bootstrap"), outcome
-    return repo, reconciler, first
+    return judged_start(tmp_path, fleet, game, BUSY, policy)
 
 
 def ref(game: str, name: str, region: str = "NA-WEST") -> str:
