@@ -11,12 +11,22 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_right
 from json import JSONDecodeError
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public, but not in typeshed
 from typing import Any
 
-from pipeline.parsed import DEFAULT_LIMITS, LoadLimits, Mark, Parsed, YamlError, beyond_float, too_large
+from pipeline.parsed import (
+    DEFAULT_LIMITS,
+    LINE_BREAKS,
+    LoadLimits,
+    Mark,
+    Parsed,
+    YamlError,
+    beyond_float,
+    line_starts,
+    position,
+    too_large,
+)
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
@@ -30,11 +40,10 @@ class _Reader:
         self.at = 0
         self.limits = limits
         self.marks: dict[int, dict[Any, Mark]] = {}
-        self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        self.line_starts = line_starts(text, LINE_BREAKS)
 
     def position(self, at: int) -> Mark:
-        line = bisect_right(self.line_starts, at)
-        return line, at - self.line_starts[line - 1] + 1
+        return position(self.line_starts, at)
 
     def fail(self, message: str, at: int | None = None, rule: str = "json-syntax") -> YamlError:
         return YamlError(rule, message, *self.position(self.at if at is None else at))

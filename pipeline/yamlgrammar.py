@@ -13,11 +13,21 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from pipeline.parsed import YamlError
+from pipeline.parsed import LIBYAML_LINE_BREAKS, YamlError, line_starts, position
 
 # YAML's c-printable: tab, line feed, carriage return, printable ASCII, NEL and Unicode but
 # surrogates, U+FFFE and U+FFFF. libyaml rejects the rest but reports it at 1:1.
-_NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_NON_PRINTABLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff"
+# Printable, but YAML 1.2 reads these as text and libyaml (YAML 1.1) as line breaks: a comment
+# would end there, a key after one would start a new line, and the checks below would count lines
+# differently from the parser. Refused everywhere, quoted scalars included (there they are text to
+# both, but still shift every later line libyaml reports), since the escapes say the same safely.
+_FOREIGN_BREAKS = {
+    0x85: ("NEXT LINE (NEL)", "\\N"),
+    0x2028: ("LINE SEPARATOR", "\\L"),
+    0x2029: ("PARAGRAPH SEPARATOR", "\\P"),
+}
+_REFUSED = re.compile(f"[{_NON_PRINTABLE}\x85\u2028\u2029]")
 # Deleting printable ASCII leaves nothing in most files: the regex then need not run.
 _DROP_PRINTABLE_ASCII = str.maketrans("", "", "".join(map(chr, range(0x20, 0x7F))) + "\t\n\r")
 _COMMENT_START = re.compile(r"(?:^|[ \t])#")
@@ -25,27 +35,37 @@ _BLOCK_HEADER = re.compile(r"(?:[&!][^ \t]*[ \t]+)*[|>]((?:[+-][1-9]?|[1-9][+-]?
 _FLOW_INDICATORS = ",[]{}"
 
 
-def check_printable(text: str) -> None:
+def check_characters(text: str) -> None:
+    """Refuse the characters YAML does not allow and those YAML 1.2 and libyaml read differently."""
     if not text.translate(_DROP_PRINTABLE_ASCII):
         return
-    found = _NON_PRINTABLE.search(text)
+    found = _REFUSED.search(text)
     if found is None:
         return
     start = found.start()
-    line = text.count("\n", 0, start)
-    column = start - (text.rfind("\n", 0, start) + 1)
+    line, column = position(line_starts(text[:start], LIBYAML_LINE_BREAKS), start)
     code = ord(found.group())
+    if code in _FOREIGN_BREAKS:
+        name, escape = _FOREIGN_BREAKS[code]
+        raise YamlError(
+            "yaml-unsupported",
+            f"U+{code:04X} {name}: YAML 1.2 does not read it as a line break, libyaml does; "
+            f"write \\n for a line break, or {escape} in a double-quoted string for the character",
+            line,
+            column,
+        )
     raise YamlError(
         "encoding",
         f"non-printable character U+{code:04X} is not allowed in YAML; remove it"
         + (" (or write it as an escape in a double-quoted string)" if code != 0xFFFE else ""),
-        line + 1,
-        column + 1,
+        line,
+        column,
     )
 
 
 class Source:
-    """The text being parsed, split into lines only when a check needs them."""
+    """The text being parsed, split into lines only when a check needs them. Its lines are
+    libyaml's, so the line of any mark libyaml reports is a line here."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -54,12 +74,12 @@ class Source:
     @property
     def lines(self) -> list[str]:
         if self._lines is None:
-            self._lines = self.text.split("\n")
+            self._lines = LIBYAML_LINE_BREAKS.split(self.text)
         return self._lines
 
     def line(self, number: int) -> str:
         lines = self.lines
-        return lines[number].rstrip("\r") if number < len(lines) else ""
+        return lines[number] if number < len(lines) else ""
 
 
 def _error(rule: str, message: str, line: int, column: int) -> YamlError:
@@ -84,7 +104,7 @@ class GluedComments:
             at = text.find("#", at + 1)
         self._pending: list[tuple[int, int]] = []
         if offsets:
-            starts = [0, *(m.end() for m in re.finditer("\n", text))]
+            starts = line_starts(text, LIBYAML_LINE_BREAKS)
             for offset in offsets:
                 line = bisect_right(starts, offset) - 1
                 self._pending.append((line, offset - starts[line]))
@@ -189,7 +209,7 @@ def check_flow_scalar(source: Source, line: int, column: int, value: str, plain:
     scalar) and `{ ?foo: bar }` (libyaml takes a glued `?` for the key indicator, YAML for text)."""
     if plain and value == "-":
         raise _error("yaml-syntax", "a lone '-' in a flow collection is not a value; quote it", line, column)
-    if column > 0 and source.line(line)[column - 1] == "?":
+    if column > 0 and source.line(line)[column - 1 : column] == "?":
         raise _error(
             "yaml-unsupported",
             "'?' glued to a value in a flow collection: YAML reads it as text, libyaml as a key indicator; "
