@@ -11,9 +11,9 @@ costs one regex scan. Lines and columns here are 0-based, as libyaml's marks are
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
-from pipeline.parsed import LIBYAML_LINE_BREAKS, YamlError, line_starts, position
+from pipeline.parsed import LIBYAML_LINE_BREAKS, Mark, YamlError, line_starts, position
 
 # YAML's c-printable: tab, line feed, carriage return, printable ASCII, NEL and Unicode but
 # surrogates, U+FFFE and U+FFFF. libyaml rejects the rest but reports it at 1:1.
@@ -30,7 +30,8 @@ _FOREIGN_BREAKS = {
 _REFUSED = re.compile(f"[{_NON_PRINTABLE}\x85\u2028\u2029]")
 # Deleting printable ASCII leaves nothing in most files: the regex then need not run.
 _DROP_PRINTABLE_ASCII = str.maketrans("", "", "".join(map(chr, range(0x20, 0x7F))) + "\t\n\r")
-_COMMENT_START = re.compile(r"(?:^|[ \t])#")
+_SPACED_HASH = re.compile(r"[ \t]#")
+_GLUED_HASH = re.compile(r"(?<=\S)#")  # a `#` right after a non-blank
 _BLOCK_HEADER = re.compile(r"(?:[&!][^ \t]*[ \t]+)*[|>]((?:[+-][1-9]?|[1-9][+-]?)?)")
 _FLOW_INDICATORS = ",[]{}"
 
@@ -91,46 +92,53 @@ class GluedComments:
 
     libyaml takes any `#` outside a scalar for a comment. Candidates come from one regex scan; a
     candidate inside a scalar's span (events arrive in text order) is scalar text and is dropped.
+    Candidates are character offsets, so a span or a comment drops all of its candidates with one
+    bisection: a line of many `#` costs the same as a line of one.
     """
 
     def __init__(self, source: Source) -> None:
         self.source = source
-        text = source.text
-        offsets = []  # each `#` right after a non-blank
-        at = text.find("#", 1)
-        while at >= 0:
-            if not text[at - 1].isspace():
-                offsets.append(at)
-            at = text.find("#", at + 1)
-        self._pending: list[tuple[int, int]] = []
-        if offsets:
-            starts = line_starts(text, LIBYAML_LINE_BREAKS)
-            for offset in offsets:
-                line = bisect_right(starts, offset) - 1
-                self._pending.append((line, offset - starts[line]))
+        self._offsets = [found.start() for found in _GLUED_HASH.finditer(source.text)]
+        self._starts = line_starts(source.text, LIBYAML_LINE_BREAKS) if self._offsets else [0]
         self._next = 0
-        self._last_end = (0, 0)
-        self.pending = bool(self._pending)  # most files have no candidate: the loader skips the calls
+        self._last_end: Mark = (0, 0)
+        self.pending = bool(self._offsets)  # most files have no candidate: the loader skips the calls
 
-    def span(self, start: tuple[int, int], end: tuple[int, int]) -> None:
+    def span(self, start: Mark, end: Mark) -> None:
         """Text from start to end (exclusive) belongs to a scalar or an alias."""
-        pending = self._pending
-        while self._next < len(pending) and pending[self._next] < start:
-            self._check(pending[self._next])
-            self._next += 1
-        while self._next < len(pending) and pending[self._next] < end:
-            self._next += 1
+        offsets = self._offsets
+        start_at = self._offset(start)
+        while self._next < len(offsets) and offsets[self._next] < start_at:
+            self._check(offsets[self._next])
+        self._next = bisect_left(offsets, self._offset(end), self._next)
         self._last_end = max(self._last_end, end)
 
     def finish(self) -> None:
-        self.span((1 << 62, 0), (1 << 62, 0))
+        self.span((len(self._starts), 0), (len(self._starts), 0))
 
-    def _check(self, mark: tuple[int, int]) -> None:
+    def _offset(self, mark: Mark) -> int:
         line, column = mark
+        return self._starts[line] + column if line < len(self._starts) else len(self.source.text) + 1
+
+    def _check(self, offset: int) -> None:
+        """Drops the candidate at `offset`, and the rest of its line if it is inside a comment."""
+        line = bisect_right(self._starts, offset) - 1
+        column = offset - self._starts[line]
         begin = self._last_end[1] if self._last_end[0] == line else 0
-        if _COMMENT_START.search(self.source.line(line)[begin:column]):
-            return  # inside a comment that started properly earlier on the line
-        raise _error("yaml-syntax", "a comment needs white space before '#'", line, column)
+        if comment_start(self.source.line(line), begin) >= column:
+            raise _error("yaml-syntax", "a comment needs white space before '#'", line, column)
+        # Inside a comment that started properly earlier on the line: so is the rest of the line.
+        next_line = self._starts[line + 1] if line + 1 < len(self._starts) else len(self.source.text) + 1
+        self._next = bisect_left(self._offsets, next_line, self._next + 1)
+
+
+def comment_start(line: str, begin: int) -> int:
+    """The column of the first `#` from `begin` on that starts a comment (at `begin`, or after
+    white space), or the line's length if none does."""
+    if line.startswith("#", begin):
+        return begin
+    found = _SPACED_HASH.search(line, begin)
+    return found.end() - 1 if found else len(line)
 
 
 def check_continuation(source: Source, first: int, last: int, indent: int, in_collection: bool) -> None:

@@ -3,8 +3,14 @@ line, and surrogates. Each case is a finding with a position or a correct value,
 
 from __future__ import annotations
 
+import re
+import sys
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
+from pipeline import yamlgrammar
 from pipeline.documents import SourceFile, load
 from pipeline.yamlstrict import DEFAULT_LIMITS, YamlError, decode, parse, parse_file
 
@@ -95,3 +101,42 @@ def test_positions_outside_the_parser_count_cr_too() -> None:
     assert (json_error.rule, json_error.line, json_error.column) == ("json-syntax", 2, 7)
     tab = findings_of("configs/g/x.yaml", "k:\r  a: 1\r\t b: 2\r")
     assert tab == [(3, 1, "yaml-syntax")]
+
+
+class CountingPattern:
+    """A compiled pattern that adds up how many characters each search may read."""
+
+    def __init__(self, pattern: re.Pattern[str], counter: list[int]) -> None:
+        self.pattern = pattern
+        self.counter = counter
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.pattern, name)
+        if name not in ("search", "match", "fullmatch", "finditer", "findall"):
+            return method
+
+        def counted(string: str, pos: int = 0, endpos: int = sys.maxsize) -> Any:
+            self.counter[0] += min(endpos, len(string)) - pos
+            return method(string, pos, endpos)
+
+        return counted
+
+
+@pytest.fixture
+def characters_read(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    counter = [0]
+    for name, value in vars(yamlgrammar).items():
+        if isinstance(value, re.Pattern):
+            monkeypatch.setattr(yamlgrammar, name, CountingPattern(value, counter))
+    yield counter
+
+
+@pytest.mark.parametrize("count", [2_000, 20_000])
+def test_the_glued_comment_check_reads_a_line_of_many_hashes_a_bounded_number_of_times(
+    characters_read: list[int], count: int
+) -> None:
+    """`x: 1 # a#a#...`: every `#` is a candidate inside one comment. The check read the line up to
+    each candidate (quadratic: 7 s for 1 MiB); now each character a constant number of times."""
+    text = "x: 1 # " + "a#" * count + "\ny: 2 # " + "b#" * count + "\n"
+    assert parse(text).value == {"x": 1, "y": 2}
+    assert 0 < characters_read[0] <= 3 * len(text)
