@@ -145,6 +145,16 @@ CASES = [
         "yaml-unsupported",
         "damage: [45,",
     ),
+    Case(
+        "json-lone-surrogate",  # json reads "\ud800" as a str no UTF-8 output can hold
+        f"{BR}/perf.json",
+        new(
+            '{"apiVersion": "hotswap/v1", "kind": "Performance",\n'
+            ' "metadata": {"name": "perf-json", "game": "battle-royale", "displayName": "\\ud800"}}\n'
+        ),
+        "encoding",
+        "displayName",
+    ),
     # schemas
     Case("typo-field", WEAPONS, replace("      damage: 45", "      damgae: 45"), "schema", "damgae"),
     Case("damage-1e9", WEAPONS, replace("damage: 45", "damage: 1e9"), "schema", "damage: 1e9"),

@@ -140,3 +140,25 @@ def test_the_glued_comment_check_reads_a_line_of_many_hashes_a_bounded_number_of
     text = "x: 1 # " + "a#" * count + "\ny: 2 # " + "b#" * count + "\n"
     assert parse(text).value == {"x": 1, "y": 2}
     assert 0 < characters_read[0] <= 3 * len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "code"),
+    [
+        ('{"displayName": "\\ud800"}', 1, 18, "U+D800"),
+        ('{\r "a": "ok",\r "b": "x\\udc00"}', 3, 9, "U+DC00"),  # a low half alone
+        ('{"\\ud83dx": 1}', 1, 3, "U+D83D"),  # in a key
+        ('{"a": "\\ud83d\\ud83d\\ude00"}', 1, 8, "U+D83D"),  # a high half, then a pair
+        ('{"a": "\\\\ud800 \\udbff"}', 1, 16, "U+DBFF"),  # an escaped backslash, then a high half last
+    ],
+)
+def test_a_lone_surrogate_in_json_is_a_finding(text: str, line: int, column: int, code: str) -> None:
+    error = error_of(text, "configs/g/x.json")
+    assert (error.rule, error.line, error.column) == ("encoding", line, column)
+    assert code in error.message
+    error.message.encode("utf-8")  # the message itself can be printed
+    assert findings_of("configs/g/x.json", text) == [(line, column, "encoding")]
+
+
+def test_a_surrogate_pair_in_json_is_one_character() -> None:
+    assert parse_file("configs/g/x.json", '{"a": "\\ud83d\\ude00 \\\\ud800"}').value == {"a": "\U0001f600 \\ud800"}
