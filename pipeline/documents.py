@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from pipeline.findings import Finding, Severity, format_json_path
+from pipeline.parsed import LIBYAML_LINE_BREAKS
 from pipeline.spelling import spell
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, Parsed, YamlError, decode, parse_file
 
@@ -121,14 +122,14 @@ def load(source: SourceFile, limits: LoadLimits = DEFAULT_LIMITS) -> Loaded:
 
 def _indenting_tab(data: bytes, line: int) -> tuple[int, int] | None:
     """The position of a tab in the indentation of `line` or the line before (where libyaml may
-    stop after it), or None."""
-    lines = data.split(b"\n", line)[:line]
+    stop after it), or None. Lines are counted as libyaml counts them, columns in characters."""
+    lines = LIBYAML_LINE_BREAKS.split(data.decode("utf-8", "replace").removeprefix("\ufeff"), line)[:line]
     for number in (line, line - 1):
         if 1 <= number <= len(lines):
             text = lines[number - 1]
-            indent = text[: len(text) - len(text.lstrip(b" \t"))]
-            if b"\t" in indent:
-                return number, indent.index(b"\t") + 1
+            indent = text[: len(text) - len(text.lstrip(" \t"))]
+            if "\t" in indent:
+                return number, indent.index("\t") + 1
     return None
 
 

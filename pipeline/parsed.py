@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,7 +69,21 @@ def too_large(text: str, mark: Mark) -> YamlError:
     return YamlError("number-too-large", f"{shown} is beyond the range of a 64-bit float", *mark)
 
 
-def position(text: str, offset: int) -> Mark:
-    """1-based line and column of a character offset."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+# Where lines end, for positions and for the checks that read the source around libyaml's marks.
+# YAML 1.2 and JSON end a line at \r\n, \r or \n. libyaml, a YAML 1.1 parser, also ends one at
+# U+0085, U+2028 and U+2029, and numbers its marks by those lines: the YAML loader counts lines
+# the same way, so a mark always names a line of the text (YAML 1.2 reads the three as text; the
+# loader refuses them, so no file that loads is counted two ways).
+LINE_BREAKS = re.compile("\r\n|[\r\n]")
+LIBYAML_LINE_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def line_starts(text: str, breaks: re.Pattern[str]) -> list[int]:
+    """The offset where each line starts (0-based lines)."""
+    return [0, *(found.end() for found in breaks.finditer(text))]
+
+
+def position(starts: list[int], offset: int) -> Mark:
+    """1-based line and column of a character offset, given the text's line starts."""
+    line = bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1

@@ -11,17 +11,29 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_right
 from json import JSONDecodeError
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public, but not in typeshed
 from typing import Any
 
-from pipeline.parsed import DEFAULT_LIMITS, LoadLimits, Mark, Parsed, YamlError, beyond_float, too_large
+from pipeline.parsed import (
+    DEFAULT_LIMITS,
+    LINE_BREAKS,
+    LoadLimits,
+    Mark,
+    Parsed,
+    YamlError,
+    beyond_float,
+    line_starts,
+    position,
+    too_large,
+)
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$.-]*")
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
 
 
 class _Reader:
@@ -30,11 +42,10 @@ class _Reader:
         self.at = 0
         self.limits = limits
         self.marks: dict[int, dict[Any, Mark]] = {}
-        self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        self.line_starts = line_starts(text, LINE_BREAKS)
 
     def position(self, at: int) -> Mark:
-        line = bisect_right(self.line_starts, at)
-        return line, at - self.line_starts[line - 1] + 1
+        return position(self.line_starts, at)
 
     def fail(self, message: str, at: int | None = None, rule: str = "json-syntax") -> YamlError:
         return YamlError(rule, message, *self.position(self.at if at is None else at))
@@ -71,12 +82,23 @@ class _Reader:
         raise self.fail(f"unquoted string {word.group()!r}; JSON strings need double quotes", start)
 
     def string(self) -> str:
+        start = self.at
         try:
-            found: tuple[str, int] = scanstring(self.text, self.at + 1, True)
+            found: tuple[str, int] = scanstring(self.text, start + 1, True)
         except JSONDecodeError as exc:  # a bad escape, a control character, no closing quote
             message = exc.msg.removesuffix(" at").removesuffix(" starting")
             raise self.fail(message[0].lower() + message[1:] + " in a string", exc.pos) from None
         text, self.at = found
+        if _SURROGATE.search(text):
+            # json reads an unpaired \ud800 as a lone surrogate: a str that no UTF-8 output can
+            # hold, so every later write of it fails. YAML refuses the same escape.
+            at, code = _lone_surrogate(self.text, start + 1, self.at - 1)
+            raise self.fail(
+                f"U+{code:04X} is half of a UTF-16 surrogate pair, not a character; "
+                "write the character itself or both halves of its pair",
+                at,
+                rule="encoding",
+            )
         return text
 
     def number(self) -> int | float:
@@ -132,6 +154,27 @@ class _Reader:
                 return container
             if char != ",":
                 raise self.fail(f"expected ',' or {close!r}", self.at - 1)
+
+
+def _lone_surrogate(text: str, start: int, end: int) -> tuple[int, int]:
+    """The offset and code of the first surrogate in a string's source that is not part of a pair:
+    an escape (json pairs a high and a low escape only when they are adjacent) or a raw character."""
+    high = (-1, 0)  # a high-surrogate escape waiting for its low half
+    for escape in _ESCAPE.finditer(text, start, end):
+        code = int(escape.group(1), 16) if escape.group(1) else 0
+        if high[0] >= 0:
+            if 0xDC00 <= code <= 0xDFFF and escape.start() == high[0] + 6:
+                high = (-1, 0)
+                continue
+            return high
+        if 0xD800 <= code <= 0xDBFF:
+            high = (escape.start(), code)
+        elif 0xDC00 <= code <= 0xDFFF:
+            return escape.start(), code
+    if high[0] >= 0:
+        return high
+    raw = _SURROGATE.search(text, start, end)
+    return (raw.start(), ord(raw.group())) if raw else (start, 0xD800)
 
 
 def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:

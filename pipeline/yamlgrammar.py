@@ -11,41 +11,62 @@ costs one regex scan. Lines and columns here are 0-based, as libyaml's marks are
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
-from pipeline.parsed import YamlError
+from pipeline.parsed import LIBYAML_LINE_BREAKS, Mark, YamlError, line_starts, position
 
 # YAML's c-printable: tab, line feed, carriage return, printable ASCII, NEL and Unicode but
 # surrogates, U+FFFE and U+FFFF. libyaml rejects the rest but reports it at 1:1.
-_NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_NON_PRINTABLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff"
+# Printable, but YAML 1.2 reads these as text and libyaml (YAML 1.1) as line breaks: a comment
+# would end there, a key after one would start a new line, and the checks below would count lines
+# differently from the parser. Refused everywhere, quoted scalars included (there they are text to
+# both, but still shift every later line libyaml reports), since the escapes say the same safely.
+_FOREIGN_BREAKS = {
+    0x85: ("NEXT LINE (NEL)", "\\N"),
+    0x2028: ("LINE SEPARATOR", "\\L"),
+    0x2029: ("PARAGRAPH SEPARATOR", "\\P"),
+}
+_REFUSED = re.compile(f"[{_NON_PRINTABLE}\x85\u2028\u2029]")
 # Deleting printable ASCII leaves nothing in most files: the regex then need not run.
 _DROP_PRINTABLE_ASCII = str.maketrans("", "", "".join(map(chr, range(0x20, 0x7F))) + "\t\n\r")
-_COMMENT_START = re.compile(r"(?:^|[ \t])#")
+_SPACED_HASH = re.compile(r"[ \t]#")
+_GLUED_HASH = re.compile(r"(?<=\S)#")  # a `#` right after a non-blank
 _BLOCK_HEADER = re.compile(r"(?:[&!][^ \t]*[ \t]+)*[|>]((?:[+-][1-9]?|[1-9][+-]?)?)")
 _FLOW_INDICATORS = ",[]{}"
 
 
-def check_printable(text: str) -> None:
+def check_characters(text: str) -> None:
+    """Refuse the characters YAML does not allow and those YAML 1.2 and libyaml read differently."""
     if not text.translate(_DROP_PRINTABLE_ASCII):
         return
-    found = _NON_PRINTABLE.search(text)
+    found = _REFUSED.search(text)
     if found is None:
         return
     start = found.start()
-    line = text.count("\n", 0, start)
-    column = start - (text.rfind("\n", 0, start) + 1)
+    line, column = position(line_starts(text[:start], LIBYAML_LINE_BREAKS), start)
     code = ord(found.group())
+    if code in _FOREIGN_BREAKS:
+        name, escape = _FOREIGN_BREAKS[code]
+        raise YamlError(
+            "yaml-unsupported",
+            f"U+{code:04X} {name}: YAML 1.2 does not read it as a line break, libyaml does; "
+            f"write \\n for a line break, or {escape} in a double-quoted string for the character",
+            line,
+            column,
+        )
     raise YamlError(
         "encoding",
         f"non-printable character U+{code:04X} is not allowed in YAML; remove it"
         + (" (or write it as an escape in a double-quoted string)" if code != 0xFFFE else ""),
-        line + 1,
-        column + 1,
+        line,
+        column,
     )
 
 
 class Source:
-    """The text being parsed, split into lines only when a check needs them."""
+    """The text being parsed, split into lines only when a check needs them. Its lines are
+    libyaml's, so the line of any mark libyaml reports is a line here."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -54,12 +75,12 @@ class Source:
     @property
     def lines(self) -> list[str]:
         if self._lines is None:
-            self._lines = self.text.split("\n")
+            self._lines = LIBYAML_LINE_BREAKS.split(self.text)
         return self._lines
 
     def line(self, number: int) -> str:
         lines = self.lines
-        return lines[number].rstrip("\r") if number < len(lines) else ""
+        return lines[number] if number < len(lines) else ""
 
 
 def _error(rule: str, message: str, line: int, column: int) -> YamlError:
@@ -71,46 +92,53 @@ class GluedComments:
 
     libyaml takes any `#` outside a scalar for a comment. Candidates come from one regex scan; a
     candidate inside a scalar's span (events arrive in text order) is scalar text and is dropped.
+    Candidates are character offsets, so a span or a comment drops all of its candidates with one
+    bisection: a line of many `#` costs the same as a line of one.
     """
 
     def __init__(self, source: Source) -> None:
         self.source = source
-        text = source.text
-        offsets = []  # each `#` right after a non-blank
-        at = text.find("#", 1)
-        while at >= 0:
-            if not text[at - 1].isspace():
-                offsets.append(at)
-            at = text.find("#", at + 1)
-        self._pending: list[tuple[int, int]] = []
-        if offsets:
-            starts = [0, *(m.end() for m in re.finditer("\n", text))]
-            for offset in offsets:
-                line = bisect_right(starts, offset) - 1
-                self._pending.append((line, offset - starts[line]))
+        self._offsets = [found.start() for found in _GLUED_HASH.finditer(source.text)]
+        self._starts = line_starts(source.text, LIBYAML_LINE_BREAKS) if self._offsets else [0]
         self._next = 0
-        self._last_end = (0, 0)
-        self.pending = bool(self._pending)  # most files have no candidate: the loader skips the calls
+        self._last_end: Mark = (0, 0)
+        self.pending = bool(self._offsets)  # most files have no candidate: the loader skips the calls
 
-    def span(self, start: tuple[int, int], end: tuple[int, int]) -> None:
+    def span(self, start: Mark, end: Mark) -> None:
         """Text from start to end (exclusive) belongs to a scalar or an alias."""
-        pending = self._pending
-        while self._next < len(pending) and pending[self._next] < start:
-            self._check(pending[self._next])
-            self._next += 1
-        while self._next < len(pending) and pending[self._next] < end:
-            self._next += 1
+        offsets = self._offsets
+        start_at = self._offset(start)
+        while self._next < len(offsets) and offsets[self._next] < start_at:
+            self._check(offsets[self._next])
+        self._next = bisect_left(offsets, self._offset(end), self._next)
         self._last_end = max(self._last_end, end)
 
     def finish(self) -> None:
-        self.span((1 << 62, 0), (1 << 62, 0))
+        self.span((len(self._starts), 0), (len(self._starts), 0))
 
-    def _check(self, mark: tuple[int, int]) -> None:
+    def _offset(self, mark: Mark) -> int:
         line, column = mark
+        return self._starts[line] + column if line < len(self._starts) else len(self.source.text) + 1
+
+    def _check(self, offset: int) -> None:
+        """Drops the candidate at `offset`, and the rest of its line if it is inside a comment."""
+        line = bisect_right(self._starts, offset) - 1
+        column = offset - self._starts[line]
         begin = self._last_end[1] if self._last_end[0] == line else 0
-        if _COMMENT_START.search(self.source.line(line)[begin:column]):
-            return  # inside a comment that started properly earlier on the line
-        raise _error("yaml-syntax", "a comment needs white space before '#'", line, column)
+        if comment_start(self.source.line(line), begin) >= column:
+            raise _error("yaml-syntax", "a comment needs white space before '#'", line, column)
+        # Inside a comment that started properly earlier on the line: so is the rest of the line.
+        next_line = self._starts[line + 1] if line + 1 < len(self._starts) else len(self.source.text) + 1
+        self._next = bisect_left(self._offsets, next_line, self._next + 1)
+
+
+def comment_start(line: str, begin: int) -> int:
+    """The column of the first `#` from `begin` on that starts a comment (at `begin`, or after
+    white space), or the line's length if none does."""
+    if line.startswith("#", begin):
+        return begin
+    found = _SPACED_HASH.search(line, begin)
+    return found.end() - 1 if found else len(line)
 
 
 def check_continuation(source: Source, first: int, last: int, indent: int, in_collection: bool) -> None:
@@ -189,7 +217,7 @@ def check_flow_scalar(source: Source, line: int, column: int, value: str, plain:
     scalar) and `{ ?foo: bar }` (libyaml takes a glued `?` for the key indicator, YAML for text)."""
     if plain and value == "-":
         raise _error("yaml-syntax", "a lone '-' in a flow collection is not a value; quote it", line, column)
-    if column > 0 and source.line(line)[column - 1] == "?":
+    if column > 0 and source.line(line)[column - 1 : column] == "?":
         raise _error(
             "yaml-unsupported",
             "'?' glued to a value in a flow collection: YAML reads it as text, libyaml as a key indicator; "

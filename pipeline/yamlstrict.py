@@ -24,7 +24,18 @@ from typing import Any
 import yaml
 
 from pipeline import yamlgrammar
-from pipeline.parsed import DEFAULT_LIMITS, LoadLimits, Mark, Parsed, YamlError, beyond_float, too_large
+from pipeline.parsed import (
+    DEFAULT_LIMITS,
+    LINE_BREAKS,
+    LoadLimits,
+    Mark,
+    Parsed,
+    YamlError,
+    beyond_float,
+    line_starts,
+    position,
+    too_large,
+)
 
 __all__ = ["DEFAULT_LIMITS", "LoadLimits", "Parsed", "YamlError", "decode", "parse", "parse_file"]
 
@@ -83,8 +94,9 @@ def parse_file(path: str, text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Par
 
 
 def _byte_position(data: bytes, offset: int) -> Mark:
-    line = data.count(b"\n", 0, offset) + 1
-    return line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    """The line and column (in characters) of a byte, counting lines as the parsers do."""
+    before = data[:offset].decode("utf-8", "replace")
+    return position(line_starts(before, LINE_BREAKS), len(before))
 
 
 def _mark(event: Any) -> Mark:
@@ -178,7 +190,7 @@ def _block_indent(event: Any, is_map: bool) -> int:
 
 def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
     """Parse exactly one YAML (or JSON) document, strictly. Raises YamlError."""
-    yamlgrammar.check_printable(text)
+    yamlgrammar.check_characters(text)
     if text and not text.endswith(("\n", "\r")):
         # YAML ends the last line at the end of input; libyaml drops a block scalar's last
         # line break when the file has no final newline (`|` then `x` then spaces: "x\n " for "x\n \n").

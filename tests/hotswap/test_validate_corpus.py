@@ -138,6 +138,23 @@ CASES = [
         "<<",
     ),
     Case("non-finite", PERF, replace("cpuCores: 2", "cpuCores: .inf"), "non-finite-number", "cpuCores"),
+    Case(
+        "line-separator-in-flow",  # libyaml counts U+2028 as a line break; the `?` check read past a line
+        WEAPONS,
+        replace("damage: 45", "damage: [45,\u2028" + " " * 80 + "46] # ?"),
+        "yaml-unsupported",
+        "damage: [45,",
+    ),
+    Case(
+        "json-lone-surrogate",  # json reads "\ud800" as a str no UTF-8 output can hold
+        f"{BR}/perf.json",
+        new(
+            '{"apiVersion": "hotswap/v1", "kind": "Performance",\n'
+            ' "metadata": {"name": "perf-json", "game": "battle-royale", "displayName": "\\ud800"}}\n'
+        ),
+        "encoding",
+        "displayName",
+    ),
     # schemas
     Case("typo-field", WEAPONS, replace("      damage: 45", "      damgae: 45"), "schema", "damgae"),
     Case("damage-1e9", WEAPONS, replace("damage: 45", "damage: 1e9"), "schema", "damage: 1e9"),

@@ -43,6 +43,7 @@ METACHARACTERS = [
     "]",
     ",",
     "? ",
+    "?",
     "&a ",
     "*a",
     "*a ",
@@ -75,6 +76,8 @@ METACHARACTERS = [
     "\u0085",
     "\ufffe",
     "\u2028",
+    "\u2029",
+    "\r\n",
     "~",
     "null",
     "yes",
@@ -99,6 +102,12 @@ HUGE_NUMBERS = [
     "!!int " + "9" * 400,
     "0." + "0" * 5000 + "1",
 ]
+# What an editor or another OS may end a line with. libyaml (YAML 1.1) counts all five as line
+# breaks, YAML 1.2 only the first two; the grammar checks must count lines as libyaml does.
+LINE_BREAKS = ["\r", "\r\n", "\x85", "\u2028", "\u2029"]
+# A `?` anywhere makes the loader check every scalar in a flow collection against the source line
+# libyaml names: on its own kind, it meets a stray line break often enough to find a mismatch.
+KINDS = ("flip", "insert", "duplicate-line", "number", "nesting", "unicode", "delete", "line-break", "line-end", "?")
 
 
 def _nesting(depth: int, flow: bool) -> str:
@@ -111,7 +120,7 @@ def _nesting(depth: int, flow: bool) -> str:
 def mutation(draw: st.DrawFn, size: int) -> tuple[str, int, bytes]:
     """(kind, position, payload) for one edit of a file of `size` bytes."""
     at = draw(st.integers(0, max(size, 1)))
-    kind = draw(st.sampled_from(["flip", "insert", "duplicate-line", "number", "nesting", "unicode", "delete"]))
+    kind = draw(st.sampled_from(KINDS))
     payload: bytes = b""
     if kind == "flip":
         payload = bytes([draw(st.integers(0, 255))])
@@ -125,6 +134,10 @@ def mutation(draw: st.DrawFn, size: int) -> tuple[str, int, bytes]:
         payload = draw(st.text(min_size=1, max_size=12)).encode("utf-8", "surrogatepass")
     elif kind == "delete":
         payload = bytes(draw(st.integers(1, 40)))
+    elif kind in ("line-break", "line-end"):
+        payload = draw(st.sampled_from(LINE_BREAKS)).encode()
+    elif kind == "?":
+        payload = draw(st.sampled_from([b"?", b"? ", b"# ?"]))
     return kind, at, payload
 
 
@@ -134,6 +147,10 @@ def apply(data: bytes, kind: str, at: int, payload: bytes) -> bytes:
         return data[:at] + payload + data[at + 1 :]
     if kind == "delete":
         return data[:at] + data[at + len(payload) :]
+    if kind == "line-end":
+        # End the line `at` is on with another line break (a flow collection's, a comment's...).
+        end = data.find(b"\n", at)
+        return data if end < 0 else data[:end] + payload + data[end + 1 :]
     if kind == "duplicate-line":
         lines = data.split(b"\n")
         line = at % max(len(lines), 1)
