@@ -1,7 +1,7 @@
 """One server's side of a blue-green release (DESIGN: Strategies).
 
-- Its pool: a "green" server reads `deploy/<g>/<r>/green` while it exists (else its ring); a "blue"
-  one (the default) reads its ring.
+- Its pool: a "green" server reads `deploy/<g>/<r>/green` while it exists (else its ring: the
+  promoter drops green once no release in flight deploys it); a "blue" one (the default) reads its ring.
 - The other pool's release is pre-fetched and validated in the background of the polls (green for
   a blue server, the ring for a green one) and held in memory by tree, with the config the server
   runs and the one before it (for a switch-back).
@@ -129,6 +129,10 @@ class BlueGreen:
             self._pending = None  # a newer commit replaces a switch not made yet
             self._switch_at = None
             if head is None or self.agent.snapshot is None:  # the first config is no switch
+                return False
+            if head.tree == self._current:
+                # The config the server runs already (a green pool back on its ring once green is
+                # dropped): nothing flips, so no instant is waited for and no switch is counted.
                 return False
             now = self.clock()
             when = timing(head.trailers, now)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pipeline.durations import format_duration
 from pipeline.policy import BlueGreen as BlueGreenSettings
 from pipeline.policy import Region, RolloutPolicy
-from promoter import gates, rollout
+from promoter import gates, green, rollout
 from promoter.analysis import worst
 from promoter.errors import Refused
 from promoter.model import (
@@ -69,15 +69,22 @@ def _events(snap: GameSnapshot, release: str, tree: str, *events: Event) -> Appe
 def decide(snap: GameSnapshot, now: datetime, evaluation: tuple[CheckResult, ...] | None = None) -> Decision:
     """What to do for one game now. Asks for an evaluation (Decision.evaluate) when one is due."""
     decision = _approved_on_main(snap, now, evaluation, _decide(snap, now, evaluation))
+    if decision.evaluate is not None:  # decided again with the evaluation: the writes come then
+        return decision
     # A rolled-back release whose revert on main is not yet recorded: (re)try it with this pass.
     pending = tuple(
         RevertMain(snap.game, r.release, r.ended.reason)
         for r in snap.records.values()
         if r.ended is not None and r.ended.type == "rollback" and r.release not in snap.main_reverted
     )
-    if pending and decision.evaluate is None:
-        return replace(decision, actions=decision.actions + pending)
-    return decision
+    # Green refs no rollout deploys once this decision is written (the release completed, ended, or
+    # another runs): dropped in the same push, so the green pool follows its ring again.
+    dropped = green.drops(snap, decision.actions)
+    if not pending and not dropped:
+        return decision
+    return replace(
+        decision, summary=decision.summary + green.summary(dropped), actions=(*decision.actions, *dropped, *pending)
+    )
 
 
 def _approved_on_main(

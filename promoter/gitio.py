@@ -44,6 +44,7 @@ from promoter.model import (
     AppendEvents,
     Candidate,
     DeployInfo,
+    DropGreen,
     Event,
     GameSnapshot,
     Quarantine,
@@ -93,7 +94,7 @@ def redact(text: str) -> str:
 @dataclass(frozen=True)
 class RefUpdate:
     ref: str
-    new: str
+    new: str | None  # None: delete the ref
     expected: str | None  # None: the ref must not exist yet
 
 
@@ -163,14 +164,15 @@ class Remote:
             return PushResult(True)
         args = ["push", "--atomic", "--porcelain"]
         args += [f"--force-with-lease={u.ref}:{u.expected or ''}" for u in updates]
-        args += ["--", self.url, *(f"{u.new}:{u.ref}" for u in updates)]
+        args += ["--", self.url, *(f"{u.new or ''}:{u.ref}" for u in updates)]
         result = self._git(*args, check=False)
         rows = [line.split("\t") for line in result.stdout.splitlines() if line[:1] in " +-*!=" and "\t" in line]
         rejected = [row for row in rows if row[0] == "!"]
         if result.returncode == 0 and not rejected:
             # The remote now holds exactly these: mirror them (with git's own update-ref, consistent with
             # what `git fetch` and ref packing do), so a read before the next fetch is not stale.
-            self._git("update-ref", "--stdin", input="".join(f"update {u.ref} {u.new}\n" for u in updates))
+            lines = (f"update {u.ref} {u.new}\n" if u.new else f"delete {u.ref}\n" for u in updates)
+            self._git("update-ref", "--stdin", input="".join(lines))
             self._forget()
             return PushResult(True)
         reasons = " ".join(row[2] for row in rejected if len(row) > 2)
@@ -538,6 +540,8 @@ class Remote:
                 tree = with_stops(self, action.game, action.release, action.tree)
                 new = self._commit(tree, [tip.commit] if tip else [], message, now)
                 updates.append(RefUpdate(green_ref(action.game, action.region), new, tip.commit if tip else None))
+            elif isinstance(action, DropGreen):  # deleted only if no one moved it since it was read
+                updates.append(RefUpdate(green_ref(action.game, action.region), None, snap.green[action.region].commit))
             elif isinstance(action, RevertRings):
                 for ring in action.rings:
                     tip = snap.rings[(ring.region, ring.percent)]
@@ -639,7 +643,7 @@ def invalid_ref_names(actions: Sequence[Action]) -> list[str]:
     for action in actions:
         if isinstance(action, WriteRings):
             refs += [ring_ref(action.game, region, percent) for region, percent in action.rings]
-        elif isinstance(action, WriteGreen):
+        elif isinstance(action, WriteGreen | DropGreen):
             refs.append(green_ref(action.game, action.region))
         elif isinstance(action, RevertRings):
             refs += [ring_ref(action.game, ring.region, ring.percent) for ring in action.rings]

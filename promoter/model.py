@@ -315,6 +315,17 @@ class WriteGreen:
 
 
 @dataclass(frozen=True)
+class DropGreen:
+    """Blue-green: delete the region's green ref, so its green pool follows its ring again (the
+    agent reads its ring while no green ref exists). Written when no rollout in flight deploys the
+    release green carries: the release completed, was rolled back, or another release runs."""
+
+    game: str
+    region: str
+    release: str | None  # what the dropped ref carried, for the summary
+
+
+@dataclass(frozen=True)
 class RevertRing:
     region: str
     percent: int
@@ -361,7 +372,7 @@ class RevertMain:
     reason: str
 
 
-Action = WriteRings | WriteGreen | RevertRings | AppendEvents | Quarantine | TagRelease | RevertMain
+Action = WriteRings | WriteGreen | DropGreen | RevertRings | AppendEvents | Quarantine | TagRelease | RevertMain
 
 
 @dataclass(frozen=True)

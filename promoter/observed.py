@@ -4,7 +4,8 @@ ring, with each server's state. No I/O here: promoter/fleet_reports.py reads the
 
 A server's ring is computed as the agent computes it (agent.ring.ring_for over the region's rings);
 its desired revision is the release its ring branch carries (12 hex, the `config_revision` label),
-or, for a server of a blue-green green pool, the release the region's green ref carries (`desired_for`).
+or, for a server of a blue-green green pool, the release the region's live green ref carries
+(`desired_for`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 from typing import Literal
 
 from agent.ring import ring_for
+from promoter import green
 from promoter.model import GameSnapshot
 
 State = Literal["ok", "drift", "quarantined", "unknown", "stale"]
@@ -107,10 +109,12 @@ GREEN_POOL = "green"
 
 
 def desired_for(server_pool: str | None, region: str, ring: int | None, snap: GameSnapshot) -> str | None:
-    """What a server should run (12 hex): a green-pool server the region's green ref (its ring's
-    release while the region has no green ref), any other server its ring's release."""
-    if server_pool == GREEN_POOL and region in snap.green:
-        tip = snap.green[region]
+    """What a server should run (12 hex): a green-pool server the region's green ref while it is
+    live (promoter/green.py: it deploys the release in flight), any other server, and a green-pool
+    one whose region has no live green, its ring's release. A green ref left on an older release
+    is not followed: a server still on it has drifted."""
+    tip = green.followed(snap, region) if server_pool == GREEN_POOL else None
+    if tip is not None:
         return tip.release[:12] if tip.release else None
     if ring is None:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 from prometheus_client import CollectorRegistry, start_http_server
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
@@ -49,6 +50,8 @@ class Behaviour:
     regions: tuple[str, ...] = ("NA-WEST", "EU-WEST")
     # per (game, revision12), per counter: (increase per second, value at `since`, since)
     counters: dict[tuple[str, str], dict[str, tuple[float, float, float]]] = field(default_factory=dict)
+    # registries of real agents a test runs, exported as they are (their `hotswap_agent_*` series)
+    registries: list[CollectorRegistry] = field(default_factory=list)
 
     def set(self, game: str, revision: str, **metrics: float | None) -> None:
         row = self.values.setdefault((game, revision[:12]), dict(DEFAULTS))
@@ -75,7 +78,7 @@ class _Collector:
     def __init__(self, behaviour: Behaviour) -> None:
         self.behaviour = behaviour
 
-    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
         for name in METRICS:
             family = GaugeMetricFamily(name, name, labels=["game", "region", "server", "config_revision"])
             for (game, revision), row in list(self.behaviour.values.items()):
@@ -94,6 +97,8 @@ class _Collector:
                         server = [game, region, f"{region.lower()}-1", revision]
                         counter.add_metric(server, counter_value(rates[name], now))
             yield counter
+        for registry in list(self.behaviour.registries):
+            yield from registry.collect()
 
 
 def _prometheus_binary() -> str | None:
@@ -176,6 +181,16 @@ class Fleet:
         for short in per_second:
             selector = f'{COUNTERS[short]}{{game="{game}",config_revision="{revision[:12]}"}}'
             self.prometheus.wait_for(f"count_over_time({selector}[1m]) >= 2")
+
+    @contextlib.contextmanager
+    def relaying(self, registries: list[CollectorRegistry]) -> Iterator[None]:
+        """Prometheus scrapes these agents' registries too (what `status` reads), until the block ends."""
+        self.behaviour.registries.extend(registries)
+        try:
+            yield
+        finally:
+            for registry in registries:
+                self.behaviour.registries.remove(registry)
 
 
 def start_fleet(workdir: Path) -> Fleet:

@@ -16,6 +16,7 @@ from promoter.model import (
     AppendEvents,
     CheckResult,
     DeployInfo,
+    DropGreen,
     Event,
     GameSnapshot,
     ReleaseInfo,
@@ -29,10 +30,11 @@ from promoter.model import (
     switch_instant,
 )
 from promoter.observed import Reports, ServerReport, desired_for, observe
+from promoter.service.page import render
 from promoter.status import game_status
 from promoter.strategies import STRATEGIES, step_label
 from promoter.strategies.base import next_stage, position
-from tests.promoter.test_decide import ALL, NEW, OLD, POLICY, T0, results, snap, tip
+from tests.promoter.test_decide import ALL, NEW, OLD, POLICY, T0, at_step, results, snap, tip
 
 BLUE_GREEN = replace(
     POLICY,
@@ -149,7 +151,7 @@ def test_a_switch_back_returns_every_ring_and_green_to_blue_at_one_instant() -> 
 
 
 def test_a_green_pool_server_wants_the_green_ref() -> None:
-    s = replace(snap(), green={"NA-WEST": green_tip(NEW)})
+    s = green_snapshot()  # the release in flight deploys green: green is live
     assert desired_for("green", "NA-WEST", 10, s) == NEW[:12]
     assert desired_for(None, "NA-WEST", 10, s) == OLD[:12]
     assert desired_for("green", "EU-WEST", 100, s) == OLD[:12]  # no green ref there: its ring's
@@ -178,7 +180,7 @@ def test_a_paused_green_reads_as_green_not_as_a_percent() -> None:
 
 
 def test_a_green_pool_server_on_the_green_release_is_ok_and_a_blue_one_on_it_is_drift() -> None:
-    s = replace(snap(rings={r: tip(OLD, previous=None) for r in ALL}), green={"NA-WEST": green_tip(NEW)})
+    s = replace(green_snapshot(), rings={r: tip(OLD, previous=None) for r in ALL})
     now = T0 + timedelta(seconds=10)
     reports = Reports(
         (
@@ -217,3 +219,79 @@ def test_status_shows_the_strategy_and_the_stage_in_json_and_text() -> None:
     console = Console(record=True, width=200)
     print_game(console, after)
     assert f"rollout g-{NEW[:12]} blue-green at NA-WEST/post-switch" in console.export_text()
+
+
+def completed_green_stale() -> GameSnapshot:
+    """What today's refs look like after a blue-green release OLD completed and a canary release NEW
+    completed after it: every ring on NEW, NA-WEST's green still on OLD."""
+    done = RolloutRecord("g", NEW, "tree-bbbb", (Event(T0, "deploy", "NA-WEST", 10), Event(T0, "complete")))
+    s = snap(rings={r: tip(NEW) for r in ALL}, records=(done,))
+    return replace(s, green={"NA-WEST": tip(OLD, previous=None)})
+
+
+def test_the_decision_that_completes_a_blue_green_release_drops_every_green_ref() -> None:
+    switched = [Event(T0, "deploy", region, step) for region in ("NA-WEST", "EU-WEST") for step in (0, 100)]
+    passed = [Event(T0, "evaluate", region, step, "pass") for region, step in (("NA-WEST", 0), ("NA-WEST", 100))]
+    running = RolloutRecord(
+        "g", NEW, "tree-bbbb", (*switched[:2], *passed, *switched[2:], Event(T0, "approve", "EU-WEST"))
+    )
+    green = {region: green_tip(NEW) for region in ("NA-WEST", "EU-WEST")}
+    s = with_policy(snap(rings={r: tip(NEW) for r in ALL}, records=(running,)), BLUE_GREEN, green=green)
+    later = T0 + timedelta(hours=2)
+    assert not any(isinstance(a, DropGreen) for a in decide(s, T0 + timedelta(minutes=5)).actions)  # in flight: kept
+    d = decide(s, later, results("pass"))
+    assert TagRelease("g", NEW) in d.actions
+    assert [a for a in d.actions if isinstance(a, DropGreen)] == [
+        DropGreen("g", "EU-WEST", NEW),
+        DropGreen("g", "NA-WEST", NEW),
+    ]
+    assert "green of EU-WEST" in d.summary and "its green pool follows its ring" in d.summary
+
+
+def test_a_green_ref_left_on_a_completed_release_is_dropped_by_the_next_pass() -> None:
+    d = decide(completed_green_stale(), T0 + timedelta(hours=1))
+    assert d.summary.startswith("up to date") and d.actions == (DropGreen("g", "NA-WEST", OLD),)
+
+
+def test_a_stale_green_goes_with_the_canary_step_written_and_a_live_green_stays() -> None:
+    running = replace(green_snapshot(), green={"NA-WEST": green_tip(NEW), "EU-WEST": green_tip(OLD)})
+    d = decide(running, T0 + timedelta(minutes=30), results("pass"))  # NA-WEST switches
+    assert isinstance(d.actions[0], WriteRings)
+    assert [a for a in d.actions if isinstance(a, DropGreen)] == [DropGreen("g", "EU-WEST", OLD)]
+    canary = RolloutRecord("g", NEW, "tree-bbbb", (Event(T0, "deploy", "NA-WEST", 10),))
+    s = replace(snap(rings=at_step([("NA-WEST", 10)]), records=(canary,)), green={"NA-WEST": green_tip(OLD)})
+    d = decide(s, T0 + timedelta(minutes=30), results("pass"))
+    assert isinstance(d.actions[0], WriteRings) and DropGreen("g", "NA-WEST", OLD) in d.actions
+
+
+def test_a_switched_back_green_is_reverted_then_dropped_by_the_next_pass() -> None:
+    d = decide(green_snapshot(), T0 + timedelta(minutes=30), results("critical"))
+    reverts = d.actions[0]
+    assert isinstance(reverts, RevertRings) and [g.region for g in reverts.green] == ["NA-WEST"]
+    assert not any(isinstance(a, DropGreen) for a in d.actions)  # one push moves green once
+    ended = green_snapshot(Event(T0 + timedelta(minutes=30), "rollback", reason="critical"))
+    back = replace(green_tip(OLD, previous=NEW), rollback_of=NEW)
+    s = replace(ended, green={"NA-WEST": back}, main_reverted=frozenset({NEW}))
+    assert decide(s, T0 + timedelta(hours=1)).actions == (DropGreen("g", "NA-WEST", OLD),)
+
+
+def test_a_green_pool_server_on_a_stale_green_is_drift_in_status_and_on_the_page() -> None:
+    s = completed_green_stale()
+    assert desired_for("green", "NA-WEST", 10, s) == NEW[:12]  # its ring's: green is not live
+    now = T0 + timedelta(seconds=10)
+    reports = Reports(
+        (
+            ServerReport("NA-WEST", "na-green-1", OLD[:12], now, "green"),
+            ServerReport("NA-WEST", "na-blue-1", NEW[:12], now),
+        )
+    )
+    view = observe(s, reports, now)
+    assert {v.server: (v.desired, v.state) for v in view.servers} == {
+        "na-green-1": (NEW[:12], "drift"),
+        "na-blue-1": (NEW[:12], "ok"),
+    }
+    status = game_status(s, now, view)
+    assert not status["upToDate"] and status["observed"]["drifting"] == ["na-green-1"]
+    assert "1/2 servers on their ring's release" in status["summary"]
+    page = render([s], now, {"g": view})
+    assert 'class="observed drift"' in page and "1 on another revision: na-green-1" in page

@@ -4,18 +4,22 @@ that grow at set rates, the real reconciler and the real `hotswap rollback`."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 
 from agent.agent import Agent, GitRemote
+from promoter.fleet_reports import PrometheusFleet
 from promoter.gitio import Remote
 from promoter.model import parse_switch_instant
+from promoter.observed import observe
 from promoter.reconcile import Reconciler
 from promoter.status import game_status
 from tests.conftest import RunCli, git
-from tests.promoter.fixtures import Fleet, GameRepo, drive, pushes
+from tests.promoter.fixtures import Fleet, GameRepo, bootstrap, drive, make_game_repo, pushes
 from tests.promoter.test_judged_integration import BUSY, JUDGED_POLICY
 from tests.promoter.test_judged_integration import start as judged_start
 
@@ -197,3 +201,124 @@ def test_real_agents_follow_the_promoters_green_and_flip_at_its_switch_instant(
         assert sample(server, "hotswap_agent_switch_late_total") == 0
         offset = sample(server, "hotswap_agent_last_switch_offset_seconds")
         assert offset is not None and 0 <= offset < 0.5, offset
+
+
+ECONOMY_BLUE_GREEN_POLICY = JUDGED_POLICY.replace(
+    "  strategy: canary\n",
+    "  strategy: canary\n  blueGreen: {{switchLead: PT1S}}\n"
+    "  strategies:\n    - {{name: economy, match: {{kinds: [Economy]}}, strategy: blue-green}}\n",
+)
+ECONOMY = """apiVersion: hotswap/v1
+kind: Economy
+metadata: {{name: shop, game: {game}, version: 1.0.0}}
+spec:
+  items:
+    horn-duck: {{type: cosmetic, rarity: common}}
+  store:
+    - {{id: sku-horn-duck, item: horn-duck, price: {{soft: {price}}}}}
+"""
+
+
+def economy_game(tmp_path: Path, fleet: Fleet, game: str) -> tuple[GameRepo, Reconciler]:
+    """A game whose Economy releases go blue-green and every other release canary, bootstrapped."""
+    repo = make_game_repo(tmp_path, game, policy=ECONOMY_BLUE_GREEN_POLICY)
+    path = f"configs/{game}/economy.yaml"
+    (repo.work / path).write_text(ECONOMY.format(game=game, price=3000))
+    git(repo.work, "add", path)
+    git(repo.work, "commit", "-q", "-m", "a shop")
+    git(repo.work, "push", "-q", str(repo.remote), "main")
+    fleet.count(game, git(repo.work, "rev-parse", "HEAD"), **BUSY)
+    return repo, bootstrap(tmp_path, repo, fleet.url)
+
+
+def fleet_status(tmp_path: Path, repo: GameRepo, fleet: Fleet) -> dict[str, Any]:
+    """`status` of the game as the CLI builds it: the refs next to what Prometheus says the agents run."""
+    remote = Remote(repo.url, tmp_path / "status-cache")
+    remote.fetch()
+    snap, now = remote.snapshot(repo.game), datetime.now(UTC)
+    return game_status(snap, now, observe(snap, PrometheusFleet(fleet.url).observe(repo.game, now), now))
+
+
+def shown(status: dict[str, Any]) -> set[str]:
+    """Every revision the status table shows servers on."""
+    return {
+        rev
+        for region in status["regions"]
+        for ring in region["rings"].values()
+        for rev in ring["observed"]["revisions"]
+    }
+
+
+def test_after_a_blue_green_release_completes_green_pool_servers_follow_their_ring_again(
+    tmp_path: Path, fleet: Fleet, game_name: str
+) -> None:
+    game = game_name
+    repo, reconciler = economy_game(tmp_path, fleet, game)
+    registry = CollectorRegistry()
+    pools = [(region, pool) for region in ("NA-WEST", "EU-WEST") for pool in ("green", "green", "blue")]
+    servers = [
+        Agent(game, region, f"{region.lower()}-{pool}-{i}", GitRemote(repo.url), registry=registry, pool=pool)
+        for i, (region, pool) in enumerate(pools)
+    ]
+    greens = {ref(game, "green", region) for region in ("NA-WEST", "EU-WEST")}
+    seen: dict[str, str] = {}
+
+    def poll() -> None:
+        for server in servers:
+            server.poll_once()
+
+    def run() -> None:
+        reconciler.run_once([game])
+        seen.update({r: sha for r, sha in repo.refs().items() if r in greens})
+        poll()
+
+    def runs(release: str) -> bool:
+        return all(s.snapshot is not None and s.snapshot.revision == release[:12] for s in servers)
+
+    def status_once(until: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """The status once Prometheus shows what the agents run (scraped every second)."""
+        deadline = time.monotonic() + 30
+        while not until(status := fleet_status(tmp_path, repo, fleet)):
+            assert time.monotonic() < deadline, status
+            poll()
+            time.sleep(0.5)
+        return status
+
+    with fleet.relaying([registry]):
+        run()
+        economy = repo.commit(files={f"configs/{game}/economy.yaml": ECONOMY.format(game=game, price=2500)})
+        fleet.count(game, economy, **BUSY)
+        tag = f"refs/tags/release/{game}/{economy[:12]}"
+        drive(run, lambda: tag in repo.refs(), timeout=120)
+        assert seen.keys() == greens  # it went blue-green, through both regions' green
+        # the push that completed the release dropped every green ref: the green pools follow their rings
+        (completing,) = [p for p in pushes(repo) if tag in p]
+        assert greens <= set(completing) and not greens & set(repo.refs())
+        assert runs(economy)
+        for server in servers:  # a green server back on its ring runs the same tree: no switch counted
+            labels = {"game": game, "region": server.region, "server": server.server_id}
+            assert registry.get_sample_value("hotswap_agent_switch_late_total", labels) == 0
+
+        balance = repo.commit(damage=48, message="buff rifle")  # a canary release after it
+        fleet.count(game, balance, **BUSY)
+        tag = f"refs/tags/release/{game}/{balance[:12]}"
+        drive(run, lambda: tag in repo.refs(), timeout=120)
+        assert {e["step"] for e in repo.events(balance) if e["type"] == "deploy"} == {10, 90, 100}
+        assert runs(balance)  # the green pools too
+        status = status_once(lambda s: shown(s) == {balance[:12]} and s["observed"]["converged"])
+        assert status["upToDate"] and status["observed"]["states"]["ok"] == len(servers)
+
+        # A green ref left on the blue-green release, as the earlier promoter left it: the green pool
+        # goes back to it, and status calls those servers drifted until the next pass drops it.
+        stale = ref(game, "green")
+        git(repo.remote, "update-ref", stale, seen[stale])
+        poll()
+        drifted = sorted(s.server_id for s in servers if s.pool == "green" and s.region == "NA-WEST")
+        status = status_once(lambda s: economy[:12] in shown(s))
+        assert status["observed"]["drifting"] == drifted and not status["upToDate"], status["observed"]
+        assert "2 on another revision" in status["summary"]
+        (outcome,) = reconciler.run_once([game])
+        assert "green of NA-WEST" in outcome.summary and stale not in repo.refs(), outcome
+        poll()
+        assert runs(balance)
+        assert status_once(lambda s: shown(s) == {balance[:12]} and s["observed"]["converged"])["upToDate"]
