@@ -16,7 +16,7 @@ from json import JSONDecodeError
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public, but not in typeshed
 from typing import Any
 
-from pipeline.parsed import DEFAULT_LIMITS, LoadLimits, Mark, Parsed, YamlError, beyond_float, too_large
+from pipeline.parsed import DEFAULT_LIMITS, LoadLimits, Mark, Parsed, Span, YamlError, beyond_float, too_large
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
@@ -30,6 +30,7 @@ class _Reader:
         self.at = 0
         self.limits = limits
         self.marks: dict[int, dict[Any, Mark]] = {}
+        self.spans: dict[int, dict[Any, Span]] = {}
         self.line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
 
     def position(self, at: int) -> Mark:
@@ -95,12 +96,22 @@ class _Reader:
             raise too_large(text, mark)
         return value
 
+    def member(self, depth: int, spans: dict[Any, Span], at: str | int) -> Any:
+        """A member's value; a scalar's Span is recorded under `at` (a string's includes its quotes)."""
+        start = self.at + len(_WHITESPACE.match(self.text, self.at).group())  # type: ignore[union-attr]
+        value = self.value(depth)
+        if not isinstance(value, dict | list):
+            spans[at] = Span(start, start, self.at, '"' if isinstance(value, str) else "")
+        return value
+
     def container(self, container: dict[str, Any] | list[Any], close: str, depth: int) -> Any:
         if depth >= self.limits.max_depth:
             raise self.fail(f"nesting deeper than {self.limits.max_depth} levels", rule="nesting-depth")
         self.at += 1
         marks: dict[Any, Mark] = {}
         self.marks[id(container)] = marks
+        spans: dict[Any, Span] = {}
+        self.spans[id(container)] = spans
         if self.skip() == close:
             self.at += 1
             return container
@@ -120,12 +131,12 @@ class _Reader:
                     raise self.fail("expected ':' after the key")
                 self.at += 1
                 marks[key] = self.position(key_at)
-                container[key] = self.value(depth + 1)
+                container[key] = self.member(depth + 1, spans, key)
             else:
                 if self.skip() == close:
                     raise self.fail(f"trailing comma before {close!r}")
                 marks[len(container)] = self.position(self.at)
-                container.append(self.value(depth + 1))
+                container.append(self.member(depth + 1, spans, len(container)))
             char = self.skip()
             self.at += 1
             if char == close:
@@ -146,4 +157,4 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
         raise reader.fail("nesting too deep", rule="nesting-depth") from None
     if reader.skip() != "":
         raise reader.fail("unexpected text after the JSON value")
-    return Parsed(value, root_mark, reader.marks)
+    return Parsed(value, root_mark, reader.marks, reader.spans)
