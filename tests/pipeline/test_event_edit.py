@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pipeline.event_stop import Uneditable, stop_text
+from pipeline.events_schedule import EventUnreadable, event_from_spec, read_event
 from pipeline.parsed import DEFAULT_LIMITS
 from pipeline.schemas import SchemaSet
 from pipeline.sources import discover, read_worktree
@@ -148,3 +149,13 @@ def test_a_form_that_cannot_be_edited_safely_is_refused_with_file_line_and_field
     assert (refused.value.path, refused.value.line, refused.value.field) == ("events/festival.yaml", line, field)
     assert str(refused.value).startswith(f"events/festival.yaml:{line}: {field}: ")
 
+
+def test_an_event_spec_of_any_shape_is_read_or_named_never_a_crash() -> None:
+    spec = {"start": "2026-12-18T17:00:00Z", "end": END, "regions": ["NA-WEST"], "windows": ["NA-WEST"]}
+    assert event_from_spec("festival", spec) is None
+    with pytest.raises(EventUnreadable, match=r"spec\.windows\[0\] is not a mapping"):
+        read_event("festival", spec)
+    with pytest.raises(EventUnreadable, match=r"spec\.regions is not a list"):
+        read_event("festival", {**spec, "windows": [], "regions": "NA-WEST"})
+    frozen = {**spec, "regions": ("NA-WEST",), "windows": ()}  # the agent's read-only documents
+    assert read_event("festival", frozen).regions == ("NA-WEST",)

@@ -3,6 +3,7 @@ read: refused or shown with file, line and field, never a corrupt push, a crash 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -122,3 +123,30 @@ def test_one_games_stop_that_cannot_be_applied_is_its_error_and_the_other_game_i
     served = parse_file("event.yaml", ring_file(repo, g1, "event.yaml")).value["spec"]
     assert served["end"] == format_instant(stop.record.stopped_at)
 
+
+def test_a_rejected_event_on_main_is_a_finding_in_event_list_stop_and_plan(
+    tmp_path: Path, fleet: Fleet, game_name: str, run_cli: RunCli
+) -> None:
+    repo = make_game_repo(tmp_path, game_name)
+    Reconciler(Remote(repo.url, tmp_path / "cache"), PrometheusSource(fleet.url, timeout=5)).run_once([game_name])
+    now = datetime.now(UTC)
+    bad = event(game_name, plain(now, now + timedelta(days=1))) + "  windows: [NA-WEST]\n"
+    push(repo, {f"configs/{game_name}/event.yaml": bad}, "festival, windows mistyped")
+    where = f"configs/{game_name}/event.yaml"
+
+    listing = ["event", "list", "--remote", repo.url, "--cache", str(tmp_path / "cli"), "--game", game_name]
+    code, out, err = run_cli(listing)
+    assert code == 1 and f"{where}: live event festival cannot be read: spec.windows[0]" in out, (out, err)
+    code, out, err = run_cli([*listing, "--format", "json"])
+    (problem,) = json.loads(out)["games"][0]["problems"]
+    assert code == 1 and problem["file"] == where and problem["event"] == "festival", err
+
+    stop = ["event", "stop", "--remote", repo.url, "--cache", str(tmp_path / "cli"), "--game", game_name]
+    before = repo.refs()
+    code, out, err = run_cli([*stop, "--event", "festival", "--reason", "exploit"])
+    assert code == 1 and f"{where}: live event festival cannot be read" in err and err.count("\n") == 1, err
+    assert repo.refs() == before
+
+    code, out, err = run_cli(["plan", "--repo", str(repo.work), "--game", game_name])
+    assert code == 1 and f"invalid file(s), the release would be rejected: {where}" in out, (out, err)
+    assert "Traceback" not in err
