@@ -6,21 +6,25 @@ that had not started yet becomes the one second just before the stop (a window m
 starts), so it is over as well. The edit is a function of the file's bytes and the stop alone:
 applied to main's file and to a ring's identical file it gives identical bytes, and applying it
 again changes nothing (`apply_stops` is idempotent).
+
+The edit goes by position: the loader records where each scalar value lies (`Parsed.span`), so an
+anchor, a tag, a comment, a value on the next line, a block scalar, an explicit `? end` key or a
+JSON escape in the key cannot misplace it. The edited text is then loaded again and must differ
+from the file in exactly the edited times; otherwise the stop is refused (`Uneditable`), never
+written.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pipeline.events_schedule import format_instant, parse_instant
-from pipeline.parsed import Parsed, YamlError
+from pipeline.parsed import Parsed, Span, YamlError
 from pipeline.yamlstrict import DEFAULT_LIMITS, decode, parse_file
 
-_PLAIN = re.compile(r"[0-9A-Za-z:.+-]+")
 JsonPath = tuple[str | int, ...]
 
 
@@ -67,41 +71,104 @@ def _edits(spec: Mapping[str, object], at: datetime) -> list[tuple[JsonPath, dat
     return edits
 
 
-def _offset(text: str, line: int, column: int) -> int:
-    lines = text.split("\n")
-    return sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
+class Uneditable(Exception):
+    """The stop cannot be written into this file safely: the edit would change more than the event's
+    times (or not parse). The message names the file, the line and the field."""
+
+    def __init__(self, path: str, line: int, field: str, reason: str) -> None:
+        super().__init__(f"{path}:{line}: {field}: {reason}; edit the file by hand, then stop again")
+        self.path, self.line, self.field, self.reason = path, line, field, reason
 
 
-def _value_offset(text: str, parsed: Parsed, path: JsonPath) -> int:
-    """Where the value of `path` starts: its mark is the key's; the value follows `key:`."""
-    offset = _offset(text, *parsed.locate(path))
-    key = re.escape(str(path[-1]))
-    match = re.compile(rf"(?:\"{key}\"|'{key}'|{key})[ \t]*:[ \t]*").match(text, offset)
-    if match is None:
-        raise ValueError(f"cannot find the value of {path[-1]!r} at offset {offset}")
-    return match.end()
+def _field(path: JsonPath) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
-def _replace_scalar(text: str, offset: int, value: str) -> str:
-    quote = text[offset]
-    if quote in "\"'":
-        close = text.find(quote, offset + 1)
-        return text[: offset + 1] + value + text[close:]
-    match = _PLAIN.match(text, offset)
-    length = match.end() - offset if match else 0
-    return text[:offset] + value + text[offset + length :]
+def _scalar(text: str, span: Span, value: str) -> str:
+    """The node rewritten to `value`: its anchor, tag and comments kept, the scalar in a form valid
+    where it stands (a quoted one keeps its quotes; a block scalar becomes double-quoted)."""
+    if span.style in ("'", '"'):
+        value = f"{span.style}{value}{span.style}"
+    elif span.style:
+        value = f'"{value}"'
+    return text[span.start : span.scalar] + value
+
+
+def _copy_with(value: Any, path: JsonPath, new: str) -> Any:
+    """`value` copied along `path` (never shared, as an alias would be) with `new` at its end."""
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {k: _copy_with(v, rest, new) if k == head else v for k, v in value.items()}
+    return [_copy_with(v, rest, new) if i == head else v for i, v in enumerate(value)]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal with the same types all the way down (1, 1.0 and True are three different values)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def _edited_text(text: str, parsed: Parsed, edits: list[tuple[JsonPath, datetime]]) -> str:
+    """The text with each edit's scalar replaced, by the loader's own spans, from the end backwards
+    (earlier offsets stay valid). An alias has no span: its anchor's edit is checked to cover it."""
+    spans: dict[int, tuple[Span, str]] = {}
+    for where, when in edits:
+        span = parsed.span(where)
+        if span is not None:
+            spans[span.start] = (span, format_instant(when))
+    out = text
+    for start in sorted(spans, reverse=True):
+        span, value = spans[start]
+        out = out[:start] + _scalar(text, span, value) + out[span.end :]
+    return out
+
+
+def _check(path: str, parsed: Parsed, edits: list[tuple[JsonPath, datetime]], out: str) -> None:
+    """Load the edited text again: exactly the edited times may differ from the file before."""
+    line, field = parsed.locate(edits[0][0])[0], _field(edits[0][0])
+    try:
+        after = parse_file(path, out, DEFAULT_LIMITS).value
+    except (YamlError, ValueError, RecursionError) as exc:
+        raise Uneditable(path, line, field, f"the edited file does not load ({exc})") from None
+    expected = parsed.value
+    for where, when in edits:
+        expected = _copy_with(expected, where, format_instant(when))
+    if not _same(after, expected):
+        wrong = next((w for w, t in edits if _at(after, w) != format_instant(t)), None)
+        if wrong is not None:
+            line, field = parsed.locate(wrong)[0], _field(wrong)
+            raise Uneditable(path, line, field, "its value is an alias of another value, which would change too")
+        raise Uneditable(path, line, field, "the edit would change other values too (an anchor used elsewhere?)")
+
+
+def _at(value: Any, path: JsonPath) -> Any:
+    for part in path:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
 
 
 def stop_text(path: str, text: str, name: str, at: datetime) -> str | None:
-    """The file's text with the event `name` ended at `at`; None when the file is not that event."""
+    """The file's text with the event `name` ended at `at`; None when the file is not that event.
+    Raises Uneditable when the edit cannot be made without changing anything else."""
     parsed = _parsed_event(path, text, name)
     if parsed is None:
         return None
     edits = _edits(parsed.value["spec"], at)
-    offsets = sorted(((_value_offset(text, parsed, p), when) for p, when in edits), reverse=True)
-    for offset, when in offsets:  # from the end of the text: earlier offsets stay valid
-        text = _replace_scalar(text, offset, format_instant(when))
-    return text
+    if not edits:
+        return text
+    out = _edited_text(text, parsed, edits)
+    _check(path, parsed, edits, out)
+    return out
 
 
 def event_file(files: Mapping[str, bytes], name: str) -> str | None:

@@ -63,19 +63,44 @@ class LiveEvent:
         return self.windows.get(region, self.window)
 
 
-def event_from_spec(name: str, spec: Mapping[str, Any]) -> LiveEvent | None:
-    """A LiveEvent from its (schema-valid) spec; None when its times cannot be read."""
-    start, end = parse_instant(spec.get("start")), parse_instant(spec.get("end"))
-    if start is None or end is None:
-        return None
+class EventUnreadable(ValueError):
+    """A LiveEvent's spec whose times or regions cannot be read (main may hold one a release check
+    refused): the message names the field. Readers show it as a problem, never crash on it."""
+
+
+def read_event(name: str, spec: Mapping[str, Any]) -> LiveEvent:
+    """A LiveEvent from its spec, of any shape (schema-valid or not). Raises EventUnreadable."""
+    start, end = _instant(spec, "start", "spec.start"), _instant(spec, "end", "spec.end")
     windows: dict[str, Window] = {}
-    for item in spec.get("windows") or ():
-        w_start, w_end = parse_instant(item.get("start")), parse_instant(item.get("end"))
-        if w_start is None or w_end is None or not isinstance(item.get("region"), str):
-            return None
-        windows[item["region"]] = Window(w_start, w_end)
-    regions = tuple(r for r in spec.get("regions") or () if isinstance(r, str))
-    return LiveEvent(name, str(spec.get("displayName") or name), regions, Window(start, end), windows)
+    items = spec.get("windows") or []
+    if not isinstance(items, list | tuple):  # the agent's read-only documents hold tuples
+        raise EventUnreadable("spec.windows is not a list")
+    for i, item in enumerate(items):
+        where = f"spec.windows[{i}]"
+        if not isinstance(item, Mapping) or not isinstance(item.get("region"), str):
+            raise EventUnreadable(f"{where} is not a mapping of region, start and end")
+        windows[item["region"]] = Window(
+            _instant(item, "start", f"{where}.start"), _instant(item, "end", f"{where}.end")
+        )
+    regions = spec.get("regions") or []
+    if not isinstance(regions, list | tuple) or not all(isinstance(r, str) for r in regions):
+        raise EventUnreadable("spec.regions is not a list of region names")
+    return LiveEvent(name, str(spec.get("displayName") or name), tuple(regions), Window(start, end), windows)
+
+
+def _instant(mapping: Mapping[str, Any], key: str, field: str) -> datetime:
+    when = parse_instant(mapping.get(key))
+    if when is None:
+        raise EventUnreadable(f"{field} is not an RFC 3339 UTC instant ({mapping.get(key)!r:.60})")
+    return when
+
+
+def event_from_spec(name: str, spec: Mapping[str, Any]) -> LiveEvent | None:
+    """A LiveEvent from its spec; None when its times or regions cannot be read."""
+    try:
+        return read_event(name, spec)
+    except EventUnreadable:
+        return None
 
 
 def events_from_documents(documents: Iterable[tuple[str, str, Mapping[str, Any]]]) -> list[LiveEvent]:

@@ -7,9 +7,22 @@ import sys
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 Mark = tuple[int, int]
+
+
+class Span(NamedTuple):
+    """Where a scalar value lies in the loaded text, as character offsets (what an edit replaces).
+
+    `start` is the node's first character (its anchor or tag when it has one), `scalar` the scalar's
+    own first character (a quote, a block indicator or the plain text) and `end` one past its last;
+    `style` is "" (plain), "'" or '"' (quoted), "|" or ">" (block)."""
+
+    start: int
+    scalar: int
+    end: int
+    style: str
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,8 @@ class Parsed:
     root_mark: Mark
     # id(container) -> key or index -> (line, column). Containers stay alive inside `value`.
     marks: dict[int, dict[Any, Mark]] = field(repr=False)
+    # id(container) -> key or index -> the scalar value's Span (scalars only, not aliases nor keys).
+    spans: dict[int, dict[Any, Span]] = field(default_factory=dict, repr=False)
 
     def locate(self, path: Sequence[str | int]) -> Mark:
         """The position of the deepest existing value along `path` (the parent for a missing key)."""
@@ -57,6 +72,18 @@ class Parsed:
             except (KeyError, IndexError, TypeError):
                 break
         return mark
+
+    def span(self, path: Sequence[str | int]) -> Span | None:
+        """Where the scalar at `path` lies; None when there is none (missing, a collection, an alias)."""
+        if not path:
+            return None
+        node = self.value
+        for part in path[:-1]:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return self.spans.get(id(node), {}).get(path[-1])
 
 
 def beyond_float(value: int) -> bool:

@@ -21,6 +21,7 @@ from pipeline.parsed import (
     LoadLimits,
     Mark,
     Parsed,
+    Span,
     YamlError,
     beyond_float,
     line_starts,
@@ -42,6 +43,7 @@ class _Reader:
         self.at = 0
         self.limits = limits
         self.marks: dict[int, dict[Any, Mark]] = {}
+        self.spans: dict[int, dict[Any, Span]] = {}
         self.line_starts = line_starts(text, LINE_BREAKS)
 
     def position(self, at: int) -> Mark:
@@ -117,12 +119,22 @@ class _Reader:
             raise too_large(text, mark)
         return value
 
+    def member(self, depth: int, spans: dict[Any, Span], at: str | int) -> Any:
+        """A member's value; a scalar's Span is recorded under `at` (a string's includes its quotes)."""
+        start = self.at + len(_WHITESPACE.match(self.text, self.at).group())  # type: ignore[union-attr]
+        value = self.value(depth)
+        if not isinstance(value, dict | list):
+            spans[at] = Span(start, start, self.at, '"' if isinstance(value, str) else "")
+        return value
+
     def container(self, container: dict[str, Any] | list[Any], close: str, depth: int) -> Any:
         if depth >= self.limits.max_depth:
             raise self.fail(f"nesting deeper than {self.limits.max_depth} levels", rule="nesting-depth")
         self.at += 1
         marks: dict[Any, Mark] = {}
         self.marks[id(container)] = marks
+        spans: dict[Any, Span] = {}
+        self.spans[id(container)] = spans
         if self.skip() == close:
             self.at += 1
             return container
@@ -142,12 +154,12 @@ class _Reader:
                     raise self.fail("expected ':' after the key")
                 self.at += 1
                 marks[key] = self.position(key_at)
-                container[key] = self.value(depth + 1)
+                container[key] = self.member(depth + 1, spans, key)
             else:
                 if self.skip() == close:
                     raise self.fail(f"trailing comma before {close!r}")
                 marks[len(container)] = self.position(self.at)
-                container.append(self.value(depth + 1))
+                container.append(self.member(depth + 1, spans, len(container)))
             char = self.skip()
             self.at += 1
             if char == close:
@@ -189,4 +201,4 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
         raise reader.fail("nesting too deep", rule="nesting-depth") from None
     if reader.skip() != "":
         raise reader.fail("unexpected text after the JSON value")
-    return Parsed(value, root_mark, reader.marks)
+    return Parsed(value, root_mark, reader.marks, reader.spans)

@@ -30,6 +30,7 @@ from pipeline.parsed import (
     LoadLimits,
     Mark,
     Parsed,
+    Span,
     YamlError,
     beyond_float,
     line_starts,
@@ -165,8 +166,40 @@ def _typed_value(event: Any) -> Any:
     return value
 
 
+# What may stand between a node's properties and its scalar: white space, line breaks (libyaml's
+# set), comments, and further properties.
+_SPACE = re.compile(r"[ \t\r\n\x85\u2028\u2029]+|#[^\r\n\x85\u2028\u2029]*")
+_PROPERTY = re.compile(r"[&!][^ \t\r\n\x85\u2028\u2029,\[\]{}]*")
+
+
+def _scalar_span(text: str, event: Any) -> Span:
+    """A scalar event's Span: libyaml's start is the node's (its properties first); the scalar's own
+    start is past those, and a block scalar ends at its last non-blank character."""
+    start, end = int(event.start_mark.index), int(event.end_mark.index)
+    scalar = start
+    if event.anchor is not None or event.tag is not None:
+        while scalar < end and (found := (_SPACE.match(text, scalar) or _PROPERTY.match(text, scalar))):
+            scalar = found.end()
+    style = event.style or ""
+    if style in ("|", ">"):
+        end = scalar + len(text[scalar:end].rstrip(" \t\r\n\x85\u2028\u2029"))
+    return Span(start, scalar, end, style)
+
+
 class _Frame:
-    __slots__ = ("anchor", "container", "count", "flow", "indent", "key", "key_mark", "mark", "marks", "start_line")
+    __slots__ = (
+        "anchor",
+        "container",
+        "count",
+        "flow",
+        "indent",
+        "key",
+        "key_mark",
+        "mark",
+        "marks",
+        "spans",
+        "start_line",
+    )
 
     def __init__(self, container: dict[str, Any] | list[Any], anchor: str | None, mark: Mark) -> None:
         self.container = container
@@ -176,6 +209,7 @@ class _Frame:
         self.key: str | None = None
         self.key_mark: Mark = (1, 1)
         self.marks: dict[Any, Mark] = {}
+        self.spans: dict[Any, Span] = {}
         self.flow = False
         self.indent = -1  # a block collection's indentation (0-based column); -1 when unknown
         self.start_line = 0
@@ -203,11 +237,12 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
     # An anchor names its latest definition: a value, or the still-open frame (then an alias is recursive).
     anchors: dict[str, tuple[Any, int] | _Frame] = {}
     marks: dict[int, dict[Any, Mark]] = {}
+    spans: dict[int, dict[Any, Span]] = {}
     alias_nodes = 0
     documents = 0
     root: list[tuple[Any, Mark]] = []
 
-    def add(value: Any, mark: Mark, count: int) -> None:
+    def add(value: Any, mark: Mark, count: int, span: Span | None = None) -> None:
         if not stack:
             root.append((value, mark))
             return
@@ -215,6 +250,8 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
         container = top.container
         if isinstance(container, list):
             top.marks[len(container)] = mark
+            if span is not None:
+                top.spans[len(container)] = span
             container.append(value)
         elif top.key is None:
             if not isinstance(value, str):
@@ -229,6 +266,8 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
         else:
             container[top.key] = value
             top.marks[top.key] = top.key_mark
+            if span is not None:
+                top.spans[top.key] = span
             top.key = None
         top.count += count
 
@@ -275,7 +314,7 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
                 value = _scalar_value(event)
                 if event.anchor is not None:
                     anchors[event.anchor] = (value, 1)
-                add(value, _mark(event), 1)
+                add(value, _mark(event), 1, None if is_key else _scalar_span(text, event))
             elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                 mark = _mark(event)
                 if expecting_key():
@@ -304,6 +343,8 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
                 if frame.flow and not in_flow() and last_line > frame.start_line:
                     yamlgrammar.check_continuation(source, frame.start_line, last_line, frame.indent, True)
                 marks[id(frame.container)] = frame.marks
+                if frame.spans:
+                    spans[id(frame.container)] = frame.spans
                 if frame.anchor is not None and anchors.get(frame.anchor) is frame:
                     anchors[frame.anchor] = (frame.container, frame.count)
                 add(frame.container, frame.mark, frame.count)
@@ -350,4 +391,4 @@ def parse(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> Parsed:
     if not root:
         raise YamlError("empty-document", "the file holds no document")
     value, mark = root[0]
-    return Parsed(value, mark, marks)
+    return Parsed(value, mark, marks, spans)

@@ -11,27 +11,36 @@ from typing import Any
 import pygit2
 
 from pipeline.event_stop import events_in
-from pipeline.events_schedule import LiveEvent, Window, event_from_spec, format_instant
+from pipeline.events_schedule import EventUnreadable, LiveEvent, Window, format_instant, read_event
 from promoter.event_trees import config_files, recorded_stops
 from promoter.gitio import Remote
 from promoter.model import DEPLOY_PREFIX, MAIN_REF
 
-_MEMO: dict[str, dict[str, tuple[str, LiveEvent]]] = {}  # tree id -> its events (trees never change)
+# An event file's path and its event, or the reason it cannot be read (main may hold a LiveEvent
+# that validation refused: it is shown as a problem of that file, never a crash).
+Found = tuple[str, LiveEvent | str]
+_MEMO: dict[str, dict[str, Found]] = {}  # tree id -> its events (trees never change)
 MEMO_SIZE = 4096
 
 
-def _events(repo: pygit2.Repository, tree: pygit2.Tree) -> dict[str, tuple[str, LiveEvent]]:
+def _found(repo: pygit2.Repository, tree: pygit2.Tree) -> dict[str, Found]:
     key = str(tree.id)
     if key not in _MEMO:
-        found: dict[str, tuple[str, LiveEvent]] = {}
+        found: dict[str, Found] = {}
         for name, (path, spec) in events_in(config_files(repo, tree)).items():
-            live = event_from_spec(name, spec)
-            if live is not None:
-                found[name] = (path, live)
+            try:
+                found[name] = (path, read_event(name, spec))
+            except EventUnreadable as exc:
+                found[name] = (path, str(exc))
         if len(_MEMO) >= MEMO_SIZE:
             _MEMO.clear()
         _MEMO[key] = found
     return _MEMO[key]
+
+
+def _events(repo: pygit2.Repository, tree: pygit2.Tree) -> dict[str, tuple[str, LiveEvent]]:
+    """The readable events of a tree."""
+    return {n: (p, live) for n, (p, live) in _found(repo, tree).items() if isinstance(live, LiveEvent)}
 
 
 def _served(remote: Remote, game: str) -> dict[str, dict[str, LiveEvent]]:
@@ -68,14 +77,20 @@ def overall(states: list[str]) -> str:
 def game_events(remote: Remote, game: str, now: datetime) -> dict[str, Any]:
     """The game's events as the stable JSON of `hotswap event list --format json`."""
     main = remote.ref(MAIN_REF)
-    events: dict[str, tuple[str, LiveEvent]] = {}
+    found: dict[str, Found] = {}
     if main is not None:
         try:
-            events = _events(remote.repo, remote.commit(main).tree[f"configs/{game}"].peel(pygit2.Tree))
+            found = _found(remote.repo, remote.commit(main).tree[f"configs/{game}"].peel(pygit2.Tree))
         except KeyError:
-            events = {}
+            found = {}
+    problems = [
+        {"event": name, "file": f"configs/{game}/{path}", "problem": live}
+        for name, (path, live) in sorted(found.items())
+        if isinstance(live, str)
+    ]
+    events = {n: (p, live) for n, (p, live) in found.items() if isinstance(live, LiveEvent)}
     if not events:
-        return {"game": game, "at": format_instant(now), "events": []}
+        return {"game": game, "at": format_instant(now), "events": [], "problems": problems}
     served = _served(remote, game)
     stops = recorded_stops(remote, game)
     rows = []
@@ -99,7 +114,7 @@ def game_events(remote: Remote, game: str, now: datetime) -> dict[str, Any]:
                 "stopped": _stopped(stop.as_json()) if stop else None,
             }
         )
-    return {"game": game, "at": format_instant(now), "events": rows}
+    return {"game": game, "at": format_instant(now), "events": rows, "problems": problems}
 
 
 def _stopped(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,6 +124,8 @@ def _stopped(record: Mapping[str, Any]) -> dict[str, Any]:
 def text_lines(listing: Mapping[str, Any]) -> list[str]:
     """The text form: one line per event, one indented line per region."""
     lines = [f"{listing['game']}: {len(listing['events'])} live event(s) at {listing['at']}"]
+    for problem in listing["problems"]:
+        lines.append(f"  ! {problem['file']}: live event {problem['event']} cannot be read: {problem['problem']}")
     for event in listing["events"]:
         stop = event["stopped"]
         note = f" (stopped {stop['stoppedAt']} by {stop['by']}: {stop['reason']})" if stop else ""

@@ -6,7 +6,8 @@ configured, a branch `hotswap/event-stop-<game>-<event>` for a pull request: mai
 commit: that ring's own tree with the same edit, keeping its `Hotswap-Release` so no rollout moves,
 and (c) the ledger's record `events/<game>/<event>.json`. An in-flight canary of another release is
 not dragged along (each ring keeps its release) and the stop does not wait for it; the promoter
-applies recorded stops to every tree it writes to a ring afterwards (`event_trees.with_stops`).
+applies recorded stops to every tree a decision writes to a ring afterwards
+(`stopped_trees.with_recorded_stops`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import pygit2
 
 from pipeline.event_stop import Stop, events_in, stop_instant
-from pipeline.events_schedule import Window, event_from_spec, format_instant
+from pipeline.events_schedule import EventUnreadable, Window, format_instant, read_event
 from promoter.errors import Refused
 from promoter.event_trees import (
     StopRecord,
@@ -120,6 +121,7 @@ def _try_stop(
         raise UnknownEvent(f"no game {game!r} on main")
     trees = ([main] if main is not None else []) + rings
     found = {t.ref: hit for t in trees if (hit := events_in(t.files).get(event)) is not None}
+    found = _readable(game, event, found)
     live = {ref for ref, (path, spec) in found.items() if _live(game, event, path, spec, at)}
     prior = recorded_stops(remote, game).get(event)
     if prior is not None and not live:  # stopped before and live nowhere since: nothing to do
@@ -139,7 +141,7 @@ def _try_stop(
     updates: list[RefUpdate] = []
     main_edit = main is not None and main.ref in live
     if main is not None and main_edit:
-        changes = {f"configs/{game}/{p}": d for p, d in edited(main.files, [stop]).items()}
+        changes = {f"configs/{game}/{p}": d for p, d in edited(main.files, [stop], f"configs/{game}/").items()}
         edit = remote._commit(
             replace_files(remote.repo, main.tree, changes),
             [main.sha],
@@ -173,10 +175,27 @@ def _try_stop(
     return StopResult(game, event, True, summary, record, tuple(u.ref for u in updates))
 
 
+def _readable(game: str, event: str, found: dict[str, tuple[str, Any]]) -> dict[str, tuple[str, Any]]:
+    """The trees whose copy of the event can be read. A copy nobody can read (main may hold one a
+    release check refused) is left alone; when no copy can be read the stop is refused, naming it."""
+    readable = {ref: hit for ref, hit in found.items() if _problem(event, hit[1]) is None}
+    if found and not readable:
+        ref, (path, spec) = next(iter(found.items()))
+        where = f"configs/{game}/{path}" if ref == MAIN_REF else f"{ref.removeprefix('refs/heads/')}:{path}"
+        raise Refused(f"{where}: live event {event} cannot be read: {_problem(event, spec)}")
+    return readable
+
+
+def _problem(event: str, spec: Mapping[str, Any]) -> str | None:
+    try:
+        read_event(event, spec)
+    except EventUnreadable as exc:
+        return str(exc)
+    return None
+
+
 def _windows(game: str, event: str, path: str, spec: Mapping[str, Any]) -> list[Window]:
-    live = event_from_spec(event, spec)
-    if live is None:
-        raise Refused(f"configs/{game}/{path}: the event's start or end cannot be read")
+    live = read_event(event, spec)  # only readable copies come here (`_readable`)
     return [w for r in live.regions if (w := live.window_in(r)) is not None] or [live.window]
 
 
@@ -192,7 +211,7 @@ def _ring_stops(remote: Remote, game: str, rings: list[_Tree], stop: Stop, reaso
     updates: list[RefUpdate] = []
     for ring in rings:
         match = _DEPLOY_RE.match(ring.ref)
-        changes = edited(ring.files, [stop])
+        changes = edited(ring.files, [stop], f"{ring.ref.removeprefix('refs/heads/')}:")
         if match is None or not changes:
             continue
         trailers = _trailers(remote.commit(ring.sha))

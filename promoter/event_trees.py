@@ -11,13 +11,19 @@ from typing import TYPE_CHECKING, Any
 import pygit2
 from pygit2.enums import FileMode
 
-from pipeline.event_stop import Stop, apply_stops
+from pipeline.event_stop import Stop, Uneditable, apply_stops
 from pipeline.events_schedule import format_instant, parse_instant
+from promoter.errors import Refused
 
 if TYPE_CHECKING:
     from promoter.gitio import Remote
 
 SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class StopRefused(Refused):
+    """A recorded stop cannot be written into an event file without changing more than its times:
+    nothing is written; the message names the file, the line and the field."""
 
 
 def ledger_path(game: str, event: str) -> str:
@@ -101,9 +107,13 @@ def replace_files(repo: pygit2.Repository, tree: pygit2.Tree, files: Mapping[str
     return str(index.write_tree(repo))
 
 
-def edited(before: Mapping[str, bytes], stops: list[Stop]) -> dict[str, bytes]:
-    """The files the stops change, with their new bytes."""
-    after = apply_stops(before, stops)
+def edited(before: Mapping[str, bytes], stops: list[Stop], folder: str = "") -> dict[str, bytes]:
+    """The files the stops change, with their new bytes. Raises StopRefused (paths shown under
+    `folder`) when a stop cannot be written safely."""
+    try:
+        after = apply_stops(before, stops)
+    except Uneditable as exc:
+        raise StopRefused(f"cannot stop {', '.join(s.event for s in stops)}: {folder}{exc}") from None
     return {path: data for path, data in after.items() if before.get(path) != data}
 
 
@@ -118,7 +128,7 @@ def with_stops(remote: Remote, game: str, release: str | None, tree: str) -> str
     if not stops:
         return tree
     game_tree = remote.repo[tree].peel(pygit2.Tree)
-    changes = edited(config_files(remote.repo, game_tree), stops)
+    changes = edited(config_files(remote.repo, game_tree), stops, f"configs/{game}/")
     return replace_files(remote.repo, game_tree, changes) if changes else tree
 
 

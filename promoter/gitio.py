@@ -32,7 +32,7 @@ from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
 from promoter import release_strategy
 from promoter.errors import HotswapFailure
-from promoter.event_trees import recorded_stops, with_stops
+from promoter.event_trees import recorded_stops
 from promoter.gates import EVENT_STOP_TRAILER
 from promoter.gitcli import check_remote_url, git_env
 from promoter.model import (
@@ -517,7 +517,7 @@ class Remote:
         for action in actions:
             if isinstance(action, WriteRings):
                 at = f"Hotswap-Switch-At: {switch_instant(action.switch_at)}\n" if action.switch_at else ""
-                tree = with_stops(self, action.game, action.release, action.tree)  # stopped events stay stopped
+                tree = action.tree  # recorded stops applied already (promoter/stopped_trees.py)
                 for region, percent in action.rings:
                     tip = snap.rings.get((region, percent))
                     message = (
@@ -537,8 +537,7 @@ class Remote:
                     f"Hotswap-Rollout: {rollout_id(action.game, action.release)}\n"
                 )
                 # The same tree a switch writes to the rings later, so servers that prefetched green hold it.
-                tree = with_stops(self, action.game, action.release, action.tree)
-                new = self._commit(tree, [tip.commit] if tip else [], message, now)
+                new = self._commit(action.tree, [tip.commit] if tip else [], message, now)
                 updates.append(RefUpdate(green_ref(action.game, action.region), new, tip.commit if tip else None))
             elif isinstance(action, DropGreen):  # deleted only if no one moved it since it was read
                 updates.append(RefUpdate(green_ref(action.game, action.region), None, snap.green[action.region].commit))
@@ -546,14 +545,11 @@ class Remote:
                 for ring in action.rings:
                     tip = snap.rings[(ring.region, ring.percent)]
                     message = _revert_message(action, ring, f"ring-{ring.percent}", str(ring.percent))
-                    # A rollback never restarts a stopped event.
-                    tree = with_stops(self, action.game, ring.release, ring.tree)
-                    new = self._commit(tree, [tip.commit], message, now)
+                    new = self._commit(ring.tree, [tip.commit], message, now)
                     updates.append(RefUpdate(ring_ref(action.game, ring.region, ring.percent), new, tip.commit))
                 for ring in action.green:
                     tip = snap.green[ring.region]
-                    tree = with_stops(self, action.game, ring.release, ring.tree)
-                    new = self._commit(tree, [tip.commit], _revert_message(action, ring, "green", "green"), now)
+                    new = self._commit(ring.tree, [tip.commit], _revert_message(action, ring, "green", "green"), now)
                     updates.append(RefUpdate(green_ref(action.game, ring.region), new, tip.commit))
             elif isinstance(action, TagRelease):
                 tag = self._tag(action.game, action.release, now)

@@ -15,6 +15,7 @@ from promoter.github.notifier import Notifier, NotifyReport, Rejection
 from promoter.gitio import PushRejected, Remote, invalid_ref_names, record_main_revert
 from promoter.metrics import MetricsSource
 from promoter.model import AppendEvents, CheckResult, Decision, GameSnapshot, RevertMain
+from promoter.stopped_trees import with_recorded_stops
 
 MAX_ATTEMPTS = 5
 Clock = Callable[[], datetime]
@@ -75,7 +76,7 @@ def apply_with_retry(
             remote.fetch()
         snap = remote.snapshot(game)
         now = clock()
-        decision = checked(make(snap, now))
+        decision = with_recorded_stops(remote, checked(make(snap, now)))
         if decision.error:
             return _refused(game, decision)
         if not decision.actions:
@@ -198,15 +199,16 @@ class Reconciler:
             for name in names:
                 try:
                     snap = self.remote.snapshot(name)
-                    decided.append((snap, checked(self._decide(snap, now))))
+                    decided.append((snap, with_recorded_stops(self.remote, checked(self._decide(snap, now)))))
                 except Exception as exc:
                     broken[name] = failed(name, exc)
             writes = [(snap, d.actions) for snap, d in decided if d.actions and not d.error]
             try:
                 result = self.remote.apply_many(writes, now)
-            except PushRejected:
-                # Something refused part of the batch (a hook on some refs): go game by game, so
-                # the others still move and the refused one says why.
+            except Exception:
+                # Something refused part of the batch (a hook on some refs) or one game's writes
+                # could not be built: go game by game, so the others still move and the failing
+                # one says why.
                 return [broken.get(g) or self._one_by_one(g) for g in names]
             if result.race:
                 continue

@@ -8,7 +8,7 @@ import json
 import sys
 
 from hotswap.commands.promoter_options import actor, add_remote_options, check_game, github_from_env, remote_from
-from hotswap.errors import EXIT_OK, UsageError
+from hotswap.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from promoter.event_list import game_events, text_lines
 from promoter.event_stop import pull_text, stop_event
 from promoter.github.port import GitHubUnavailable
@@ -40,13 +40,15 @@ def _list(args: argparse.Namespace) -> int:
         check_game(remote, args.game)
     now = utc_now()
     listings = [game_events(remote, g, now) for g in ([args.game] if args.game else remote.games())]
+    # an event file main holds but nobody can read is a finding: listed, and the exit code says so
+    code = EXIT_FINDINGS if any(listing["problems"] for listing in listings) else EXIT_OK
     if args.format == "json":
         json.dump({"version": 1, "games": listings}, sys.stdout, indent=2)
         sys.stdout.write("\n")
-        return EXIT_OK
+        return code
     for listing in listings:
         print("\n".join(text_lines(listing)))
-    return EXIT_OK
+    return code
 
 
 def _stop(args: argparse.Namespace) -> int:

@@ -103,7 +103,13 @@ def events_section(remote: Remote, games: list[str], now: datetime) -> str:
     """The status page's live-events table (every game with events)."""
     rows = []
     for game in games:
-        for event in game_events(remote, game, now)["events"]:
+        listing = game_events(remote, game, now)
+        for problem in listing["problems"]:  # an unreadable event file on main: shown, not a 500
+            rows.append(
+                f'<tr class="event problem"><td>{escape(game)}</td><td>{escape(problem["event"])}</td>'
+                f'<td colspan="3">cannot be read: {escape(problem["file"])}: {escape(problem["problem"])}</td></tr>'
+            )
+        for event in listing["events"]:
             stop = event["stopped"]
             note = f" — stopped by {stop['by']}: {stop['reason']}" if stop else ""
             regions = ", ".join(f"{r['region']} {r['state']}" for r in event["regions"])
