@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry
 from agent.agent import Agent, GitRemote
 from agent.ring import ring_for
 from pipeline.events_schedule import format_instant
+from promoter.decide import position
 from promoter.event_stop import stop_event
 from promoter.gitio import Remote
 from promoter.model import parse_switch_instant, switch_instant
@@ -37,6 +38,12 @@ spec:
     - {{region: EU-WEST, start: '{start}', end: '{later}'}}
 """
 RINGS = [(r, p) for r in ("NA-WEST", "EU-WEST") for p in (10, 50, 100)]
+# A release that touches GameBalance alone takes NA-WEST at 10 then 100; anything else at 10, 50, 100.
+BALANCE_ONLY = POLICY.replace(
+    "  strategy: canary\n",
+    "  strategy: canary\n  strategies:\n"
+    "    - {{match: {{kinds: [GameBalance], only: true}}, strategy: canary, regions: {{NA-WEST: {{steps: [10, 100]}}}}}}\n",
+)
 
 
 def ring(game: str, region: str, percent: int) -> str:
@@ -181,6 +188,37 @@ def test_the_kill_switch_reaches_every_agent_in_one_push_and_leaves_the_canary_w
     drive(lambda: reconciler.run_once([game_name]), lambda: carries(repo, release, [("NA-WEST", 50)]))
     assert shown(repo, ring(game_name, "NA-WEST", 50)) == edited
     assert "damage: 46" in git(repo.remote, "show", f"{ring(game_name, 'NA-WEST', 50)}:balance.yaml")
+
+
+def test_a_stop_during_a_canary_leaves_the_release_s_steps_and_its_step_s_landed_time(
+    tmp_path: Path, fleet: Fleet, game_name: str
+) -> None:
+    repo, reconciler, _ = with_event(tmp_path, fleet, game_name, policy=BALANCE_ONLY)
+    release = repo.commit(damage=46, message="buff rifle")
+    fleet.expose(game_name, release)
+    reconciler.run_once([game_name])
+    assert carries(repo, release, [("NA-WEST", 10)])
+    remote = Remote(repo.url, tmp_path / "read")
+
+    def seen() -> tuple[tuple[int, ...], datetime | None]:
+        remote.fetch()
+        snap = remote.snapshot(game_name)
+        policy = snap.releases[release].policy
+        assert policy is not None
+        pos = position(snap, policy, release)
+        return policy.regions[0].steps, pos.landed if pos is not None else None
+
+    steps, landed = seen()
+    assert steps == (10, 100) and landed is not None
+    time.sleep(1.1)  # commit times are whole seconds: the stop's commit is a later one
+    assert stop_event(remote, game_name, "festival", "exploit", "ops").changed
+    assert repo.trailers(ring(game_name, "NA-WEST", 100))["Hotswap-Event-Stop"] == "festival"
+    assert seen() == (steps, landed)
+
+    # The canary goes on with the steps it started with: NA-WEST's rings 50 and 100 in one step.
+    drive(lambda: reconciler.run_once([game_name]), lambda: carries(repo, release, [("NA-WEST", 100)]))
+    deployed = [e["step"] for e in repo.events(release) if e["type"] == "deploy" and e["region"] == "NA-WEST"]
+    assert deployed == [10, 100]
 
 
 def test_with_github_main_changes_by_pull_request_and_its_merge_meets_the_rings(
