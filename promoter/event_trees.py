@@ -121,15 +121,22 @@ def with_stops(remote: Remote, game: str, release: str | None, tree: str) -> str
     """The game tree `tree` (of `release`) as a ring may serve it: every recorded stop applied that
     the release does not already descend from (a release built on the stop's commit was written
     knowing it: a commit restoring an event's end is how a stop is reverted)."""
-    records = recorded_stops(remote, game)
-    if not records:
-        return tree
-    stops = [r.stop for r in records.values() if not _descends(remote.repo, release, r.commit)]
+    stops = [r.stop for r in unknown_stops(remote, game, release).values()]
     if not stops:
         return tree
     game_tree = remote.repo[tree].peel(pygit2.Tree)
     changes = edited(config_files(remote.repo, game_tree), stops, f"configs/{game}/")
     return replace_files(remote.repo, game_tree, changes) if changes else tree
+
+
+def unknown_stops(remote: Remote, game: str, release: str | None) -> dict[str, StopRecord]:
+    """The recorded stops `release` was not written knowing, by event: those it does not descend
+    from (a release built on a stop's commit knows it)."""
+    return {
+        event: record
+        for event, record in recorded_stops(remote, game).items()
+        if not _descends(remote.repo, release, record.commit)
+    }
 
 
 def _descends(repo: pygit2.Repository, release: str | None, commit: str) -> bool:

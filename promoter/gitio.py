@@ -30,9 +30,9 @@ from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, Sche
 from pipeline.touched import touched_between
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
-from promoter import release_strategy
+from promoter import release_strategy, ring_history
 from promoter.errors import HotswapFailure
-from promoter.event_trees import recorded_stops
+from promoter.event_trees import recorded_stops, unknown_stops
 from promoter.gates import EVENT_STOP_TRAILER
 from promoter.gitcli import check_remote_url, git_env
 from promoter.model import (
@@ -57,15 +57,15 @@ from promoter.model import (
     WriteGreen,
     WriteRings,
     green_ref,
-    parse_switch_instant,
     release_tag,
     ring_ref,
     rollout_id,
     switch_instant,
 )
+from promoter.ring_history import HISTORY_BOUND
+from promoter.ring_history import trailers as _trailers
 
 GIT_TIMEOUT = 120
-HISTORY_BOUND = 2000  # first-parent commits walked to find a game's newest change
 APPROVAL_LIMITS = LoadLimits(max_bytes=16 << 10, max_alias_nodes=0, max_depth=4)
 _RING_RE = re.compile(r"^refs/heads/deploy/([^/]+)/([^/]+)/ring-(\d+)$")
 _GREEN_RE = re.compile(r"^refs/heads/deploy/([^/]+)/([^/]+)/green$")
@@ -317,21 +317,7 @@ class Remote:
         return green
 
     def _deploy_info(self, sha: str) -> DeployInfo:
-        tip = self.commit(sha)
-        trailers = _trailers(tip)
-        release = trailers.get("Hotswap-Release")
-        previous_tree, previous_release = _before(tip, release)
-        switch_at = trailers.get("Hotswap-Switch-At")
-        return DeployInfo(
-            commit=sha,
-            tree=str(tip.tree_id),
-            release=release,
-            time=utc(tip.commit_time),
-            rollback_of=trailers.get("Hotswap-Rollback-Of"),
-            previous_tree=previous_tree,
-            previous_release=previous_release,
-            switch_at=parse_switch_instant(switch_at) if switch_at else None,
-        )
+        return ring_history.deploy_info(self.commit(sha))
 
     def _ledger(self, game: str) -> tuple[dict[str, RolloutRecord], dict[str, QuarantineRecord]]:
         records: dict[str, RolloutRecord] = {}
@@ -360,7 +346,11 @@ class Remote:
         if info.policy is None or not info.policy.regions:
             return release_strategy.selected(info, (), _trailers(self.commit(sha)), self._recorded_stop(game, sha))
         region = info.policy.regions[0].name
-        served = release_strategy.served_before(self.snapshot(game).rings if rings is None else rings, region, sha)
+        rings = self.snapshot(game).rings if rings is None else rings
+        tip = rings.get((region, 100))
+        stopped = tip is not None and bool(tip.stops or tip.previous_stops)
+        unknown = unknown_stops(self, game, sha) if stopped else {}
+        served = release_strategy.served_before(rings, region, sha, unknown)
         return self._selection(game, sha, served, info)
 
     def _selection(self, game: str, sha: str, served: str | None, info: ReleaseInfo) -> ReleaseInfo:
@@ -674,33 +664,6 @@ def _json_files(tree: pygit2.Tree, folder: str) -> Iterable[Any]:
         return
     for entry in entries:
         yield json.loads(entry.peel(pygit2.Blob).data)
-
-
-def _before(tip: pygit2.Commit, release: str | None) -> tuple[str | None, str | None]:
-    """What a ring served before `release` first reached it: the newest first-parent ancestor that
-    carries another release which was not rolled back on this ring since. So after A, then B, then a
-    revert of B back to A, what came before A is the release before A, never the rolled-back B."""
-    rolled_back: set[str] = set()
-    trailers = _trailers(tip)
-    walker = tip
-    for _ in range(HISTORY_BOUND):
-        if trailers.get("Hotswap-Rollback-Of"):
-            rolled_back.add(trailers["Hotswap-Rollback-Of"])
-        if not walker.parents:
-            return None, None
-        walker = walker.parents[0]
-        trailers = _trailers(walker)
-        carried = trailers.get("Hotswap-Release")
-        if carried != release and carried not in rolled_back:
-            return str(walker.tree_id), carried
-    return None, None
-
-
-def _trailers(commit: pygit2.Commit) -> dict[str, str]:
-    try:
-        return {k: v for k, v in commit.message_trailers.items()}
-    except (pygit2.GitError, AttributeError):
-        return {}
 
 
 def _ledger_files(snap: GameSnapshot, actions: Sequence[Action]) -> dict[str, bytes]:

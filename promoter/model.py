@@ -54,17 +54,28 @@ def rollout_id(game: str, release: str) -> str:
 
 
 @dataclass(frozen=True)
+class StopLayer:
+    """A kill switch's commit on a ring: it set `event`'s end in `under`, the tree it edited. It
+    lands no release, so it moves neither a step's landed time nor what a release is compared with."""
+
+    event: str
+    under: str
+
+
+@dataclass(frozen=True)
 class DeployInfo:
     """The tip of one ring branch, and what the ring served before the release it now carries."""
 
     commit: str
     tree: str
     release: str | None
-    time: datetime
+    time: datetime  # when what the ring serves landed: the deploy or revert, never an event stop over it
     rollback_of: str | None = None
     previous_tree: str | None = None  # the tree before `release` first reached this ring
     previous_release: str | None = None
     switch_at: datetime | None = None  # blue-green: the instant the servers flip (Hotswap-Switch-At)
+    stops: tuple[StopLayer, ...] = ()  # event stops laid over the landing commit, newest first
+    previous_stops: tuple[StopLayer, ...] = ()  # the same over `previous_tree`'s commit
 
 
 @dataclass(frozen=True)

@@ -3,22 +3,38 @@ trailers applied. Pure: the git adapter reads the touched files and the trailers
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from pipeline.strategy_rules import parse_instant
 from pipeline.strategy_select import Touched, select
 from promoter.gates import EVENT_STOP_TRAILER, NOT_BEFORE_TRAILER
-from promoter.model import DeployInfo, ReleaseInfo
+from promoter.model import DeployInfo, ReleaseInfo, StopLayer
 
 
-def served_before(rings: Mapping[tuple[str, int], DeployInfo], region: str, release: str) -> str | None:
+def served_before(
+    rings: Mapping[tuple[str, int], DeployInfo], region: str, release: str, unknown: Collection[str] = ()
+) -> str | None:
     """The tree the game serves apart from `release`: ring-100 of `region`, or what that ring had
-    before the release reached it (so the choice holds for the whole rollout)."""
+    before the release reached it (so the choice holds for the whole rollout). `unknown`: the events
+    whose kill switch the release was not written knowing (it does not descend from the stop): their
+    stops on the ring are peeled off, so a stop during the rollout leaves its strategy as it was."""
     tip = rings.get((region, 100))
     if tip is None:
         return None
-    return tip.previous_tree if tip.release == release else tip.tree
+    if tip.release == release:
+        return unstopped(tip.previous_tree, tip.previous_stops, unknown) if tip.previous_tree else None
+    return unstopped(tip.tree, tip.stops, unknown)
+
+
+def unstopped(tree: str, stops: Sequence[StopLayer], unknown: Collection[str]) -> str:
+    """`tree` under its newest stops of `unknown` events (`stops` newest first); a stop the release
+    knows ends the peeling: what lies under it was served to the release's writer."""
+    for layer in stops:
+        if layer.event not in unknown:
+            break
+        tree = layer.under
+    return tree
 
 
 def selected(

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 
 from agent.agent import Agent, GitRemote
 from pipeline.events_schedule import format_instant
-from tests.agent.conftest import wait_for
+from tests.agent.conftest import Sidecar, wait_for
 from tests.agent.test_agent import RingRepo
 from tests.conftest import git
 
@@ -96,3 +96,48 @@ def test_the_sidecar_rewrites_active_events_at_the_boundary_and_tells_the_server
     finally:
         process.terminate()
         process.communicate(timeout=30)
+
+
+def test_an_event_ending_in_the_year_9999_leaves_the_events_thread_alive_for_the_next_boundary(
+    ring_repo: RingRepo, tmp_path: Path
+) -> None:
+    # `forever` is active and its end, the next boundary, lies beyond any wait a thread can take.
+    forever = EVENT.format(start=format_instant(datetime.now(UTC) - timedelta(hours=1)), end="9999-12-31T23:59:59Z")
+    (ring_repo.work / "forever.yaml").write_text(forever.replace("name: rush", "name: forever"))
+    ring_repo.deploy(45)
+    (tmp_path / "server").mkdir()
+    out, calls = tmp_path / "server" / "config", tmp_path / "calls"
+    told = f"{sys.executable} -c \"import time; open('{calls}', 'a').write(repr(time.time()) + chr(10))\""
+    process = Sidecar(ring_repo.remote, out, "--exec", told)
+    events = tmp_path / "server" / "active-events.json"
+    try:
+        wait_for(lambda: events.exists() and calls.exists())
+        shown = json.loads(events.read_text())
+        assert [e["name"] for e in shown["active"]] == ["forever"]
+        assert shown["nextBoundary"] == "9999-12-31T23:59:59Z"
+        start = event_soon(ring_repo)  # a second event, starting in a few seconds
+        wait_for(lambda: len(calls.read_text().splitlines()) == 2, 10)  # its swap
+        wait_for(lambda: [e["name"] for e in json.loads(events.read_text())["active"]] == ["forever", "rush"], 10)
+        wait_for(lambda: len(calls.read_text().splitlines()) == 3, 5)  # the boundary, told
+        assert float(calls.read_text().splitlines()[2]) >= start.timestamp()
+    finally:
+        err = process.stop()
+    assert "Traceback" not in err, err
+
+
+def test_a_failed_rewrite_of_the_events_file_is_counted_logged_and_retried(ring_repo: RingRepo, tmp_path: Path) -> None:
+    ring_repo.deploy(45)
+    (tmp_path / "server").mkdir()
+    blocked = tmp_path / "server" / "events"
+    blocked.write_text("a file where the events file's folder goes")
+    events = blocked / "active-events.json"
+    process = Sidecar(ring_repo.remote, tmp_path / "server" / "config", "--events-file", str(events))
+    try:
+        wait_for(lambda: process.serves(45) and process.errors("events-file") >= 1)
+        blocked.unlink()
+        blocked.mkdir()
+        wait_for(events.exists, 10)  # retried with no config change and no boundary
+        assert json.loads(events.read_text())["revision"] == "450000000000"
+    finally:
+        err = process.stop()
+    assert "Traceback" not in err and f"rewrite of {events} failed" in err, err

@@ -20,6 +20,7 @@ from promoter.model import (
     ReleaseInfo,
     RevertRings,
     RolloutRecord,
+    StopLayer,
     WriteRings,
 )
 from promoter.release_strategy import selected, served_before
@@ -117,6 +118,20 @@ def test_the_choice_holds_for_the_whole_rollout() -> None:
     assert served_before({("NA-WEST", 100): tip(OLD, previous=None)}, "NA-WEST", NEW) == "tree-aaaa"
     assert served_before({("NA-WEST", 100): tip(NEW)}, "NA-WEST", NEW) == "tree-aaaa"  # what it had before NEW
     assert served_before({}, "NA-WEST", NEW) is None
+
+
+def test_a_kill_switch_the_release_was_not_written_knowing_is_not_what_it_is_compared_with() -> None:
+    # ring-100 serves OLD under two stops, the festival's and then the raid's, newest first
+    layers = (StopLayer("raid", "tree-fest"), StopLayer("festival", "tree-aaaa"))
+    rings = {("NA-WEST", 100): replace(tip(OLD, previous=None), tree="tree-raid", stops=layers)}
+    assert served_before(rings, "NA-WEST", NEW, {"festival", "raid"}) == "tree-aaaa"  # in flight through both
+    assert served_before(rings, "NA-WEST", NEW, {"raid"}) == "tree-fest"  # written on the festival's stop
+    assert served_before(rings, "NA-WEST", NEW, {"festival"}) == "tree-raid"  # it knows the newer stop
+    assert served_before(rings, "NA-WEST", NEW) == "tree-raid"  # a release written knowing every stop
+    # once NEW reaches ring-100, what the ring had before it is read the same way
+    reached = replace(tip(NEW), previous_tree="tree-fest", previous_stops=layers[1:])
+    assert served_before({("NA-WEST", 100): reached}, "NA-WEST", NEW, {"festival"}) == "tree-aaaa"
+    assert served_before({("NA-WEST", 100): reached}, "NA-WEST", NEW) == "tree-fest"
 
 
 def with_policy(s: GameSnapshot, **changes: object) -> GameSnapshot:

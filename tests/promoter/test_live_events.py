@@ -6,6 +6,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,13 +16,14 @@ from prometheus_client import CollectorRegistry
 from agent.agent import Agent, GitRemote
 from agent.ring import ring_for
 from pipeline.events_schedule import format_instant
+from promoter.decide import position
 from promoter.event_stop import stop_event
 from promoter.gitio import Remote
 from promoter.model import parse_switch_instant, switch_instant
 from promoter.reconcile import Reconciler
 from tests.conftest import RunCli, git
 from tests.github.fake_github import TOKEN, FakeGitHub
-from tests.promoter.fixtures import Fleet, GameRepo, bootstrap, drive, make_game_repo, pushes
+from tests.promoter.fixtures import POLICY, Fleet, GameRepo, bootstrap, drive, make_game_repo, pushes
 from tests.promoter.test_integration import carries
 
 EVENT = """apiVersion: hotswap/v1
@@ -36,16 +38,24 @@ spec:
     - {{region: EU-WEST, start: '{start}', end: '{later}'}}
 """
 RINGS = [(r, p) for r in ("NA-WEST", "EU-WEST") for p in (10, 50, 100)]
+# A release that touches GameBalance alone takes NA-WEST at 10 then 100; anything else at 10, 50, 100.
+BALANCE_ONLY = POLICY.replace(
+    "  strategy: canary\n",
+    "  strategy: canary\n  strategies:\n"
+    "    - {{match: {{kinds: [GameBalance], only: true}}, strategy: canary, regions: {{NA-WEST: {{steps: [10, 100]}}}}}}\n",
+)
 
 
 def ring(game: str, region: str, percent: int) -> str:
     return f"refs/heads/deploy/{game}/{region}/ring-{percent}"
 
 
-def with_event(tmp_path: Path, fleet: Fleet, game: str) -> tuple[GameRepo, Reconciler, str]:
-    """A game whose first release carries an event running now, bootstrapped to every ring."""
-    repo = make_game_repo(tmp_path, game)
-    now = datetime.now(UTC)
+def with_event(
+    tmp_path: Path, fleet: Fleet, game: str, now: datetime | None = None, policy: str = POLICY
+) -> tuple[GameRepo, Reconciler, str]:
+    """A game whose first release carries an event running at `now`, bootstrapped to every ring."""
+    repo = make_game_repo(tmp_path, game, policy=policy)
+    now = now or datetime.now(UTC)
     text = EVENT.format(
         game=game,
         start=format_instant(now - timedelta(hours=1)),
@@ -59,6 +69,19 @@ def with_event(tmp_path: Path, fleet: Fleet, game: str) -> tuple[GameRepo, Recon
     first = git(repo.work, "rev-parse", "HEAD")
     fleet.expose(game, first)
     return repo, bootstrap(tmp_path, repo, fleet.url), first
+
+
+def last_time_of_day(clock: str) -> Callable[[], datetime]:
+    """A clock that reads the last `HH:MM:SS` UTC (at most a day ago) and runs on from there: a
+    test sees the same calendar around it whenever it runs, and every instant it writes is past or
+    present for the parts that read the real clock (the reconciler, `hotswap event list`)."""
+    real = datetime.now(UTC)
+    hour, minute, second = (int(part) for part in clock.split(":"))
+    start = real.replace(hour=hour, minute=minute, second=second, microsecond=0)
+    if start > real:
+        start -= timedelta(days=1)
+    offset = real - start
+    return lambda: datetime.now(UTC) - offset
 
 
 def servers(region: str, each: int = 3) -> list[str]:
@@ -78,10 +101,15 @@ def shown(repo: GameRepo, ref: str) -> str:
     )
 
 
+# The event's window and the stop read one clock, set to a time of day: late in the evening, and a
+# few seconds before midnight, so the stop lands on the next day of the event's start.
+@pytest.mark.parametrize("time_of_day", ["23:46:00", "23:59:57"])
 def test_the_kill_switch_reaches_every_agent_in_one_push_and_leaves_the_canary_where_it_was(
-    tmp_path: Path, fleet: Fleet, game_name: str, run_cli: RunCli
+    tmp_path: Path, fleet: Fleet, game_name: str, run_cli: RunCli, time_of_day: str
 ) -> None:
-    repo, reconciler, first = with_event(tmp_path, fleet, game_name)
+    clock = last_time_of_day(time_of_day)
+    repo, reconciler, first = with_event(tmp_path, fleet, game_name, clock())
+    written = shown(repo, first)
     release = repo.commit(damage=46, message="buff rifle")  # a canary of another change, in flight
     fleet.expose(game_name, release)
     reconciler.run_once([game_name])
@@ -98,15 +126,22 @@ def test_the_kill_switch_reaches_every_agent_in_one_push_and_leaves_the_canary_w
         thread.start()
     try:
         drive(
-            lambda: None, lambda: all((s := a.events()) is not None and s.active_names == ("festival",) for a in agents)
+            lambda: None,
+            lambda: all((s := a.events(clock())) is not None and s.active_names == ("festival",) for a in agents),
         )
         assert {a.ring for a in agents} == {10, 50, 100}
         before = len(pushes(repo))
-        cli = ["event", "stop", "--remote", repo.url, "--cache", str(tmp_path / "cli"), "--game", game_name]
         started = time.monotonic()
-        code, out, err = run_cli([*cli, "--event", "festival", "--reason", "exploit in the shop", "--by", "ops"])
-        assert code == 0, err
-        drive(lambda: None, lambda: all(not a.events().active_names for a in agents), timeout=10, pause=0.05)  # type: ignore[union-attr]
+        remote = Remote(repo.url, tmp_path / "stop")
+        remote.fetch()
+        result = stop_event(remote, game_name, "festival", "exploit in the shop", "ops", clock=clock)
+        assert result.changed, result.summary
+        drive(
+            lambda: None,
+            lambda: all(not a.events(clock()).active_names for a in agents),  # type: ignore[union-attr]
+            timeout=10,
+            pause=0.05,
+        )
         took = time.monotonic() - started
     finally:
         stop.set()
@@ -124,11 +159,15 @@ def test_the_kill_switch_reaches_every_agent_in_one_push_and_leaves_the_canary_w
     assert trailers["Hotswap-Reason"] == "exploit in the shop"
     edited = shown(repo, "refs/heads/main")
     assert all(shown(repo, ring(game_name, r, p)) == edited for r, p in RINGS)
-    assert "# shown in the lobby" in edited and edited.count(format_instant(datetime.now(UTC))[:10]) >= 3
     record = json.loads(git(repo.remote, "show", f"refs/heads/hotswap/ledger:events/{game_name}/festival.json"))
     assert record["by"] == "ops" and record["reason"] == "exploit in the shop"
+    # Both ends (the event's and EU-WEST's window) now read the stop's instant; nothing else changed.
+    ends = re.findall(r"end: [\"']([^\"']+)[\"']", written)
+    assert len(ends) == 2 and record["stoppedAt"] == format_instant(result.record.stopped_at)
+    assert edited == re.sub("|".join(ends), record["stoppedAt"], written) and "# shown in the lobby" in edited
 
     # Twice: nothing written. Unknown: exit 1 with a clear line.
+    cli = ["event", "stop", "--remote", repo.url, "--cache", str(tmp_path / "cli"), "--game", game_name]
     code, out, _ = run_cli([*cli, "--event", "festival", "--reason", "again"])
     assert code == 0 and "already stopped" in out and len(pushes(repo)) == before + 1
     code, _, err = run_cli([*cli, "--event", "nope", "--reason", "x"])
@@ -149,6 +188,37 @@ def test_the_kill_switch_reaches_every_agent_in_one_push_and_leaves_the_canary_w
     drive(lambda: reconciler.run_once([game_name]), lambda: carries(repo, release, [("NA-WEST", 50)]))
     assert shown(repo, ring(game_name, "NA-WEST", 50)) == edited
     assert "damage: 46" in git(repo.remote, "show", f"{ring(game_name, 'NA-WEST', 50)}:balance.yaml")
+
+
+def test_a_stop_during_a_canary_leaves_the_release_s_steps_and_its_step_s_landed_time(
+    tmp_path: Path, fleet: Fleet, game_name: str
+) -> None:
+    repo, reconciler, _ = with_event(tmp_path, fleet, game_name, policy=BALANCE_ONLY)
+    release = repo.commit(damage=46, message="buff rifle")
+    fleet.expose(game_name, release)
+    reconciler.run_once([game_name])
+    assert carries(repo, release, [("NA-WEST", 10)])
+    remote = Remote(repo.url, tmp_path / "read")
+
+    def seen() -> tuple[tuple[int, ...], datetime | None]:
+        remote.fetch()
+        snap = remote.snapshot(game_name)
+        policy = snap.releases[release].policy
+        assert policy is not None
+        pos = position(snap, policy, release)
+        return policy.regions[0].steps, pos.landed if pos is not None else None
+
+    steps, landed = seen()
+    assert steps == (10, 100) and landed is not None
+    time.sleep(1.1)  # commit times are whole seconds: the stop's commit is a later one
+    assert stop_event(remote, game_name, "festival", "exploit", "ops").changed
+    assert repo.trailers(ring(game_name, "NA-WEST", 100))["Hotswap-Event-Stop"] == "festival"
+    assert seen() == (steps, landed)
+
+    # The canary goes on with the steps it started with: NA-WEST's rings 50 and 100 in one step.
+    drive(lambda: reconciler.run_once([game_name]), lambda: carries(repo, release, [("NA-WEST", 100)]))
+    deployed = [e["step"] for e in repo.events(release) if e["type"] == "deploy" and e["region"] == "NA-WEST"]
+    assert deployed == [10, 100]
 
 
 def test_with_github_main_changes_by_pull_request_and_its_merge_meets_the_rings(

@@ -1,0 +1,89 @@
+"""A ring branch's tip read off its first-parent history: what it serves, when that landed, what it
+served before its release, and the kill-switch stops laid over each.
+
+A stop's commit on a ring (`Hotswap-Event-Stop`, written by `promoter.event_stop`) keeps the tip's
+release and rollback and edits one event's end: it lands nothing. So the ring's landed time is its
+landing commit's (a canary step's interval and maxDuration run on through a stop), and the stops are
+kept as layers over the landing tree, so a release in flight can be compared with the tree under the
+stops it was not written knowing (`promoter.release_strategy.served_before`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pygit2
+
+from promoter.gates import EVENT_STOP_TRAILER
+from promoter.model import DeployInfo, StopLayer, parse_switch_instant
+
+HISTORY_BOUND = 2000  # first-parent commits walked on a branch
+# What a stop's commit keeps of the commit it edits: with these unchanged it landed no release.
+_KEPT = ("Hotswap-Release", "Hotswap-Rollback-Of")
+
+
+def trailers(commit: pygit2.Commit) -> dict[str, str]:
+    try:
+        return dict(commit.message_trailers.items())
+    except (pygit2.GitError, AttributeError):
+        return {}
+
+
+def landing(commit: pygit2.Commit) -> tuple[pygit2.Commit, tuple[StopLayer, ...]]:
+    """The commit that landed what `commit` serves, and the stops laid over it, newest first."""
+    layers: list[StopLayer] = []
+    said = trailers(commit)
+    for _ in range(HISTORY_BOUND):
+        event = said.get(EVENT_STOP_TRAILER)
+        if event is None or not commit.parents:
+            break
+        parent = commit.parents[0]
+        under = trailers(parent)
+        if any(said.get(key) != under.get(key) for key in _KEPT):
+            break  # the trailer on a commit that changed the release: it landed something
+        layers.append(StopLayer(event, str(parent.tree_id)))
+        commit, said = parent, under
+    return commit, tuple(layers)
+
+
+def before(tip: pygit2.Commit, release: str | None) -> pygit2.Commit | None:
+    """What a ring served before `release` first reached it: the newest first-parent ancestor that
+    carries another release which was not rolled back on this ring since. So after A, then B, then a
+    revert of B back to A, what came before A is the release before A, never the rolled-back B."""
+    rolled_back: set[str] = set()
+    said = trailers(tip)
+    walker = tip
+    for _ in range(HISTORY_BOUND):
+        if said.get("Hotswap-Rollback-Of"):
+            rolled_back.add(said["Hotswap-Rollback-Of"])
+        if not walker.parents:
+            return None
+        walker = walker.parents[0]
+        said = trailers(walker)
+        carried = said.get("Hotswap-Release")
+        if carried != release and carried not in rolled_back:
+            return walker
+    return None
+
+
+def deploy_info(tip: pygit2.Commit) -> DeployInfo:
+    """The ring's tip as decide reads it."""
+    said = trailers(tip)
+    release = said.get("Hotswap-Release")
+    landed, stops = landing(tip)
+    previous = before(tip, release)
+    previous_stops = landing(previous)[1] if previous is not None else ()
+    # A stop keeps the switch instant only while it is ahead; the landing commit always names it.
+    switch_at = trailers(landed).get("Hotswap-Switch-At")
+    return DeployInfo(
+        commit=str(tip.id),
+        tree=str(tip.tree_id),
+        release=release,
+        time=datetime.fromtimestamp(landed.commit_time, UTC),
+        rollback_of=said.get("Hotswap-Rollback-Of"),
+        previous_tree=str(previous.tree_id) if previous is not None else None,
+        previous_release=trailers(previous).get("Hotswap-Release") if previous is not None else None,
+        switch_at=parse_switch_instant(switch_at) if switch_at else None,
+        stops=stops,
+        previous_stops=previous_stops,
+    )
