@@ -10,8 +10,9 @@ from typing import Any
 
 import pygit2
 
+from contract.instants import format_instant
 from pipeline.event_stop import events_in
-from pipeline.events_schedule import LiveEvent, Window, event_from_spec, format_instant
+from pipeline.events_schedule import LiveEvent, Window, event_from_spec
 from promoter.event_trees import config_files, recorded_stops
 from promoter.gitio import Remote
 from promoter.model import DEPLOY_PREFIX, MAIN_REF

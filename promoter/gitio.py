@@ -23,6 +23,7 @@ from typing import Any
 import pygit2
 from pygit2.enums import FileMode, ReferenceType
 
+from contract.instants import format_instant, parse_instant
 from pipeline import gitsource
 from pipeline.documents import CONFIG_ROOT, SourceFile, load
 from pipeline.policy import policy_from_spec
@@ -56,11 +57,9 @@ from promoter.model import (
     WriteGreen,
     WriteRings,
     green_ref,
-    parse_switch_instant,
     release_tag,
     ring_ref,
     rollout_id,
-    switch_instant,
 )
 
 GIT_TIMEOUT = 120
@@ -328,7 +327,7 @@ class Remote:
             rollback_of=trailers.get("Hotswap-Rollback-Of"),
             previous_tree=previous_tree,
             previous_release=previous_release,
-            switch_at=parse_switch_instant(switch_at) if switch_at else None,
+            switch_at=parse_instant(switch_at) if switch_at else None,
         )
 
     def _ledger(self, game: str) -> tuple[dict[str, RolloutRecord], dict[str, QuarantineRecord]]:
@@ -514,7 +513,7 @@ class Remote:
         updates: list[RefUpdate] = []
         for action in actions:
             if isinstance(action, WriteRings):
-                at = f"Hotswap-Switch-At: {switch_instant(action.switch_at)}\n" if action.switch_at else ""
+                at = f"Hotswap-Switch-At: {format_instant(action.switch_at)}\n" if action.switch_at else ""
                 tree = with_stops(self, action.game, action.release, action.tree)  # stopped events stay stopped
                 for region, percent in action.rings:
                     tip = snap.rings.get((region, percent))
@@ -652,7 +651,7 @@ def invalid_ref_names(actions: Sequence[Action]) -> list[str]:
 def _revert_message(action: RevertRings, ring: RevertRing, ref: str, stage: str) -> str:
     """A revert commit's message: back to `ring.release`; a switch-back names its instant."""
     reason = " ".join(action.reason.split())
-    at = f"Hotswap-Switch-At: {switch_instant(action.switch_at)}\n" if action.switch_at else ""
+    at = f"Hotswap-Switch-At: {format_instant(action.switch_at)}\n" if action.switch_at else ""
     return (
         f"hotswap: roll back {action.game} {action.bad_release[:12]} on {ring.region} {ref}\n\n"
         f"Hotswap-Release: {ring.release or ''}\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from agent.agent import Agent, GitRemote
-from pipeline.events_schedule import format_instant
+from contract.instants import format_instant
 from tests.agent.conftest import wait_for
 from tests.agent.test_agent import RingRepo
 from tests.conftest import git
