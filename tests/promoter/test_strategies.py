@@ -9,6 +9,7 @@ from datetime import timedelta
 from rich.console import Console
 
 from contract.instants import format_instant, parse_instant
+from contract.switch import CAPPED_SWITCH_LEAD, MAX_SWITCH_LEAD
 from hotswap.commands.status import print_game
 from pipeline.policy import BlueGreen, policy_from_spec
 from promoter.decide import decide, decide_rollback
@@ -145,6 +146,19 @@ def test_a_switch_back_returns_every_ring_and_green_to_blue_at_one_instant() -> 
     assert isinstance(reverts, RevertRings) and reverts.switch_at == now + timedelta(seconds=5)
     assert sorted((r.region, r.percent, r.tree) for r in reverts.rings) == [(r, p, "tree-aaaa") for r, p in NA]
     assert reverts.green == (RevertRing("NA-WEST", 0, "tree-aaaa", OLD),)
+
+
+def test_the_promoter_never_dates_a_switch_beyond_the_agents_cap() -> None:
+    # a policy validated before validate refused it: `switchLead: PT15M` would make every agent swap at once
+    policy = replace(BLUE_GREEN, blue_green=BlueGreen(timedelta(minutes=15)))
+    s = with_policy(green_snapshot(), policy)
+    now = T0 + timedelta(minutes=30)
+    (write, _) = decide(s, now, results("pass")).actions
+    assert isinstance(write, WriteRings) and write.switch_at is not None
+    assert write.switch_at - now == CAPPED_SWITCH_LEAD < MAX_SWITCH_LEAD
+    rings = {**{r: tip(OLD, previous=None) for r in ALL}, **{r: tip(NEW) for r in NA}}
+    back = decide_rollback(replace(s, rings=rings), now, "players complain", "ops").actions[0]
+    assert isinstance(back, RevertRings) and back.switch_at == now + CAPPED_SWITCH_LEAD
 
 
 def test_a_green_pool_server_wants_the_green_ref() -> None:
