@@ -10,37 +10,19 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+
+from contract.instants import InstantError, read_instant
+from contract.switch import MAX_SWITCH_LEAD, SWITCH_AT
 
 log = logging.getLogger("hotswap.agent")
 
-SWITCH_AT = "Hotswap-Switch-At"
 # An instant further ahead than this is taken for a mistake (a wrong clock, a typo in the year): the
 # commit is swapped in as any other and the instant ignored, so a server never waits on it for days.
-MAX_AHEAD_SECONDS = 600.0
-_INSTANT = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,9})?(?:Z|\+00:00)")
-
-
-def parse_instant(text: str) -> float:
-    """An RFC 3339 UTC instant (`2026-11-29T18:00:05.000Z`) as seconds since the epoch."""
-    match = _INSTANT.fullmatch(text.strip())
-    if match is None:
-        raise ValueError(f"{text!r} is not a UTC instant like 2026-11-29T18:00:05.000Z")
-    try:
-        whole = datetime.fromisoformat(match[1]).replace(tzinfo=UTC).timestamp()
-    except ValueError as exc:
-        raise ValueError(f"{text!r}: {exc}") from None
-    return whole + float(match[2] or 0.0)
-
-
-def format_instant(seconds: float) -> str:
-    """Seconds since the epoch as the trailer writes them: UTC, milliseconds, `Z`."""
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+MAX_AHEAD_SECONDS = MAX_SWITCH_LEAD.total_seconds()
 
 
 @dataclass(frozen=True)
@@ -56,8 +38,8 @@ def timing(trailers: Mapping[str, str], now: float, max_ahead: float = MAX_AHEAD
     if text is None:
         return Timing(None)
     try:
-        at = parse_instant(text)
-    except ValueError as exc:
+        at = read_instant(text).timestamp()
+    except InstantError as exc:
         return Timing(None, f"{SWITCH_AT} ignored, swapping now: {exc}")
     if at - now > max_ahead:
         return Timing(

@@ -28,9 +28,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from agent.simulator import Fleet
+from contract.instants import format_instant
 from pipeline.durations import format_duration
 from pipeline.event_plan import reach_times
-from pipeline.events_schedule import format_instant
 from pipeline.policy import policy_from_spec
 from pipeline.yamlstrict import parse
 from promoter.gitio import Remote

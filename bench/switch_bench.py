@@ -30,6 +30,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pygit2
@@ -39,14 +40,19 @@ from agent.agent import Agent, GitRemote
 from agent.metrics import AgentMetrics
 from agent.simulator import Fleet
 from agent.snapshot import ConfigSnapshot
-from agent.switch import format_instant, parse_instant
 from bench.agent_bench import GAME, percentile, release_tree
+from contract.instants import format_instant, read_instant
 from promoter.errors import HotswapFailure
 
 REGION = "NA-WEST"
 RINGS = (10, 30, 50, 90, 100)  # the shipped battle-royale policy's
 GREEN = f"refs/heads/deploy/{GAME}/{REGION}/green"
 BLUE, PEER, NEW = 45, 46, 47  # the rifle's damage on each release
+
+
+def trailer_instant(seconds: float) -> str:
+    """Seconds since the epoch as a `Hotswap-Switch-At` says them (to the millisecond)."""
+    return format_instant(datetime.fromtimestamp(seconds, UTC))
 
 
 def release(damage: int) -> str:
@@ -219,8 +225,8 @@ def run(root: Path, args: argparse.Namespace) -> None:
                 time.sleep(0.02)  # a sweep every ~20 ms: reading, not hogging the interpreter
 
         before = fetches()
-        at = parse_instant(format_instant(time.time() + args.lead))  # as the trailer says it: to the ms
-        switch = remote.commit(NEW, "switch", f"Hotswap-Switch-At: {format_instant(at)}\n")
+        at = read_instant(trailer_instant(time.time() + args.lead)).timestamp()  # as the trailer says it: to the ms
+        switch = remote.commit(NEW, "switch", f"Hotswap-Switch-At: {trailer_instant(at)}\n")
         pushed = remote.push({ring_ref(p): switch for p in RINGS})
         threading.Thread(target=reader, daemon=True).start()
         wait(lambda: len(swapped) == len(agents), args.lead + 30, "every server switched")
@@ -252,11 +258,11 @@ def run(root: Path, args: argparse.Namespace) -> None:
     swapped.clear()
     target[0] = PEER
     before = fetches()
-    at = parse_instant(format_instant(time.time() + args.lead))
+    at = read_instant(trailer_instant(time.time() + args.lead)).timestamp()
     back = remote.commit(
         PEER,
         "switch",
-        f"Hotswap-Rollback-Of: {release(NEW)}\nHotswap-Reason: bench\nHotswap-Switch-At: {format_instant(at)}\n",
+        f"Hotswap-Rollback-Of: {release(NEW)}\nHotswap-Reason: bench\nHotswap-Switch-At: {trailer_instant(at)}\n",
     )
     pushed = remote.push({**{ring_ref(p): back for p in RINGS}, GREEN: back})
     wait(lambda: len(swapped) == len(agents), args.lead + 30, "every server back on blue")

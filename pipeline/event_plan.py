@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 
 import pygit2
 
+from contract.instants import format_instant
 from pipeline.durations import format_duration
 from pipeline.event_stop import events_in
-from pipeline.events_schedule import LiveEvent, event_from_spec, format_instant
+from pipeline.events_schedule import LiveEvent, event_from_spec
 from pipeline.hold_times import holds
 from pipeline.plan import Plan
 from pipeline.policy import RolloutPolicy

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pipeline.events_schedule import format_instant, parse_instant
+from contract.instants import format_instant, parse_instant
 from pipeline.parsed import Parsed, Span, YamlError
 from pipeline.yamlstrict import DEFAULT_LIMITS, decode, parse_file
 

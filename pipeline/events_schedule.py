@@ -1,8 +1,8 @@
 """Live events by the clock, pure: which events are active, scheduled or ended in a region at an
 instant, and when the next boundary (a start or an end) comes.
 
-Every instant is UTC, written RFC 3339 with `Z` (`2026-12-18T17:00:00Z`); converting a local time
-is the author's job. An event runs in `spec.regions` from `spec.start` (included) to `spec.end`
+Instants are RFC 3339 with `Z` or an offset (`2026-12-18T17:00:00Z`, contract.instants) and are
+compared in UTC. An event runs in `spec.regions` from `spec.start` (included) to `spec.end`
 (excluded); `spec.windows: [{region, start, end}]` overrides start and end for one region.
 """
 
@@ -10,25 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
+from contract.instants import format_instant, parse_instant
+
 State = Literal["scheduled", "active", "ended"]
-
-
-def parse_instant(text: Any) -> datetime | None:
-    """An RFC 3339 UTC instant (`...Z`), or None for anything else."""
-    if not isinstance(text, str) or not text.endswith("Z"):
-        return None
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when.astimezone(UTC) if when.tzinfo is not None else None
-
-
-def format_instant(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)

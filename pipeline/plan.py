@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 import pygit2
 
+from contract.instants import parse_instant
 from pipeline import gitsource
 from pipeline.documents import CONFIG_ROOT
 from pipeline.policy import RolloutPolicy, policy_from_spec
 from pipeline.schemas import SchemaSet
-from pipeline.strategy_rules import FreezeWindow, parse_instant, windows_crossed
+from pipeline.strategy_rules import FreezeWindow, windows_crossed
 from pipeline.strategy_select import select
 from pipeline.touched import commit_trailers, touched_between
 from pipeline.validate import validate

@@ -6,11 +6,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from contract.instants import format_instant
 from pipeline.durations import format_duration
 from pipeline.hold_times import Holds, RegionHolds, as_json, holds
 from pipeline.plan import GamePlan, Plan
 from pipeline.policy import Check, RolloutPolicy
-from pipeline.strategy_rules import format_instant
 
 FORMAT_VERSION = 1
 

@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from contract.instants import INSTANT_PATTERN
 from pipeline.documents import Document
 from pipeline.findings import Finding
 from pipeline.spelling import spell, spell_list
@@ -15,10 +16,9 @@ if TYPE_CHECKING:
 
 # The schemas' patterns, said the way a person would; an unknown pattern is shown as is.
 DURATION = "^P(?!$)([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+(\\.[0-9]+)?S)?)?$"
-TIMESTAMP = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z$"
 PATTERN_FORMS = {
     DURATION: "an ISO 8601 duration such as PT30M (weeks, days, hours, minutes, seconds: P1D, PT1H30M, PT45S)",
-    TIMESTAMP: "a UTC timestamp such as 2026-12-01T18:00:00Z",
+    INSTANT_PATTERN: "an RFC 3339 instant with seconds and Z or an offset, such as 2026-12-01T18:00:00Z",
     "^[a-z0-9][a-z0-9-]{0,62}$": "a name of lower-case letters, digits and dashes such as rifle-ak",
     "^[A-Z][A-Z0-9-]{1,31}$": "a region name of capital letters, digits and dashes such as EU-WEST",
     "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$": (

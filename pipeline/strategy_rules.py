@@ -6,26 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from contract.instants import parse_instant
 from pipeline.durations import parse_duration
-
-INSTANT_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z", re.ASCII)
-
-
-def parse_instant(text: object) -> datetime | None:
-    """An RFC 3339 UTC instant (`2026-12-24T00:00:00Z`) as an aware datetime; None when it is not one."""
-    if not isinstance(text, str) or INSTANT_RE.fullmatch(text.strip()) is None:
-        return None
-    try:
-        return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:  # 2026-02-30T00:00:00Z has the form but is no date
-        return None
-
-
-def format_instant(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)

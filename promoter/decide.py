@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from contract.instants import format_instant
 from pipeline.durations import format_duration
 from pipeline.policy import BlueGreen as BlueGreenSettings
 from pipeline.policy import Region, RolloutPolicy
@@ -34,7 +35,6 @@ from promoter.model import (
     WriteGreen,
     WriteRings,
     approval_path,
-    switch_instant,
 )
 from promoter.strategies import Position, Stage, strategy_of
 from promoter.strategies import base as stages
@@ -418,7 +418,7 @@ def _refs(writes: Sequence[Action]) -> str:
         if isinstance(action, WriteRings):
             parts.append(f"{len(action.rings)} ring(s)")
             if action.switch_at is not None:
-                parts.append(f"switch at {switch_instant(action.switch_at)}")
+                parts.append(f"switch at {format_instant(action.switch_at)}")
         elif isinstance(action, WriteGreen):
             parts.append("green")
     return ", ".join(parts)
@@ -452,7 +452,7 @@ def rollback(
         actions.append(RevertMain(game, release, reason))
     where = f"{len(reverts.rings)} ring(s)" + (f" and {len(reverts.green)} green ref(s)" if reverts.green else "")
     if reverts.switch_at is not None:
-        where += f", switching back at {switch_instant(reverts.switch_at)}"
+        where += f", switching back at {format_instant(reverts.switch_at)}"
     return Decision(game, f"rollback of {_short(release)} on {where}: {reason}", tuple(actions))
 
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import pygit2
 
+from contract.instants import format_instant
 from pipeline.event_stop import events_in
-from pipeline.events_schedule import EventUnreadable, LiveEvent, Window, format_instant, read_event
+from pipeline.events_schedule import EventUnreadable, LiveEvent, Window, read_event
 from promoter.event_trees import config_files, recorded_stops
 from promoter.gitio import Remote
 from promoter.model import DEPLOY_PREFIX, MAIN_REF

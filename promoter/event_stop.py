@@ -21,8 +21,9 @@ from typing import Any
 
 import pygit2
 
+from contract.instants import format_instant, parse_instant
 from pipeline.event_stop import Stop, events_in, stop_instant
-from pipeline.events_schedule import EventUnreadable, Window, format_instant, read_event
+from pipeline.events_schedule import EventUnreadable, Window, read_event
 from promoter.errors import Refused
 from promoter.event_trees import (
     StopRecord,
@@ -33,7 +34,7 @@ from promoter.event_trees import (
     replace_files,
 )
 from promoter.gitio import PushRejected, RefUpdate, Remote
-from promoter.model import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF, parse_switch_instant
+from promoter.model import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF
 from promoter.reconcile import utc_now
 
 _DEPLOY_RE = re.compile(r"^refs/heads/deploy/[^/]+/([^/]+)/(ring-\d+|green)$")
@@ -216,7 +217,7 @@ def _ring_stops(remote: Remote, game: str, rings: list[_Tree], stop: Stop, reaso
             continue
         trailers = _trailers(remote.commit(ring.sha))
         kept = ["Hotswap-Release", "Hotswap-Rollout", "Hotswap-Rollback-Of"]
-        switch_at = parse_switch_instant(trailers.get("Hotswap-Switch-At", ""))
+        switch_at = parse_instant(trailers.get("Hotswap-Switch-At", ""))
         if switch_at is not None and switch_at > stop.at:
             kept.append("Hotswap-Switch-At")
         keep = "".join(f"{key}: {trailers[key]}\n" for key in kept if key in trailers)

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import pygit2
 from pygit2.enums import FileMode
 
+from contract.instants import format_instant, parse_instant
 from pipeline.event_stop import Stop, Uneditable, apply_stops
-from pipeline.events_schedule import format_instant, parse_instant
 from promoter.errors import Refused
 
 if TYPE_CHECKING:

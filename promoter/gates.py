@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from contract.instants import format_instant
 from pipeline.policy import RolloutPolicy
-from pipeline.strategy_rules import FreezeWindow, format_instant
+from pipeline.strategy_rules import FreezeWindow
 from promoter.model import ReleaseInfo
 
 NOT_BEFORE_TRAILER = "Hotswap-Not-Before"

@@ -23,6 +23,7 @@ from typing import Any
 import pygit2
 from pygit2.enums import FileMode, ReferenceType
 
+from contract.instants import format_instant
 from pipeline import gitsource
 from pipeline.documents import CONFIG_ROOT, SourceFile, load
 from pipeline.policy import policy_from_spec
@@ -60,7 +61,6 @@ from promoter.model import (
     release_tag,
     ring_ref,
     rollout_id,
-    switch_instant,
 )
 from promoter.ring_history import HISTORY_BOUND
 from promoter.ring_history import trailers as _trailers
@@ -506,7 +506,7 @@ class Remote:
         updates: list[RefUpdate] = []
         for action in actions:
             if isinstance(action, WriteRings):
-                at = f"Hotswap-Switch-At: {switch_instant(action.switch_at)}\n" if action.switch_at else ""
+                at = f"Hotswap-Switch-At: {format_instant(action.switch_at)}\n" if action.switch_at else ""
                 tree = action.tree  # recorded stops applied already (promoter/stopped_trees.py)
                 for region, percent in action.rings:
                     tip = snap.rings.get((region, percent))
@@ -642,7 +642,7 @@ def invalid_ref_names(actions: Sequence[Action]) -> list[str]:
 def _revert_message(action: RevertRings, ring: RevertRing, ref: str, stage: str) -> str:
     """A revert commit's message: back to `ring.release`; a switch-back names its instant."""
     reason = " ".join(action.reason.split())
-    at = f"Hotswap-Switch-At: {switch_instant(action.switch_at)}\n" if action.switch_at else ""
+    at = f"Hotswap-Switch-At: {format_instant(action.switch_at)}\n" if action.switch_at else ""
     return (
         f"hotswap: roll back {action.game} {action.bad_release[:12]} on {ring.region} {ref}\n\n"
         f"Hotswap-Release: {ring.release or ''}\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pipeline.policy import RolloutPolicy
@@ -28,21 +28,6 @@ def ring_ref(game: str, region: str, percent: int) -> str:
 def green_ref(game: str, region: str) -> str:
     """Blue-green only: what the region's green (pre-production) pool serves. Not a ring."""
     return f"{DEPLOY_PREFIX}{game}/{region}/green"
-
-
-def switch_instant(at: datetime) -> str:
-    """`Hotswap-Switch-At`'s form: UTC, RFC 3339 with milliseconds and Z (2026-11-29T18:00:05.000Z)."""
-    utc = at.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def parse_switch_instant(text: str) -> datetime | None:
-    """The instant of a `Hotswap-Switch-At` trailer; None when it is not one."""
-    try:
-        at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return at.astimezone(UTC) if at.tzinfo is not None else None
 
 
 def release_tag(game: str, release: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
-from pipeline.strategy_rules import parse_instant
+from contract.instants import InstantError, read_instant
 from pipeline.strategy_select import Touched, select
 from promoter.gates import EVENT_STOP_TRAILER, NOT_BEFORE_TRAILER
 from promoter.model import DeployInfo, ReleaseInfo, StopLayer
@@ -43,9 +43,11 @@ def selected(
     """`recorded_stop`: the ledger records this commit as the main edit of `hotswap event stop`."""
     problems = list(info.problems)
     raw = trailers.get(NOT_BEFORE_TRAILER)
-    not_before = parse_instant(raw) if raw is not None else None
-    if raw is not None and not_before is None:
-        problems.append(f"{NOT_BEFORE_TRAILER}: {raw!r} is not an RFC 3339 UTC instant such as 2026-12-24T18:00:00Z")
+    not_before = None
+    try:
+        not_before = read_instant(raw) if raw is not None else None
+    except InstantError as exc:
+        problems.append(f"{NOT_BEFORE_TRAILER}: {exc}")
     # The gates' exemption needs more than the trailer, which anyone can type into a merge: the
     # commit must be a stop the ledger records, and change live events alone.
     stop = (

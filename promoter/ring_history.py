@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 
 import pygit2
 
+from contract.instants import parse_instant
 from promoter.gates import EVENT_STOP_TRAILER
-from promoter.model import DeployInfo, StopLayer, parse_switch_instant
+from promoter.model import DeployInfo, StopLayer
 
 HISTORY_BOUND = 2000  # first-parent commits walked on a branch
 # What a stop's commit keeps of the commit it edits: with these unchanged it landed no release.
@@ -83,7 +84,7 @@ def deploy_info(tip: pygit2.Commit) -> DeployInfo:
         rollback_of=said.get("Hotswap-Rollback-Of"),
         previous_tree=str(previous.tree_id) if previous is not None else None,
         previous_release=trailers(previous).get("Hotswap-Release") if previous is not None else None,
-        switch_at=parse_switch_instant(switch_at) if switch_at else None,
+        switch_at=parse_instant(switch_at) if switch_at else None,
         stops=stops,
         previous_stops=previous_stops,
     )

@@ -10,13 +10,13 @@ from typing import Any
 
 import pygit2
 
+from contract.instants import format_instant
 from pipeline.policy import RolloutPolicy
-from pipeline.strategy_rules import format_instant
 from promoter import gates
 from promoter.decide import decide, next_evaluation, position, rollout_state, stage_of
 from promoter.evidence_view import check_json
 from promoter.gitio import Remote
-from promoter.model import GameSnapshot, ReleaseInfo, switch_instant
+from promoter.model import GameSnapshot, ReleaseInfo
 from promoter.observed import (
     DEFAULT_STALE_AFTER,
     UP_TO_DATE,
@@ -93,7 +93,7 @@ def rollbacks(snap: GameSnapshot) -> list[dict[str, Any]]:
 def stage_text(stage: Stage, landed: datetime, now: datetime) -> str:
     """How a person reads the stage: `10%`, `green`, `switching at <instant>`, `post-switch`."""
     if stage.label == SWITCH:
-        return f"switching at {switch_instant(landed)}" if landed > now else "post-switch"
+        return f"switching at {format_instant(landed)}" if landed > now else "post-switch"
     return stage.label
 
 
@@ -103,7 +103,7 @@ def stage_json(policy: RolloutPolicy, pos: Position | None, now: datetime) -> di
     return {
         "strategy": policy.strategy,
         "stage": stage_text(stage, pos.landed, now) if stage is not None and pos is not None else None,
-        "switchAt": switch_instant(pos.landed) if stage is not None and pos and stage.label == SWITCH else None,
+        "switchAt": format_instant(pos.landed) if stage is not None and pos and stage.label == SWITCH else None,
     }
 
 

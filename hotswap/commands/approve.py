@@ -19,8 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    by = actor(args)  # before any fetch: a refused --by leaves with one line
     remote = remote_from(args)
     check_game(remote, args.game)
-    result = usecases.approve(remote, args.game, args.region, actor(args), args.release)
+    result = usecases.approve(remote, args.game, args.region, by, args.release)
     print_outcome(result.outcome)
     return EXIT_USAGE if result.outcome.error else EXIT_OK

@@ -7,7 +7,14 @@ import argparse
 import json
 import sys
 
-from hotswap.commands.promoter_options import actor, add_remote_options, check_game, github_from_env, remote_from
+from hotswap.commands.promoter_options import (
+    actor,
+    add_remote_options,
+    check_game,
+    free_text,
+    github_from_env,
+    remote_from,
+)
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from promoter.event_list import game_events, text_lines
 from promoter.event_stop import pull_text, stop_event
@@ -54,10 +61,11 @@ def _list(args: argparse.Namespace) -> int:
 def _stop(args: argparse.Namespace) -> int:
     if not args.reason.strip():
         raise UsageError("--reason must say why")
+    reason, by = free_text("--reason", args.reason), actor(args)
     github = github_from_env()
     remote = remote_from(args)
     check_game(remote, args.game)
-    result = stop_event(remote, args.game, args.event, args.reason, actor(args), pull_request=github is not None)
+    result = stop_event(remote, args.game, args.event, reason, by, pull_request=github is not None)
     print(f"{args.game}: {result.summary}")
     for ref in result.refs:
         print(f"  {ref}")

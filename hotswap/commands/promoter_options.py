@@ -7,6 +7,7 @@ import getpass
 import os
 from pathlib import Path
 
+from contract.text import FreeTextError, check_free_text
 from hotswap.errors import EnvironmentProblem, UsageError
 from promoter.github.port import GitHubPort, GitHubSettings, GitHubSettingsError
 from promoter.gitio import GitProblem, Remote
@@ -49,6 +50,11 @@ def remote_from(args: argparse.Namespace) -> Remote:
 
 
 def actor(args: argparse.Namespace) -> str:
+    """Who asks (`--by`, else the environment's user), as written into the commit and the ledger."""
+    return free_text("--by", _actor(args))
+
+
+def _actor(args: argparse.Namespace) -> str:
     if getattr(args, "by", None):
         return str(args.by)
     for name in ("HOTSWAP_ACTOR", "GITHUB_ACTOR"):
@@ -58,6 +64,15 @@ def actor(args: argparse.Namespace) -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def free_text(option: str, value: str) -> str:
+    """`value`, refused with one line naming `option` when it holds a control character: a NUL
+    would cut the commit message (and its trailers) short."""
+    try:
+        return check_free_text(option, value)
+    except FreeTextError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def check_game(remote: Remote, game: str) -> None:

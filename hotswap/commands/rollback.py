@@ -10,6 +10,7 @@ from hotswap.commands.promoter_options import (
     actor,
     add_remote_options,
     check_game,
+    free_text,
     github_from_env,
     remote_from,
     revert_mode,
@@ -40,13 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.reason.strip():
         raise UsageError("--reason must say why")
+    reason, by = free_text("--reason", args.reason), actor(args)
     github = github_from_env()
     mode = revert_mode(args.no_revert_main, github)
     remote = remote_from(args)
     check_game(remote, args.game)
-    result = usecases.rollback(
-        remote, args.game, args.reason, actor(args), args.release, revert_main=mode, dry_run=args.dry_run
-    )
+    result = usecases.rollback(remote, args.game, reason, by, args.release, revert_main=mode, dry_run=args.dry_run)
     if args.dry_run:
         print(f"dry run: {result.outcome.summary}")
         for move in result.moves:

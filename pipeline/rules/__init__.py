@@ -16,6 +16,7 @@ from pipeline.documents import Document
 from pipeline.findings import Finding
 from pipeline.game import GameView
 from pipeline.rules import (
+    bluegreen,
     economy,
     events,
     experiment,
@@ -52,6 +53,7 @@ RULES: dict[str, Rule] = {
     "policy-checks": policy.checks,
     "policy-strategies": strategies.strategy_rules,
     "policy-freeze": strategies.freeze,
+    "policy-switch-lead": bluegreen.switch_lead,
     "policy-judge": judge.check_forms,
     "policy-holdback": judge.holdback,
     "policy-detect": judge.detect_reachable,
@@ -64,7 +66,7 @@ RULES: dict[str, Rule] = {
 # `--changed-since`, a rule none of whose kinds is reported is not run: a one-file change to a
 # Performance config need not judge the game's policy (nor import the judge's numerics).
 POLICY_RULES = ("policy-rings", "policy-steps", "policy-regions", "policy-interval", "policy-checks")
-STRATEGY_RULES = ("policy-strategies", "policy-freeze")
+STRATEGY_RULES = ("policy-strategies", "policy-freeze", "policy-switch-lead")
 JUDGE_RULES = ("policy-judge", "policy-holdback", "policy-detect")
 REPORTS_ON: dict[str, frozenset[str]] = {
     "loot-table": frozenset({"Economy"}),

@@ -1,30 +1,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
-from typing import Any
 
+from contract.instants import instant_problem, parse_instant
 from pipeline.documents import Document
 from pipeline.findings import Finding
 from pipeline.game import GameView
 from pipeline.rules.shapes import records, sequence
 
 
-def _when(text: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text) if isinstance(text, str) else None
-    except ValueError:
-        return None
-
-
 def event_window(game: GameView) -> Iterator[Finding]:
-    """An event's start and end are real UTC times and it ends after it starts."""
+    """An event's start and end are instants that exist (contract.instants) and it ends after it starts."""
     for doc in game.of_kind("LiveEvent"):
-        start, end = _when(doc.spec.get("start")), _when(doc.spec.get("end"))
-        for key, value in (("start", start), ("end", end)):
-            if value is None and isinstance(doc.spec.get(key), str):
-                yield doc.spec_finding((key,), "event-window", f"{key} {doc.spec[key]!r} is not a valid date and time")
-        if start is not None and end is not None and _comparable(start, end) and end <= start:
+        start, end = parse_instant(doc.spec.get("start")), parse_instant(doc.spec.get("end"))
+        for key in ("start", "end"):
+            problem = instant_problem(doc.spec[key]) if isinstance(doc.spec.get(key), str) else None
+            if problem is not None:
+                yield doc.spec_finding((key,), "event-window", f"{key}: {problem}")
+        if start is not None and end is not None and end <= start:
             yield doc.spec_finding(
                 ("end",),
                 "event-window",
@@ -37,14 +30,13 @@ def _region_windows(doc: Document) -> Iterator[Finding]:
     """Each `windows` entry: real times, ending after it starts, one per region."""
     seen: set[str] = set()
     for i, item in records(doc.spec.get("windows")):
-        start, end = _when(item.get("start")), _when(item.get("end"))
-        for key, value in (("start", start), ("end", end)):
-            if value is None and isinstance(item.get(key), str):
-                yield doc.spec_finding(
-                    ("windows", i, key), "event-window", f"{key} {item[key]!r} is not a valid date and time"
-                )
+        start, end = parse_instant(item.get("start")), parse_instant(item.get("end"))
+        for key in ("start", "end"):
+            problem = instant_problem(item[key]) if isinstance(item.get(key), str) else None
+            if problem is not None:
+                yield doc.spec_finding(("windows", i, key), "event-window", f"{key}: {problem}")
         region = item.get("region")
-        if start is not None and end is not None and _comparable(start, end) and end <= start:
+        if start is not None and end is not None and end <= start:
             yield doc.spec_finding(
                 ("windows", i, "end"),
                 "event-window",
@@ -54,11 +46,6 @@ def _region_windows(doc: Document) -> Iterator[Finding]:
             yield doc.spec_finding(("windows", i, "region"), "event-window", f"a second window for {region}")
         if isinstance(region, str):
             seen.add(region)
-
-
-def _comparable(a: datetime, b: datetime) -> bool:
-    """Both with a time zone or both without: Python refuses to compare the two kinds."""
-    return (a.tzinfo is None) == (b.tzinfo is None)
 
 
 def event_regions(game: GameView) -> Iterator[Finding]:

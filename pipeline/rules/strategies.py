@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+from contract.instants import instant_problem, parse_instant
 from pipeline.documents import Document
 from pipeline.durations import parse_duration
 from pipeline.findings import Finding
 from pipeline.game import GameView
 from pipeline.policy import policy_from_spec
-from pipeline.strategy_rules import parse_instant
 from pipeline.strategy_select import ALL_AT_ONCE, apply_rule, caution
 
 
@@ -102,11 +102,10 @@ def freeze(game: GameView) -> Iterator[Finding]:
         spec = doc.spec
         for i, window in enumerate(spec.get("freeze", ())):
             start, end = parse_instant(window["start"]), parse_instant(window["end"])
-            for key, value in (("start", start), ("end", end)):
-                if value is None:
-                    yield doc.spec_finding(
-                        ("freeze", i, key), "policy-freeze", f"{window[key]!r} is not a date and time that exists"
-                    )
+            for key in ("start", "end"):
+                problem = instant_problem(window[key])
+                if problem is not None:
+                    yield doc.spec_finding(("freeze", i, key), "policy-freeze", problem)
             if start is not None and end is not None and end <= start:
                 yield doc.spec_finding(
                     ("freeze", i, "end"),
@@ -115,7 +114,6 @@ def freeze(game: GameView) -> Iterator[Finding]:
                     if end < start
                     else f"freeze window {window['reason']!r} ends when it starts: it freezes nothing",
                 )
-        if "notBefore" in spec and parse_instant(spec["notBefore"]) is None:
-            yield doc.spec_finding(
-                ("notBefore",), "policy-freeze", f"{spec['notBefore']!r} is not a date and time that exists"
-            )
+        problem = instant_problem(spec["notBefore"]) if "notBefore" in spec else None
+        if problem is not None:
+            yield doc.spec_finding(("notBefore",), "policy-freeze", problem)

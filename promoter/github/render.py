@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import astuple
 from typing import TYPE_CHECKING
 
-from pipeline.strategy_rules import format_instant, windows_crossed
+from contract.instants import format_instant
+from pipeline.strategy_rules import windows_crossed
 from promoter import evidence_view
 from promoter.model import CheckResult, Wait
 from promoter.strategies import step_label

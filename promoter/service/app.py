@@ -40,6 +40,7 @@ from promoter.service import session
 from promoter.service.auth import AuthSettings, Forbidden, Principal, Unauthorized, authenticate, require
 from promoter.service.events_api import events_section, register_events
 from promoter.service.fleet import FleetBoard
+from promoter.service.free_text import refused_text
 from promoter.service.limits import RateLimiter, client_key
 from promoter.service.log import EventLog
 from promoter.service.page import login_page, render
@@ -302,7 +303,9 @@ def create_app(service: Service) -> FastAPI:
         value = data.get(field_name)
         if not isinstance(value, str) or not value.strip():
             return _error(422, "invalid request", fields={field_name: "required, a non-empty string"})
-        return who, value
+        # both are written into a commit message and the ledger (the token's subject as `by`)
+        refused = refused_text({field_name: value, "by": who.subject})
+        return refused if refused is not None else (who, value)
 
     def viewer(request: Request) -> Principal | JSONResponse:
         """A bearer token, or the status page's session cookie (viewer role at least)."""

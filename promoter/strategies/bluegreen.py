@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from contract.switch import switch_at
 from pipeline.policy import RolloutPolicy
 from promoter.model import Action, DeployInfo, GameSnapshot, RevertRing, RevertRings, WriteGreen, WriteRings
 from promoter.strategies.base import Stage, carries, ring_reverts
@@ -60,7 +61,7 @@ class BlueGreen:
             return (WriteGreen(snap.game, release, tree, stage.region),)
         rings = tuple((stage.region, ring) for ring in policy.rings)
         rings = tuple(ring for ring in rings if not carries(snap.rings.get(ring), release))
-        at = now + policy.blue_green.switch_lead
+        at = switch_at(now, policy.blue_green.switch_lead)
         return (WriteRings(snap.game, release, tree, f"{stage.region}/{SWITCH}", rings, switch_at=at),)
 
     def baseline(self, snap: GameSnapshot, release: str, stage: Stage) -> str | None:
@@ -76,11 +77,12 @@ class BlueGreen:
 
 def switch_back(snap: GameSnapshot, release: str, reason: str, now: datetime, lead: timedelta) -> RevertRings:
     """Every ring and green ref serving `release` back to blue, in one push; when rings move, their
-    commits name the instant servers flip back (`now + lead`). Green alone moves no server of a ring."""
+    commits name the instant servers flip back (`now + lead`, the lead held below the agents' cap).
+    Green alone moves no server of a ring."""
     rings = ring_reverts(snap, release)
     greens: list[RevertRing] = []
     for region, tip in sorted(snap.green.items()):
         back = blue(snap, release, region)
         if tip.release == release and back is not None:
             greens.append(RevertRing(region, 0, back[0], back[1]))
-    return RevertRings(snap.game, release, reason, rings, tuple(greens), now + lead if rings else None)
+    return RevertRings(snap.game, release, reason, rings, tuple(greens), switch_at(now, lead) if rings else None)

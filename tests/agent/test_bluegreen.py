@@ -4,6 +4,7 @@ them: a green pool, the switch at a Hotswap-Switch-At instant from memory, late 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from agent.agent import Agent, GitRemote
 from agent.sidecar import versions_dir
 from agent.simulator import Fleet
 from agent.source import GitRingSource, MalformedTree
-from agent.switch import MAX_AHEAD_SECONDS, format_instant, parse_instant, timing
+from agent.switch import MAX_AHEAD_SECONDS, timing
+from contract.instants import format_instant, read_instant
 from tests.agent.conftest import Sidecar, wait_for
 from tests.agent.test_agent import RingRepo, damage
 from tests.conftest import git
@@ -25,6 +27,15 @@ GREEN = f"refs/heads/deploy/g/{REGION}/green"
 # na-west-011 is in bucket 3 (ring-10), na-west-002 in 25 (ring-50), na-west-001 in 87 (ring-100)
 BLUE_SERVERS = ("na-west-011", "na-west-002", "na-west-001")
 BLUE, NEW = 45, 48  # the rifle's damage on blue and on the green release
+
+
+def instant(seconds: float) -> str:
+    """Seconds since the epoch as the promoter writes a `Hotswap-Switch-At`."""
+    return format_instant(datetime.fromtimestamp(seconds, UTC))
+
+
+def parse_instant(text: str) -> float:
+    return read_instant(text).timestamp()
 
 
 def ring_ref(percent: int) -> str:
@@ -69,7 +80,7 @@ class Promoter:
     def switch(self, at: float) -> str:
         message = (
             f"switch {REGION} to {NEW}\n\nHotswap-Release: {str(NEW).ljust(40, '0')}\n"
-            f"Hotswap-Stage: {REGION}/switch\nHotswap-Rollout: r1\nHotswap-Switch-At: {format_instant(at)}\n"
+            f"Hotswap-Stage: {REGION}/switch\nHotswap-Rollout: r1\nHotswap-Switch-At: {instant(at)}\n"
         )
         commit = self._commit(self.green, message)
         self._push({ring_ref(p): commit for p in RINGS})
@@ -79,7 +90,7 @@ class Promoter:
         message = (
             f"switch {REGION} back to {BLUE}\n\nHotswap-Release: {str(BLUE).ljust(40, '0')}\n"
             f"Hotswap-Rollback-Of: {str(NEW).ljust(40, '0')}\nHotswap-Reason: crashes above the limit\n"
-            f"Hotswap-Switch-At: {format_instant(at)}\n"
+            f"Hotswap-Switch-At: {instant(at)}\n"
         )
         commit = self._commit(self.blue, message)
         self._push({**{ring_ref(p): commit for p in RINGS}, GREEN: commit})
@@ -120,16 +131,17 @@ def fleet(ring_repo: RingRepo, promoter: Promoter) -> list[Agent]:
 
 
 def test_the_switch_instant_is_read_strictly() -> None:
-    assert format_instant(parse_instant("2026-11-29T18:00:05.250Z")) == "2026-11-29T18:00:05.250Z"
+    assert instant(parse_instant("2026-11-29T18:00:05.250Z")) == "2026-11-29T18:00:05.250Z"
     assert parse_instant("2026-11-29T18:00:05Z") == parse_instant("2026-11-29T18:00:05.000+00:00")
     now = parse_instant("2026-11-29T18:00:00.000Z")
     assert timing({}, now).at is None
     assert timing({"Hotswap-Switch-At": "2026-11-29T18:00:05.000Z"}, now).at == now + 5
     assert timing({"Hotswap-Switch-At": "2026-11-29T17:59:00.000Z"}, now).at == now - 60  # past: at once, late
-    for bad in ("2026-11-29 18:00:05", "2026-11-29T18:00:05+01:00", "2026-13-29T18:00:05Z", "soon"):
+    assert timing({"Hotswap-Switch-At": "2026-11-29T19:00:05+01:00"}, now).at == now + 5  # an offset is read too
+    for bad in ("2026-11-29 18:00:05", "2026-11-29T18:00:05", "2026-13-29T18:00:05Z", "soon"):
         ignored = timing({"Hotswap-Switch-At": bad}, now)
         assert ignored.at is None and ignored.note and "ignored" in ignored.note
-    far = timing({"Hotswap-Switch-At": format_instant(now + MAX_AHEAD_SECONDS + 1)}, now)
+    far = timing({"Hotswap-Switch-At": instant(now + MAX_AHEAD_SECONDS + 1)}, now)
     assert far.at is None and far.note and "more than 600 s" in far.note
 
 

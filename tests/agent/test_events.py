@@ -13,7 +13,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from agent.agent import Agent, GitRemote
-from pipeline.events_schedule import format_instant
+from contract.instants import format_instant
 from tests.agent.conftest import Sidecar, wait_for
 from tests.agent.test_agent import RingRepo
 from tests.conftest import git
@@ -114,7 +114,7 @@ def test_an_event_ending_in_the_year_9999_leaves_the_events_thread_alive_for_the
         wait_for(lambda: events.exists() and calls.exists())
         shown = json.loads(events.read_text())
         assert [e["name"] for e in shown["active"]] == ["forever"]
-        assert shown["nextBoundary"] == "9999-12-31T23:59:59Z"
+        assert shown["nextBoundary"] == "9999-12-31T23:59:59.000Z"
         start = event_soon(ring_repo)  # a second event, starting in a few seconds
         wait_for(lambda: len(calls.read_text().splitlines()) == 2, 10)  # its swap
         wait_for(lambda: [e["name"] for e in json.loads(events.read_text())["active"]] == ["forever", "rush"], 10)

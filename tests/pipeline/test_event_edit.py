@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from contract.instants import format_instant
 from pipeline.event_stop import Uneditable, stop_text
 from pipeline.events_schedule import EventUnreadable, event_from_spec, read_event
 from pipeline.parsed import DEFAULT_LIMITS
@@ -20,7 +21,7 @@ from pipeline.yamlstrict import parse_file
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AT = datetime(2026, 12, 20, 8, 30, 5, tzinfo=UTC)
-STOP = "2026-12-20T08:30:05Z"
+STOP = format_instant(AT)  # what every writer writes: UTC, milliseconds, Z
 END = "2027-01-04T17:00:00Z"
 HEAD = """apiVersion: hotswap/v1
 kind: LiveEvent
@@ -110,7 +111,7 @@ def test_a_json_key_written_with_an_escape_and_escaped_values_are_edited(tmp_pat
     edited = stop_text("festival.json", text, "festival", AT)
     assert edited is not None
     assert loaded("festival.json", edited) == stopped(before, ("spec", "end"), ("spec", "windows", 0, "end"))
-    assert '"\\u0065nd"  :  "2026-12-20T08:30:05Z"' in edited and '"F\\u00eate"' in edited
+    assert f'"\\u0065nd"  :  "{STOP}"' in edited and '"F\\u00eate"' in edited
     assert valid(tmp_path / "after", "festival.json", edited) == []
 
 
@@ -120,8 +121,8 @@ def test_a_window_not_started_yet_gets_its_start_edited_too() -> None:
     edited = stop_text("festival.yaml", text, "festival", AT)
     assert edited is not None
     window = loaded("festival.yaml", edited)["spec"]["windows"][0]
-    assert window == {"region": "APAC", "start": "2026-12-20T08:30:04Z", "end": STOP}
-    assert "start: &s 2026-12-20T08:30:04Z" in edited
+    assert window == {"region": "APAC", "start": "2026-12-20T08:30:04.000Z", "end": STOP}
+    assert "start: &s 2026-12-20T08:30:04.000Z" in edited
 
 
 def test_an_alias_of_the_end_edited_with_its_anchor_is_fine() -> None:

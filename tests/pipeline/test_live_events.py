@@ -55,11 +55,11 @@ def test_the_stop_edits_only_the_times_and_twice_is_once() -> None:
     assert once is not None
     changed = [(a, b) for a, b in zip(EVENT.splitlines(), once.splitlines(), strict=True) if a != b]
     assert changed == [
-        ("  end: '2027-01-04T17:00:00Z'", "  end: '2026-12-18T20:30:05Z'"),
+        ("  end: '2027-01-04T17:00:00Z'", "  end: '2026-12-18T20:30:05.000Z'"),
         (
             "    - {region: APAC, start: 2026-12-19T01:00:00Z, end: 2027-01-05T01:00:00Z}  # local evening",
             # a window not started yet becomes the second before the stop: over, and still valid
-            "    - {region: APAC, start: 2026-12-18T20:30:04Z, end: 2026-12-18T20:30:05Z}  # local evening",
+            "    - {region: APAC, start: 2026-12-18T20:30:04.000Z, end: 2026-12-18T20:30:05.000Z}  # local evening",
         ),
     ]
     assert stop_text("events/w.yaml", once, "winter-festival", at) == once

@@ -53,7 +53,10 @@ def test_a_duration_is_described_not_shown_as_a_regex() -> None:
 
 def test_a_timestamp_is_described_not_shown_as_a_regex() -> None:
     finding = only(findings((EVENT, '"2026-12-18T17:00:00Z"', '"2026-12-18 17:00"')), EVENT)
-    assert finding.message == "start: '2026-12-18 17:00' is not a UTC timestamp such as 2026-12-01T18:00:00Z"
+    assert (
+        finding.message
+        == "start: '2026-12-18 17:00' is not an RFC 3339 instant with seconds and Z or an offset, such as 2026-12-01T18:00:00Z"
+    )
 
 
 def test_yes_for_a_boolean_says_to_write_true() -> None:

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipeline.strategy_rules import format_instant
+from contract.instants import format_instant
 from tests.conftest import RunCli, git
 
 POLICY = "configs/battle-royale/rollout-policy.yaml"

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipeline.events_schedule import format_instant
+from contract.instants import format_instant
 from pipeline.yamlstrict import parse_file
 from promoter.event_stop import stop_event
 from promoter.gitio import Remote

@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipeline.strategy_rules import format_instant
+from contract.instants import format_instant
 from tests.conftest import RunCli
 from tests.promoter.fixtures import Fleet, drive
 from tests.promoter.test_integration import bootstrapped, carries, ring, types

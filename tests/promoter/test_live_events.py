@@ -15,11 +15,10 @@ from prometheus_client import CollectorRegistry
 
 from agent.agent import Agent, GitRemote
 from agent.ring import ring_for
-from pipeline.events_schedule import format_instant
+from contract.instants import format_instant, parse_instant
 from promoter.decide import position
 from promoter.event_stop import stop_event
 from promoter.gitio import Remote
-from promoter.model import parse_switch_instant, switch_instant
 from promoter.reconcile import Reconciler
 from tests.conftest import RunCli, git
 from tests.github.fake_github import TOKEN, FakeGitHub
@@ -331,7 +330,7 @@ def test_a_stop_during_a_switch_lead_keeps_the_switch_instant_and_the_rollback(
     for (region, percent), at in ((("NA-WEST", 10), ahead), (("EU-WEST", 10), passed)):
         ref = ring(game_name, region, percent)
         message = (
-            f"switch\n\nHotswap-Release: {first}\nHotswap-Rollout: r-1\nHotswap-Switch-At: {switch_instant(at)}\n"
+            f"switch\n\nHotswap-Release: {first}\nHotswap-Rollout: r-1\nHotswap-Switch-At: {format_instant(at)}\n"
             f"Hotswap-Rollback-Of: {'b' * 40}\nHotswap-Reason: the switch's own reason\n"
         )
         tip = git(repo.remote, "rev-parse", ref)
@@ -342,14 +341,14 @@ def test_a_stop_during_a_switch_lead_keeps_the_switch_instant_and_the_rollback(
     result = stop_event(remote, game_name, "festival", "exploit", "ops")
     assert result.changed
     lead = repo.trailers(ring(game_name, "NA-WEST", 10))
-    assert lead["Hotswap-Switch-At"] == switch_instant(ahead) and lead["Hotswap-Release"] == first
+    assert lead["Hotswap-Switch-At"] == format_instant(ahead) and lead["Hotswap-Release"] == first
     assert lead["Hotswap-Rollback-Of"] == "b" * 40 and lead["Hotswap-Rollout"] == "r-1"
     assert lead["Hotswap-Reason"] == "exploit"
     late = repo.trailers(ring(game_name, "EU-WEST", 10))
     assert "Hotswap-Switch-At" not in late and late["Hotswap-Rollback-Of"] == "b" * 40
     remote.fetch()
     snap = remote.snapshot(game_name)
-    assert snap.rings[("NA-WEST", 10)].switch_at == parse_switch_instant(switch_instant(ahead))
+    assert snap.rings[("NA-WEST", 10)].switch_at == parse_instant(format_instant(ahead))
     assert snap.rings[("NA-WEST", 10)].rollback_of == "b" * 40
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pygit2
 
-from promoter.model import StopLayer, switch_instant
+from contract.instants import format_instant
+from promoter.model import StopLayer
 from promoter.ring_history import deploy_info
 
 A, B = "a" * 40, "b" * 40
@@ -65,6 +66,6 @@ def test_a_commit_that_changes_the_release_lands_it_whatever_its_trailers(tmp_pa
 def test_a_stop_after_the_switch_instant_keeps_the_instant_the_servers_flipped(tmp_path: Path) -> None:
     ring = Ring(tmp_path / "ring.git")
     flip = at(T + 30)
-    ring.commit("end: 1\n", T, Hotswap_Release=A, Hotswap_Switch_At=switch_instant(flip))
+    ring.commit("end: 1\n", T, Hotswap_Release=A, Hotswap_Switch_At=format_instant(flip))
     info = deploy_info(ring.commit("end: 2\n", T + 90, Hotswap_Release=A, Hotswap_Event_Stop="festival"))
     assert info.switch_at == flip and info.time == at(T)

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from rich.console import Console
 
+from contract.instants import format_instant, parse_instant
+from contract.switch import CAPPED_SWITCH_LEAD, MAX_SWITCH_LEAD
 from hotswap.commands.status import print_game
 from pipeline.policy import BlueGreen, policy_from_spec
 from promoter.decide import decide, decide_rollback
@@ -26,8 +28,6 @@ from promoter.model import (
     TagRelease,
     WriteGreen,
     WriteRings,
-    parse_switch_instant,
-    switch_instant,
 )
 from promoter.observed import Reports, ServerReport, desired_for, observe
 from promoter.service.page import render
@@ -150,6 +150,19 @@ def test_a_switch_back_returns_every_ring_and_green_to_blue_at_one_instant() -> 
     assert reverts.green == (RevertRing("NA-WEST", 0, "tree-aaaa", OLD),)
 
 
+def test_the_promoter_never_dates_a_switch_beyond_the_agents_cap() -> None:
+    # a policy validated before validate refused it: `switchLead: PT15M` would make every agent swap at once
+    policy = replace(BLUE_GREEN, blue_green=BlueGreen(timedelta(minutes=15)))
+    s = with_policy(green_snapshot(), policy)
+    now = T0 + timedelta(minutes=30)
+    (write, _) = decide(s, now, results("pass")).actions
+    assert isinstance(write, WriteRings) and write.switch_at is not None
+    assert write.switch_at - now == CAPPED_SWITCH_LEAD < MAX_SWITCH_LEAD
+    rings = {**{r: tip(OLD, previous=None) for r in ALL}, **{r: tip(NEW) for r in NA}}
+    back = decide_rollback(replace(s, rings=rings), now, "players complain", "ops").actions[0]
+    assert isinstance(back, RevertRings) and back.switch_at == now + CAPPED_SWITCH_LEAD
+
+
 def test_a_green_pool_server_wants_the_green_ref() -> None:
     s = green_snapshot()  # the release in flight deploys green: green is live
     assert desired_for("green", "NA-WEST", 10, s) == NEW[:12]
@@ -166,8 +179,8 @@ def test_switch_lead_defaults_and_reads_from_the_spec() -> None:
 
 def test_the_switch_instant_is_rfc3339_with_milliseconds_and_z() -> None:
     at = T0 + timedelta(seconds=5, microseconds=123456)
-    assert switch_instant(at) == "2026-11-01T12:00:05.123Z"
-    assert parse_switch_instant(switch_instant(at)) == at.replace(microsecond=123000)
+    assert format_instant(at) == "2026-11-01T12:00:05.123Z"
+    assert parse_instant(format_instant(at)) == at.replace(microsecond=123000)
 
 
 def test_a_paused_green_reads_as_green_not_as_a_percent() -> None:
@@ -213,9 +226,9 @@ def test_status_shows_the_strategy_and_the_stage_in_json_and_text() -> None:
     )
     at = T0 + timedelta(minutes=31)
     switched = replace(s, rings={**s.rings, **{r: replace(tip(NEW, T0), switch_at=at) for r in NA}})
-    assert game_status(switched, T0 + timedelta(minutes=30))["rollout"]["stage"] == f"switching at {switch_instant(at)}"
+    assert game_status(switched, T0 + timedelta(minutes=30))["rollout"]["stage"] == f"switching at {format_instant(at)}"
     after = game_status(switched, T0 + timedelta(minutes=32))
-    assert after["rollout"]["stage"] == "post-switch" and after["rollout"]["switchAt"] == switch_instant(at)
+    assert after["rollout"]["stage"] == "post-switch" and after["rollout"]["switchAt"] == format_instant(at)
     console = Console(record=True, width=200)
     print_game(console, after)
     assert f"rollout g-{NEW[:12]} blue-green at NA-WEST/post-switch" in console.export_text()

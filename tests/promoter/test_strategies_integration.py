@@ -12,9 +12,9 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from agent.agent import Agent, GitRemote
+from contract.instants import parse_instant
 from promoter.fleet_reports import PrometheusFleet
 from promoter.gitio import Remote
-from promoter.model import parse_switch_instant
 from promoter.observed import observe
 from promoter.reconcile import Reconciler
 from promoter.status import game_status
@@ -85,7 +85,7 @@ def test_blue_green_judges_green_against_blue_switches_at_one_instant_and_switch
     assert len(instants) == 1 and {t["Hotswap-Stage"] for t in trailers} == {"NA-WEST/switch"}
     (instant,) = instants
     assert instant.endswith("Z") and len(instant) == len("2026-11-29T18:00:05.000Z")
-    assert parse_switch_instant(instant) is not None
+    assert parse_instant(instant) is not None
     assert {tree(repo, ref(game, r)) for r in REGION_RINGS} == {tree(repo, ref(game, "green"))}
     assert repo.trailers(ref(game, "ring-100", "EU-WEST"))["Hotswap-Release"] == first
     assert status_rollout(tmp_path, repo)["stage"] in (f"switching at {instant}", "post-switch")
@@ -190,7 +190,7 @@ def test_real_agents_follow_the_promoters_green_and_flip_at_its_switch_instant(
 
     drive(run, lambda: repo.trailers(ref(game, "ring-10"))["Hotswap-Release"] == release, timeout=60)
     poll()  # every server reads the switch commit and schedules its flip
-    instant = parse_switch_instant(repo.trailers(ref(game, "ring-100"))["Hotswap-Switch-At"])
+    instant = parse_instant(repo.trailers(ref(game, "ring-100"))["Hotswap-Switch-At"])
     assert instant is not None
     ahead = (instant - datetime.now(UTC)).total_seconds()
     assert ahead > 0.5, f"the switch instant passed before the servers read it ({ahead:.2f}s)"

@@ -40,11 +40,11 @@ def text_of(status: dict[str, Any]) -> str:
 def test_status_says_frozen_until_and_why_the_strategy() -> None:
     s = with_info(snap(), policy=FROZEN, strategy_why=WHY)
     status = json.loads(json.dumps(game_status(s, T0 + 2 * H)))
-    assert status["frozenUntil"] == "2026-11-01T15:00:00Z" and status["frozenReason"] == "patch day"
+    assert status["frozenUntil"] == "2026-11-01T15:00:00.000Z" and status["frozenReason"] == "patch day"
     assert status["strategy"] == "canary" and status["strategyWhy"] == WHY and status["notBefore"] is None
-    assert status["summary"].startswith("frozen until 2026-11-01T15:00:00Z: patch day;")
+    assert status["summary"].startswith("frozen until 2026-11-01T15:00:00.000Z: patch day;")
     text = text_of(status)
-    assert f"  strategy: {WHY}\n" in text and "  frozen until 2026-11-01T15:00:00Z: patch day\n" in text
+    assert f"  strategy: {WHY}\n" in text and "  frozen until 2026-11-01T15:00:00.000Z: patch day\n" in text
 
     after = game_status(s, T0 + 3 * H)
     assert after["frozenUntil"] is None and "frozen" not in text_of(after)
@@ -53,10 +53,10 @@ def test_status_says_frozen_until_and_why_the_strategy() -> None:
 def test_status_says_scheduled_not_before_and_a_freeze_at_once() -> None:
     s = with_info(snap(), not_before=T0 + 2 * H)
     status = game_status(s, T0)
-    assert status["notBefore"] == "2026-11-01T14:00:00Z" and status["frozenUntil"] is None
+    assert status["notBefore"] == "2026-11-01T14:00:00.000Z" and status["frozenUntil"] is None
     both = game_status(with_info(s, policy=FROZEN), T0 + H)
-    assert (both["notBefore"], both["frozenUntil"]) == ("2026-11-01T14:00:00Z", "2026-11-01T15:00:00Z")
-    assert "  scheduled: not before 2026-11-01T14:00:00Z\n" in text_of(status)
+    assert (both["notBefore"], both["frozenUntil"]) == ("2026-11-01T14:00:00.000Z", "2026-11-01T15:00:00.000Z")
+    assert "  scheduled: not before 2026-11-01T14:00:00.000Z\n" in text_of(status)
     assert game_status(s, T0 + 2 * H)["notBefore"] is None
 
 
@@ -65,7 +65,7 @@ def test_the_pr_comment_names_the_strategy_and_the_windows_in_the_rollout_s_way(
     view = RolloutView(snap(rings=at_step([("NA-WEST", 10)])), NEW, record, FROZEN, None, NotifyState("g", NEW), 7)
     comment = rollout_comment(view)
     assert f"**Strategy:** {WHY}\n" in comment
-    assert "- 2026-11-01T13:00:00Z → 2026-11-01T15:00:00Z: patch day\n" in comment
+    assert "- 2026-11-01T13:00:00.000Z → 2026-11-01T15:00:00.000Z: patch day\n" in comment
     assert "finale" not in comment  # beyond the rollout's minimum duration
     # before the first deploy it names the strategy alone
     bare = rollout_comment(replace(view, record=None, policy=POLICY))

@@ -480,6 +480,15 @@ def test_strategy_and_freeze_rules_more_in_test_strategy_rules() -> None:
     )
 
 
+def test_a_switch_lead_at_the_agents_cap_is_refused_more_in_test_switch_lead() -> None:
+    def lead(value: str) -> list[tuple[str, str]]:
+        return findings("policy-switch-lead", doc("RolloutPolicy", {**POLICY_SPEC, "blueGreen": {"switchLead": value}}))
+
+    assert lead("PT9M") == []
+    ((path, message),) = lead("PT15M")
+    assert path == "$.spec.blueGreen.switchLead" and "shorter than 600 s" in message
+
+
 def test_every_rule_is_tested_here() -> None:
     import pathlib
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pipeline.events_schedule import format_instant
+from contract.instants import format_instant
 from tests.conftest import git
 from tests.promoter.service.harness import Api
 

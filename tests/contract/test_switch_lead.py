@@ -1,0 +1,62 @@
+"""The switch lead against the agents' cap (contract.switch.MAX_SWITCH_LEAD): the promoter never
+dates a switch at or beyond it, and validate refuses a policy's `blueGreen.switchLead` that reaches it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from agent.switch import MAX_AHEAD_SECONDS, timing
+from contract.instants import format_instant
+from contract.switch import CAPPED_SWITCH_LEAD, MAX_SWITCH_LEAD, SWITCH_AT, switch_at
+from tests.conftest import RunCli
+
+NOW = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
+POLICY = "configs/battle-royale/rollout-policy.yaml"
+
+
+def test_the_agent_cap_is_the_contracts() -> None:
+    assert MAX_SWITCH_LEAD.total_seconds() == MAX_AHEAD_SECONDS
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [timedelta(0), timedelta(seconds=5), MAX_SWITCH_LEAD - timedelta(milliseconds=1), MAX_SWITCH_LEAD],
+)
+def test_a_switch_instant_is_never_at_or_beyond_the_cap_and_every_agent_honours_it(lead: timedelta) -> None:
+    for asked in (lead, lead + timedelta(minutes=15), lead + timedelta(days=3)):
+        at = switch_at(NOW, asked)
+        assert at - NOW == (asked if asked < MAX_SWITCH_LEAD else CAPPED_SWITCH_LEAD) < MAX_SWITCH_LEAD
+        # as the agent reads the trailer the promoter writes, at the instant of the push
+        read = timing({SWITCH_AT: format_instant(at)}, NOW.timestamp())
+        assert read.at is not None and read.note is None
+
+
+@pytest.mark.parametrize(
+    ("lead", "refused"),
+    [("PT5S", False), ("PT9M59S", False), ("PT599.999S", False), ("PT10M", True), ("PT600S", True), ("PT15M", True)],
+)
+def test_validate_refuses_a_switch_lead_at_or_beyond_the_cap(
+    config_repo: Path, run_cli: RunCli, lead: str, refused: bool
+) -> None:
+    policy = config_repo / POLICY
+    text = policy.read_text().replace("spec:\n", f"spec:\n  blueGreen: {{switchLead: {lead}}}\n", 1)
+    policy.write_text(text)
+    code, out, _ = run_cli(["validate", "--root", str(config_repo), "--format", "json"])
+    findings = json.loads(out)["findings"]
+    if not refused:
+        assert (code, findings) == (0, []), findings
+        return
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "switchLead" in row)
+    (finding,) = findings
+    assert code == 1
+    assert (finding["file"], finding["line"], finding["path"], finding["rule"]) == (
+        POLICY,
+        line,
+        "$.spec.blueGreen.switchLead",
+        "policy-switch-lead",
+    )
+    assert f"switchLead {lead} must be shorter than 600 s" in finding["message"]
