@@ -15,6 +15,7 @@ from promoter.github.notifier import Notifier, NotifyReport, Rejection
 from promoter.gitio import PushRejected, Remote, invalid_ref_names, record_main_revert
 from promoter.metrics import MetricsSource
 from promoter.model import AppendEvents, CheckResult, Decision, GameSnapshot, RevertMain
+from promoter.write_guard import InvalidWrite
 
 MAX_ATTEMPTS = 5
 Clock = Callable[[], datetime]
@@ -38,6 +39,7 @@ class Outcome:
 
 
 MAIN_REVERT_REFUSED = "main revert refused: open a pull request or revert by hand"
+MAIN_REVERT_INVALID = "main revert not pushed, the reverted tree fails validation: revert by hand"
 
 
 def failed(game: str, exc: Exception) -> Outcome:
@@ -117,6 +119,10 @@ def _revert_main(remote: Remote, game: str, action: RevertMain, clock: Clock, mo
             # main (or hotswap/**) is protected: recorded once in the ledger, never pushed again
             # (every pass would be refused the same way); a person reverts it.
             outcome, detail = "refused", f"{MAIN_REVERT_REFUSED} ({exc})"
+        except InvalidWrite as exc:
+            # The reverted main fails validation: reported and recorded, never pushed; the rings'
+            # rollback, pushed before, stands.
+            outcome, detail = "invalid", f"{MAIN_REVERT_INVALID} ({exc})"
     if outcome == "pending":
         return f"main revert of {action.release[:12]}: {detail}"
     for _ in range(MAX_ATTEMPTS):
@@ -204,9 +210,9 @@ class Reconciler:
             writes = [(snap, d.actions) for snap, d in decided if d.actions and not d.error]
             try:
                 result = self.remote.apply_many(writes, now)
-            except PushRejected:
-                # Something refused part of the batch (a hook on some refs): go game by game, so
-                # the others still move and the refused one says why.
+            except (PushRejected, InvalidWrite):
+                # Something refused part of the batch (a hook on some refs, a tree that fails
+                # validation): go game by game, so the others still move and the refused one says why.
                 return [broken.get(g) or self._one_by_one(g) for g in names]
             if result.race:
                 continue
