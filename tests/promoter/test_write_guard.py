@@ -16,7 +16,7 @@ from pipeline.validate import ValidationResult, validate
 from promoter import write_guard
 from promoter.event_trees import replace_files
 from promoter.gitio import RefUpdate, Remote
-from promoter.model import MAIN_REF, ring_ref
+from promoter.model import LEDGER_REF, MAIN_REF, ring_ref
 from promoter.write_guard import InvalidWrite
 from tests.conftest import RunCli, git
 from tests.promoter.fixtures import BALANCE, Fleet, GameRepo, bootstrap, drive, make_game_repo, pushes, slip_under
@@ -175,3 +175,27 @@ def test_a_rollback_that_would_push_an_invalid_tree_is_one_line_and_exit_1(
     assert code == 1 and out == "" and err.count("\n") == 1, (code, out, err)
     assert f"refused to push {ring10}: configs/{game_name}/balance.yaml:" in err and "Traceback" not in err, err
     assert repo.refs() == before
+
+
+def test_a_main_bound_commit_is_refused_only_for_the_errors_it_brings(tmp_path: Path, game_name: str) -> None:
+    repo = make_game_repo(tmp_path, game_name)
+    # main already holds an error (a rejected release): later writes to main are not blamed for it.
+    push_file(repo, f"configs/{game_name}/anticheat.yaml", ANTICHEAT.format(game=game_name), "limit a sniper")
+    remote = Remote(repo.url, tmp_path / "cache")
+    remote.fetch()
+    main = remote.commit(remote.ref(MAIN_REF) or "")
+    now = datetime.now(UTC)
+
+    def on_main(path: str, text: str) -> RefUpdate:
+        tree = replace_files(remote.repo, main.tree, {f"configs/{game_name}/{path}": text.encode()})
+        return RefUpdate(MAIN_REF, remote._commit(tree, [str(main.id)], "edit", now), str(main.id))
+
+    fine = on_main("balance.yaml", BALANCE.format(game=game_name, damage=50))
+    assert write_guard.findings(remote.repo, [fine], remote.schemas_for) == {}
+    worse = on_main("balance.yaml", BALANCE.format(game=game_name, damage='"lots"'))
+    (found,) = write_guard.findings(remote.repo, [worse], remote.schemas_for).values()
+    assert [f.file for f in found] == [f"configs/{game_name}/balance.yaml"]
+    # The same commit on a branch that becomes main is judged the same way; the ledger never is.
+    branch = RefUpdate("refs/heads/hotswap/config/x", worse.new, None)
+    ledger = RefUpdate(LEDGER_REF, worse.new, None)
+    assert list(write_guard.findings(remote.repo, [branch, ledger], remote.schemas_for)) == [branch.ref]
