@@ -20,10 +20,9 @@ from agent.ring import ring_for
 from agent.snapshot import ConfigSnapshot, freeze
 from agent.source import ConfigSource, Fetched, GitRingSource, SourceProblem
 from agent.switch import SCHEDULER, FlipScheduler
-from pipeline.documents import SourceFile
+from pipeline.deployed import validate_deployed
 from pipeline.events_schedule import Schedule
-from pipeline.schemas import PACKAGED_SCHEMAS, SchemaSet
-from pipeline.validate import validate
+from pipeline.schemas import SchemaSet
 from promoter.errors import HotswapFailure
 
 log = logging.getLogger("hotswap.agent")
@@ -31,15 +30,6 @@ Listener = Callable[[ConfigSnapshot | None, ConfigSnapshot], None]
 # Makes a new config visible outside the process (the sidecar's folder) before it is swapped in; raising
 # (a HotswapFailure, kind "publish") fails the swap: the old config stays and the next poll tries again.
 Publisher = Callable[[ConfigSnapshot], None]
-
-_SCHEMAS: SchemaSet | None = None
-
-
-def packaged_schemas() -> SchemaSet:
-    global _SCHEMAS  # noqa: PLW0603 - one parsed schema set per process, built on first use
-    if _SCHEMAS is None:
-        _SCHEMAS = SchemaSet.from_dir(PACKAGED_SCHEMAS)
-    return _SCHEMAS
 
 
 class GitRemote:
@@ -242,10 +232,8 @@ class Agent:
         return snapshot
 
     def _validate(self, fetched: Fetched) -> ConfigSnapshot:
-        prefix = f"configs/{self.game}/"
-        sources = [SourceFile(prefix + path, data) for path, data in fetched.files.items()]
-        sources += [SourceFile(prefix + path, b"", problem) for path, problem in fetched.problems.items()]
-        result = validate(sorted(sources, key=lambda s: s.path), self.schemas or packaged_schemas())
+        # The one definition of a valid deploy tree: the promoter checks what it pushes with it too.
+        result = validate_deployed(self.game, fetched.files, fetched.problems, self.schemas)
         if not result.ok:
             first = next(f for f in result.findings if f.severity == "error")
             raise InvalidConfig(

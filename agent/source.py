@@ -11,8 +11,8 @@ from typing import Protocol
 
 import pygit2
 
+from pipeline.deployed import MAX_FILE_BYTES, UnreadableTree, tree_files
 from pipeline.documents import CONFIG_SUFFIXES
-from pipeline.gitsource import BrokenObject, blob_size, over_the_limit
 from promoter.errors import HotswapFailure
 from promoter.gitcli import check_remote_url, git_env
 
@@ -79,39 +79,17 @@ def _trailers(commit: pygit2.Commit) -> dict[str, str]:
         return {}
 
 
-_FILE_MODES = (pygit2.GIT_FILEMODE_BLOB, pygit2.GIT_FILEMODE_BLOB_EXECUTABLE)
-
-
 def _tree_files(
     repo: pygit2.Repository, commit: pygit2.Commit, max_bytes: int
 ) -> tuple[dict[str, bytes], dict[str, tuple[str, str]]]:
-    """The commit's config files and the ones refused as they are. A file's size is read from its object
-    header, before any of its content."""
-    files: dict[str, bytes] = {}
-    problems: dict[str, tuple[str, str]] = {}
+    """The commit's config files and the ones refused as they are (pipeline.deployed, the one reading
+    the promoter checks a deploy tree with before it pushes one)."""
     try:
-        stack: list[tuple[str, pygit2.Tree]] = [("", commit.tree)]
-        while stack:
-            base, current = stack.pop()
-            for entry in current:
-                path = f"{base}{entry.name}"
-                if entry.filemode == pygit2.GIT_FILEMODE_TREE:
-                    stack.append((path + "/", entry.peel(pygit2.Tree)))
-                elif entry.filemode == pygit2.GIT_FILEMODE_LINK:
-                    problems[path] = ("symlink", "symbolic links are not allowed in a config folder")
-                elif entry.filemode not in _FILE_MODES:
-                    raise MalformedTree(f"{path}: a submodule or an entry of mode {entry.filemode:o}")
-                elif path.endswith(CONFIG_SUFFIXES):
-                    size = blob_size(repo, entry.id)
-                    if size > max_bytes:
-                        problems[path] = ("file-too-large", over_the_limit(size, max_bytes))
-                    else:
-                        files[path] = entry.peel(pygit2.Blob).data
-    except BrokenObject as exc:
+        return tree_files(repo, commit.tree, max_bytes)
+    except UnreadableTree as exc:
         raise MalformedTree(f"{str(commit.id)[:12]}: {exc}") from None
-    except (KeyError, ValueError, pygit2.GitError) as exc:  # a missing or unparsable tree, a tree that is a blob
+    except (KeyError, ValueError, pygit2.GitError) as exc:  # the commit's own tree is missing
         raise MalformedTree(f"{str(commit.id)[:12]}: unreadable tree: {exc}") from None
-    return files, problems
 
 
 class GitRingSource:
@@ -123,7 +101,7 @@ class GitRingSource:
     """
 
     def __init__(
-        self, url: str, ref: str, cache: Path | None = None, max_bytes: int = 1 << 20, in_place: bool = True
+        self, url: str, ref: str, cache: Path | None = None, max_bytes: int = MAX_FILE_BYTES, in_place: bool = True
     ) -> None:
         self.url = check_remote_url(url)
         self.ref = ref

@@ -25,13 +25,12 @@ from pygit2.enums import FileMode, ReferenceType
 
 from contract.instants import format_instant
 from pipeline import gitsource
-from pipeline.documents import CONFIG_ROOT, SourceFile, load
+from pipeline.documents import CONFIG_ROOT, SourceFile
 from pipeline.policy import policy_from_spec
 from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, SchemaSet
 from pipeline.touched import touched_between
-from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
-from promoter import release_strategy, ring_history
+from promoter import release_strategy, ring_history, write_guard
 from promoter.errors import HotswapFailure
 from promoter.event_trees import recorded_stops, unknown_stops
 from promoter.gates import EVENT_STOP_TRAILER
@@ -162,6 +161,8 @@ class Remote:
     def push(self, updates: Sequence[RefUpdate]) -> PushResult:
         if not updates:
             return PushResult(True)
+        # Nothing a server or `hotswap validate` would refuse is ever pushed (raises InvalidWrite).
+        write_guard.refuse_invalid(self.repo, updates, self.schemas_for)
         args = ["push", "--atomic", "--porcelain"]
         args += [f"--force-with-lease={u.ref}:{u.expected or ''}" for u in updates]
         args += ["--", self.url, *(f"{u.new or ''}:{u.ref}" for u in updates)]
@@ -401,18 +402,9 @@ class Remote:
             schemas = self.schemas_for(commit)
         except (gitsource.GitSourceError, SchemaLoadError) as exc:
             return ReleaseInfo(None, (f"schemas: {exc}",), f"schemas: {exc}")
-        sources = self.game_sources(commit, game)
-        unreadable: list[str] = []
-        try:
-            result = validate(sources, schemas, DEFAULT_LIMITS)
-        except Exception:
-            # A loader raised instead of reporting a finding: find the files it cannot read, make
-            # each a problem of this release, and validate the others (the policy among them).
-            sources, unreadable = _readable(sources)
-            result = validate(sources, schemas, DEFAULT_LIMITS)
-        problems = tuple(unreadable) + tuple(
-            f"{f.file}:{f.line}:{f.column}: {f.message} [{f.rule}]" for f in result.findings if f.severity == "error"
-        )
+        checked = write_guard.release_checked(self.repo, commit, game, schemas)  # shared with the push guard
+        result = checked.result
+        problems = tuple(f"{f.file}:{f.line}:{f.column}: {f.message} [{f.rule}]" for f in checked.errors)
         policies = [d for d in result.parsed if d.kind == "RolloutPolicy"]
         if len(policies) != 1:
             return ReleaseInfo(None, problems, f"configs/{game}/ has {len(policies)} RolloutPolicy documents, not one")
@@ -605,20 +597,6 @@ class Remote:
             f"Hotswap-Rollback-Of: {release}\nHotswap-Reason: {' '.join(reason.split())}\n"
         )
         return "done", self._commit(str(tree), [main], message, now), main
-
-
-def _readable(sources: list[SourceFile]) -> tuple[list[SourceFile], list[str]]:
-    """The files the loader reads without raising, and a problem line for each other file."""
-    readable: list[SourceFile] = []
-    problems: list[str] = []
-    for source in sources:
-        try:
-            load(source, DEFAULT_LIMITS)
-        except Exception as exc:
-            problems.append(f"{source.path}:1:1: could not be read: {type(exc).__name__}: {str(exc)[:200]} [load]")
-        else:
-            readable.append(source)
-    return readable, problems
 
 
 def invalid_ref_names(actions: Sequence[Action]) -> list[str]:

@@ -16,6 +16,7 @@ from promoter.gitio import PushRejected, Remote, invalid_ref_names, record_main_
 from promoter.metrics import MetricsSource
 from promoter.model import AppendEvents, CheckResult, Decision, GameSnapshot, RevertMain
 from promoter.stopped_trees import with_recorded_stops
+from promoter.write_guard import InvalidWrite
 
 MAX_ATTEMPTS = 5
 Clock = Callable[[], datetime]
@@ -39,6 +40,7 @@ class Outcome:
 
 
 MAIN_REVERT_REFUSED = "main revert refused: open a pull request or revert by hand"
+MAIN_REVERT_INVALID = "main revert not pushed, the reverted tree fails validation: revert by hand"
 
 
 def failed(game: str, exc: Exception) -> Outcome:
@@ -118,6 +120,10 @@ def _revert_main(remote: Remote, game: str, action: RevertMain, clock: Clock, mo
             # main (or hotswap/**) is protected: recorded once in the ledger, never pushed again
             # (every pass would be refused the same way); a person reverts it.
             outcome, detail = "refused", f"{MAIN_REVERT_REFUSED} ({exc})"
+        except InvalidWrite as exc:
+            # The reverted main fails validation: reported and recorded, never pushed; the rings'
+            # rollback, pushed before, stands.
+            outcome, detail = "invalid", f"{MAIN_REVERT_INVALID} ({exc})"
     if outcome == "pending":
         return f"main revert of {action.release[:12]}: {detail}"
     for _ in range(MAX_ATTEMPTS):
@@ -206,9 +212,9 @@ class Reconciler:
             try:
                 result = self.remote.apply_many(writes, now)
             except Exception:
-                # Something refused part of the batch (a hook on some refs) or one game's writes
-                # could not be built: go game by game, so the others still move and the failing
-                # one says why.
+                # Something refused part of the batch (a hook on some refs, a tree that fails
+                # validation) or one game's writes could not be built: go game by game, so the
+                # others still move and the failing one says why.
                 return [broken.get(g) or self._one_by_one(g) for g in names]
             if result.race:
                 continue

@@ -48,6 +48,7 @@ from promoter.service.proposal_paths import path_clash, path_problem
 from promoter.service.views import deployment, deployment_metrics, game_configs, game_detail, game_servers
 from promoter.service.webhook import register_webhook
 from promoter.status import ReleaseMeta, release_metas
+from promoter.write_guard import InvalidWrite, invalid_findings
 
 MAX_BODY = 1 << 20
 _SHA = re.compile(r"[0-9a-f]{7,40}")
@@ -516,6 +517,8 @@ def create_app(service: Service) -> FastAPI:
             result = await run_in_threadpool(run)
         except DecisionError as exc:
             return _error(409, str(exc))
+        except InvalidWrite as exc:  # a tree the write would push fails validation: nothing moved
+            return _error(409, str(exc), findings=invalid_findings(exc))
         service.log.emit(
             name,
             game=snap.game,

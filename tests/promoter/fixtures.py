@@ -325,3 +325,22 @@ def drive(step: Callable[[], Any], until: Callable[[], bool], timeout: float = 6
             return
         time.sleep(pause)
     raise AssertionError(f"the condition was not reached in time; the last steps gave: {seen[-5:]}")
+
+
+def slip_under(repo: GameRepo, ref: str, files: dict[str, str], release: str) -> None:
+    """Rewrite `ref`'s history so that, beneath its tip, a commit written by hand (or by an older
+    version) carries `release` with these files changed: the tree a rollback of the tip goes back to.
+    The tip keeps its tree and message."""
+    import pygit2
+
+    bare = pygit2.Repository(str(repo.remote))
+    tip = bare.references[ref].peel(pygit2.Commit)
+    below = tip.parents[0]
+    tree = bare.TreeBuilder(below.tree)
+    for path, text in files.items():
+        tree.insert(path, bare.create_blob(text.encode()), pygit2.GIT_FILEMODE_BLOB)
+    sig = pygit2.Signature("someone", "someone@example.com")
+    message = f"by hand\n\nHotswap-Release: {release}\n"
+    under = bare.create_commit(None, sig, sig, message, tree.write(), [below.id])
+    again = bare.create_commit(None, tip.author, tip.committer, tip.message, tip.tree_id, [under])
+    bare.references[ref].set_target(again)
