@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, Literal, NamedTuple, cast
 
 from pipeline.durations import parse_duration
 from pipeline.judge import CheckSpec, Settings
+from pipeline.judge.model import CheckField, CheckSpecError
+from pipeline.judge.scale import detect_problem
 from pipeline.strategy_rules import (
     FreezeWindow,
     StrategyRule,
@@ -213,3 +215,26 @@ def judge_settings_of(policy: RolloutPolicy) -> Settings:
     evaluate_all splits each region's share over the checks)."""
     alpha = (1.0 - policy.judge.confidence) / max(1, len(policy.regions))
     return Settings(confidence=1.0 - alpha, power=policy.judge.power)
+
+
+class CheckProblem(NamedTuple):
+    """Why the judge cannot judge a check, and which of its fields to point at."""
+
+    field: CheckField
+    message: str
+
+
+def check_problem(policy: RolloutPolicy, check: Check) -> CheckProblem | None:
+    """Why the sequential judge cannot judge a new-form check as written: what `check_spec`, the
+    policy's settings or the judge's scale refuse (the judge's own rules, asked rather than copied);
+    None when it can. validate reports it, so plan and the promoter meet only checks it let through."""
+    try:
+        spec = check_spec(check)
+        problem = detect_problem(spec, judge_settings_of(policy))
+    except CheckSpecError as exc:
+        return CheckProblem(exc.field, str(exc))
+    except ValueError as exc:  # critical and warning point different ways
+        return CheckProblem("tolerance", str(exc))
+    if problem is None:
+        return None
+    return CheckProblem("detect" if spec.detect is not None else "tolerance", problem)

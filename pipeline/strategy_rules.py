@@ -11,6 +11,7 @@ from typing import Any
 
 from contract.instants import parse_instant
 from pipeline.durations import parse_duration
+from pipeline.globs import glob_match
 
 
 @dataclass(frozen=True)
@@ -109,32 +110,3 @@ def freeze_from_spec(spec: dict[str, Any]) -> tuple[FreezeWindow, ...]:
 
 def not_before_from_spec(spec: dict[str, Any]) -> datetime | None:
     return parse_instant(spec.get("notBefore"))
-
-
-_GLOB_CACHE: dict[str, re.Pattern[str]] = {}
-
-
-def glob_match(pattern: str, path: str) -> bool:
-    """`*` matches within one folder, `**` across folders (`economy/**` matches everything under
-    economy/), `?` one character; the whole path must match."""
-    compiled = _GLOB_CACHE.get(pattern)
-    if compiled is None:
-        out, i = [], 0
-        while i < len(pattern):
-            if pattern.startswith("**/", i):
-                out.append("(?:.*/)?")
-                i += 3
-            elif pattern.startswith("**", i):
-                out.append(".*")
-                i += 2
-            elif pattern[i] == "*":
-                out.append("[^/]*")
-                i += 1
-            elif pattern[i] == "?":
-                out.append("[^/]")
-                i += 1
-            else:
-                out.append(re.escape(pattern[i]))
-                i += 1
-        compiled = _GLOB_CACHE[pattern] = re.compile("".join(out), re.DOTALL)
-    return compiled.fullmatch(path) is not None

@@ -146,6 +146,15 @@ def reject(remote: Remote, report: NotifyReport, clock: Clock, revert_main: Reve
     return outcomes
 
 
+def told_broken(report: NotifyReport) -> list[Outcome]:
+    """Telling GitHub about one game raised something unforeseen: that game's internal error (the
+    others were told)."""
+    return [
+        Outcome(game, f"internal error telling GitHub, the other games were told: {why}", error=why, kind="internal")
+        for game, why in report.broken
+    ]
+
+
 def _rejecting(rejection: Rejection) -> Callable[[GameSnapshot, datetime], Decision]:
     why = f"approval pull request #{rejection.pull} was closed without merging"
 
@@ -191,7 +200,7 @@ class Reconciler:
         """GitHub is told after the writes, so nothing it does can hold a promotion or a rollback up."""
         assert self.notifier is not None
         report = self.last_notify = self.notifier.run(names)
-        return reject(self.remote, report, self.clock, self.revert_main)
+        return [*told_broken(report), *reject(self.remote, report, self.clock, self.revert_main)]
 
     def _decide_and_write(self, names: list[str]) -> list[Outcome]:
         """Decide for every game, then send all their writes in one atomic push. Whatever one game

@@ -15,7 +15,8 @@ import numpy as np
 
 from pipeline.judge.mixture import GRID, Array, Prior, running_evidence
 from pipeline.judge.model import AbsoluteBatch, CheckSpec, Evidence, Expected, Requirement, Settings
-from pipeline.judge.sequential import bounds, make_need, needed, scale_of
+from pipeline.judge.scale import scale_of
+from pipeline.judge.sequential import bounds, make_need, needed
 
 
 def log_lr(events: Array, exposure: Array, theta0: float, sign: int) -> Array:

@@ -19,7 +19,8 @@ import numpy as np
 
 from pipeline.judge.mixture import GRID, Array, Prior, running_evidence
 from pipeline.judge.model import CheckSpec, Evidence, Expected, MeanArm, MeanBatch, Requirement, Settings
-from pipeline.judge.sequential import bounds, make_need, needed, requirement, scale_of
+from pipeline.judge.scale import scale_of
+from pipeline.judge.sequential import bounds, make_need, needed, requirement
 
 _MIN_VARIANCE = 1e-12  # a batch of identical samples still carries finite information
 # Fewer samples than this in an arm and the batch waits for the next one (pooled): below it the

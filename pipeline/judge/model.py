@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Direction = Literal["up", "down"]  # the direction in which the metric gets worse
+CheckField = Literal["tolerance", "detect"]  # what a CheckSpecError points at
 JudgeVerdict = Literal["critical", "warning", "hold", "pass", "inconclusive"]
 # Worst first, for combining the checks of a step.
 JUDGE_ORDER: tuple[JudgeVerdict, ...] = ("critical", "warning", "inconclusive", "hold", "pass")
@@ -40,6 +41,14 @@ class Settings:
         return 1.0 - self.confidence
 
 
+class CheckSpecError(ValueError):
+    """A check the judge cannot take as written; `field` names what is wrong: "tolerance" or "detect"."""
+
+    def __init__(self, message: str, field: CheckField) -> None:
+        super().__init__(message)
+        self.field: CheckField = field
+
+
 @dataclass(frozen=True)
 class CheckSpec:
     """One check as the judge sees it.
@@ -62,14 +71,17 @@ class CheckSpec:
 
     def __post_init__(self) -> None:
         if self.critical is None and self.warning is None:
-            raise ValueError(f"check {self.name}: needs a critical or a warning tolerance")
-        for value in (self.critical, self.warning, self.detect):
-            if value is not None and not value > 0:
-                raise ValueError(f"check {self.name}: tolerances and detect must be positive")
-        if self.worse == "down" and self.test != "absolute":
-            for value in (self.critical, self.warning, self.detect):
-                if value is not None and value >= 1:
-                    raise ValueError(f"check {self.name}: a relative decrease must be below 100%")
+            raise CheckSpecError(f"check {self.name}: needs a critical or a warning tolerance", "tolerance")
+        fields: tuple[tuple[CheckField, tuple[float | None, ...]], ...] = (
+            ("tolerance", (self.critical, self.warning)),
+            ("detect", (self.detect,)),
+        )
+        for field, values in fields:
+            what = "tolerances" if field == "tolerance" else "detect"
+            if any(value is not None and not value > 0 for value in values):
+                raise CheckSpecError(f"check {self.name}: {what} must be positive", field)
+            if self.worse == "down" and self.test != "absolute" and any(v is not None and v >= 1 for v in values):
+                raise CheckSpecError(f"check {self.name}: a relative decrease ({what}) must be below 100%", field)
 
     @property
     def sign(self) -> int:

@@ -16,7 +16,8 @@ import numpy as np
 
 from pipeline.judge.mixture import GRID, Array, Prior, running_evidence
 from pipeline.judge.model import CheckSpec, Evidence, Expected, RateBatch, Requirement, Settings
-from pipeline.judge.sequential import bounds, make_need, needed, requirement, scale_of
+from pipeline.judge.scale import scale_of
+from pipeline.judge.sequential import bounds, make_need, needed, requirement
 
 
 def log_lr(events: Array, total: Array, offset: Array, theta0: float, sign: int) -> Array:

@@ -1,4 +1,5 @@
-"""What the three tests share: tolerances on the log scale, bounds by inverting the test, the need.
+"""What the three tests share: bounds by inverting the test, the need (the tolerances on the log
+scale are pipeline.judge.scale's).
 
 Every test works on a log-scale parameter theta (log rate ratio, log ratio of means, log rate) and
 supplies `evidence(theta0, sign)`: the running maximum of the log mixture for the null "theta is
@@ -12,52 +13,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from pipeline.judge.mixture import bisect_bound, needed_information
 from pipeline.judge.model import CheckSpec, Expected, Need, Requirement, Settings
+from pipeline.judge.scale import scale_of
 
 EvidenceAt = Callable[[float, int], float]  # (theta0, sign) -> running max of the log mixture
 _SPAN = 12.0  # bounds are searched within +-SPAN (log scale) of the estimate
-
-
-@dataclass(frozen=True)
-class Scale:
-    """A check's tolerances mapped to theta, and the gap its power target is computed for."""
-
-    relative: bool
-    detect: float  # theta of the detect effect
-    guarded: float  # theta of the tolerance `detect` is measured against
-    gap: float  # sign * (detect - guarded) > 0
-    target: str  # the detect effect against its tolerance, for messages
-
-    def value(self, theta: float) -> float:
-        """theta -> what is reported: a relative change (ratio - 1) or a rate."""
-        if theta == math.inf:
-            return math.inf
-        return math.exp(theta) - 1.0 if self.relative else math.exp(theta)
-
-
-def scale_of(spec: CheckSpec, settings: Settings) -> Scale:
-    relative = spec.test != "absolute"
-    detect = spec.detect if spec.detect is not None else settings.detect
-    sign = spec.sign
-    if relative:
-        guarded = math.log1p(sign * spec.guarded)
-        detect_theta = math.log1p(sign * detect) if sign * detect > -1 else -math.inf
-    else:
-        guarded = math.log(spec.guarded)
-        detect_theta = guarded + (math.log1p(detect) if sign > 0 else math.log1p(-min(detect, 0.999)))
-    gap = sign * (detect_theta - guarded)
-    if not gap > 0 or not math.isfinite(gap):
-        raise ValueError(
-            f"check {spec.name}: detect {detect:g} must lie beyond its tolerance {spec.guarded:g} in the direction {spec.worse}"
-        )
-    if relative:
-        target = f"{sign * detect:+.0%} against the {sign * spec.guarded:+.0%} tolerance"
-    else:
-        target = f"{math.exp(detect_theta):.3g} against the limit {spec.guarded:g}"
-    return Scale(relative, detect_theta, guarded, gap, target)
 
 
 def needed(spec: CheckSpec, settings: Settings, alpha: float) -> float:

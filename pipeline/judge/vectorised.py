@@ -16,7 +16,8 @@ from numpy.typing import NDArray
 
 from pipeline.judge.mixture import GRID, Array, Prior, log_mixture
 from pipeline.judge.model import CheckSpec, Settings
-from pipeline.judge.sequential import needed, scale_of
+from pipeline.judge.scale import scale_of
+from pipeline.judge.sequential import needed
 
 PASS, HOLD, WARNING, CRITICAL = 0, 1, 2, 3
 CODES = ("pass", "hold", "warning", "critical")

@@ -10,7 +10,7 @@ from pipeline.documents import Document
 from pipeline.durations import parse_duration
 from pipeline.findings import Finding
 from pipeline.game import GameView
-from pipeline.policy import RolloutPolicy, check_spec, judge_settings_of, policy_from_spec
+from pipeline.policy import RolloutPolicy, check_problem, check_spec, judge_settings_of, policy_from_spec
 
 RELATIVE = ("relativeIncrease", "relativeDecrease")
 ABSOLUTE = ("above", "below")
@@ -38,8 +38,13 @@ def check_forms(game: GameView) -> Iterator[Finding]:
                 ("analysis", "judge", "maxDuration"), "policy-judge", f"maxDuration {limit!r} must be longer than zero"
             )
         counter = analysis.get("exposure", {}).get("counter")
+        policy = policy_from_spec(game.name, doc.spec)
         for i, check in enumerate(analysis["checks"]):
-            yield from _check_form(doc, ("analysis", "checks", i), check, counter)
+            base = ("analysis", "checks", i)
+            forms = list(_check_form(doc, base, check, counter))
+            yield from forms
+            if not forms and check.get("test") is not None:
+                yield from _judgeable(doc, base, check, policy, i)
 
 
 def _check_form(
@@ -82,27 +87,18 @@ def _check_form(
     ops = {op for _, op, _ in _levels(check)}
     if len(ops) == 2 and ops <= set(kinds):
         yield doc.spec_finding(base, "policy-judge", f"check {name!r}: critical and warning must point the same way")
-    yield from _detect(doc, base, check)
 
 
-def _detect(doc: Document, base: tuple[str | int, ...], check: dict[str, Any]) -> Iterator[Finding]:
-    """`detect` lies beyond the tolerance it is measured against (relative checks)."""
-    if check["test"] == "absolute" or "detect" not in check:
-        return
-    levels = dict((level, (op, value)) for level, op, value in _levels(check))
-    guarded = levels.get("critical") or levels.get("warning")
-    if guarded is None or guarded[0] not in RELATIVE:
-        return
-    detect, (op, tolerance) = check["detect"], guarded
-    if not detect > tolerance:
+def _judgeable(
+    doc: Document, base: tuple[str | int, ...], raw: dict[str, Any], policy: RolloutPolicy, index: int
+) -> Iterator[Finding]:
+    """A well-formed judged check is one the judge can judge: its tolerances and its detect effect
+    (beyond the tolerance it is measured against) pass the judge's own rules."""
+    problem = check_problem(policy, policy.checks[index])
+    if problem is not None:
+        level = "critical" if "critical" in raw else "warning"
         yield doc.spec_finding(
-            (*base, "detect"),
-            "policy-judge",
-            f"check {check['name']!r}: detect {detect:g} must be larger than the {op} tolerance {tolerance:g}",
-        )
-    elif op == "relativeDecrease" and detect >= 1:
-        yield doc.spec_finding(
-            (*base, "detect"), "policy-judge", f"check {check['name']!r}: a decrease to detect must be below 1"
+            (*base, "detect" if problem.field == "detect" else level), "policy-judge", problem.message
         )
 
 
@@ -140,13 +136,7 @@ def detect_reachable(game: GameView) -> Iterator[Finding]:
 
 
 def _malformed(policy: RolloutPolicy) -> bool:
-    try:
-        for check in policy.judged:
-            check_spec(check)
-            judge_settings_of(policy)
-    except ValueError:
-        return True
-    return False
+    return any(check_problem(policy, check) is not None for check in policy.judged)
 
 
 def _unreachable(policy: RolloutPolicy, index: int) -> Iterator[str]:

@@ -5,7 +5,9 @@ was told. Best-effort, by failure class:
   pass, from the difference between the rollout and what the ledger says was told;
 - permanent for one item (a 4xx such as 403 not permitted, 404, 422; a `hotswap/...` branch the
   promoter did not write): recorded under `failed` in the release's ledger record and never retried,
-  and the telling goes on with the other items and releases."""
+  and the telling goes on with the other items and releases; a status refused with its deployment;
+- unforeseen (an unreadable ledger record, a bug): that game's internal error (an outcome of the
+  pass), what was told before it stays recorded, and the other games are told."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from promoter.github.notify import (
     item,
     origin_pull,
     plan,
+    refused,
 )
 from promoter.github.port import GitHubPort, GitHubUnavailable
 from promoter.gitio import GitProblem, PushRejected, Remote, utc
@@ -58,10 +61,15 @@ class NotifyReport:
     rejections: tuple[Rejection, ...] = ()
     failed: tuple[str, ...] = ()  # items refused for good this pass ("game release item: why")
     error_kind: str = "github"  # what `error` came from: GitHub, or git (the cache, the ledger, a branch push)
+    broken: tuple[tuple[str, str], ...] = ()  # (game, what it raised): that game's error, the others were told
 
 
 class _Unavailable(Exception):
     pass
+
+
+class _Broken(Exception):
+    """Telling one rollout raised something unforeseen: args (why, the view as told so far)."""
 
 
 class Notifier:
@@ -79,10 +87,18 @@ class Notifier:
         changed: dict[str, NotifyState] = {}
         pending = 0
         failed: list[str] = []
+        broken: list[tuple[str, str]] = []
         for game in games:
-            snap = self.remote.snapshot(game)
-            states = self._states(game)
-            for before in self._views(snap, states, now):
+            try:
+                snap = self.remote.snapshot(game)
+                states = self._states(game)
+                views = self._views(snap, states, now)
+            except GitProblem:
+                raise  # the cache itself: nothing can be told this pass
+            except Exception as exc:  # this game's alone (an unreadable ledger file, a bug): the others go on
+                broken.append((game, f"{type(exc).__name__}: {exc}"[:500]))
+                continue
+            for before in views:
                 if error is not None:
                     pending += _owed(before)
                     continue
@@ -91,6 +107,10 @@ class Notifier:
                 except _Unavailable as exc:
                     error, view, error_kind = exc.args
                     pending += _owed(view)
+                    count, rejected = 0, []
+                except _Broken as exc:  # what was told before it stays recorded
+                    why, view = exc.args
+                    broken.append((game, f"{view.release[:12]}: {why}"))
                     count, rejected = 0, []
                 told += count
                 rejections += rejected
@@ -106,7 +126,7 @@ class Notifier:
             remembered = self._remember(changed, now)
             if remembered is not None:
                 error, error_kind = remembered, "git"
-        return NotifyReport(told, pending, error, tuple(rejections), tuple(failed), error_kind)
+        return NotifyReport(told, pending, error, tuple(rejections), tuple(failed), error_kind, tuple(broken))
 
     def _views(self, snap: GameSnapshot, states: dict[str, NotifyState], now: datetime) -> list[RolloutView]:
         wait = decide(snap, now).wait
@@ -151,6 +171,8 @@ class Notifier:
             if not ops:
                 break
             for op in ops:
+                if refused(view.state, op):  # refused earlier in this round, or the item it needs was
+                    continue
                 try:
                     state, rejection = self._do(view, op)
                 except GitProblem as exc:  # git, not GitHub: counted as such
@@ -160,6 +182,8 @@ class Notifier:
                         raise _Unavailable(str(exc), view, "github") from None
                     view = replace(view, state=replace(view.state, failed={**view.state.failed, item(op): str(exc)}))
                     continue
+                except Exception as exc:
+                    raise _Broken(f"{item(op)}: {type(exc).__name__}: {exc}"[:500], view) from exc
                 view = replace(view, state=state)
                 told += 1
                 if rejection is not None:

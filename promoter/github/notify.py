@@ -216,15 +216,17 @@ def item(op: Op) -> str:
     return f"settle:{op.key}"
 
 
+def refused(state: NotifyState, op: Op) -> bool:
+    """GitHub refused this item for good, or the item it needs: a status needs its deployment, so it
+    is refused with it (the same pass included: a plan made before the refusal still lists it)."""
+    failed = state.failed
+    return item(op) in failed or (isinstance(op, PostDeploymentStatus) and f"deployment:{op.region}" in failed)
+
+
 def plan(view: RolloutView) -> tuple[Op, ...]:
     """Everything GitHub has not been told yet about this rollout, in the order to tell it, but
-    what GitHub refused for good (a status needs its deployment: refused with it)."""
-    failed = view.state.failed
-    return tuple(
-        op
-        for op in _plan(view)
-        if item(op) not in failed and not (isinstance(op, PostDeploymentStatus) and f"deployment:{op.region}" in failed)
-    )
+    what GitHub refused for good."""
+    return tuple(op for op in _plan(view) if not refused(view.state, op))
 
 
 def _plan(view: RolloutView) -> list[Op]:

@@ -150,6 +150,9 @@ class Service:
             self.log.emit("error", kind=report.error_kind, summary=report.error)
         for refused in report.failed:
             self.log.emit("error", kind="github-refused", summary=refused)
+        for game, why in report.broken:  # that game's alone: the others were told
+            self.metrics.errors.labels("internal").inc()
+            self.log.emit("error", kind="internal", game=game, summary=f"telling GitHub: {why}")
         if report.failed:  # refused for good (a 4xx for one item): recorded in the ledger, never retried
             self.metrics.github_refused.inc(len(report.failed))
         if report.rejections:

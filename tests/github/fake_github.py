@@ -69,9 +69,14 @@ class Fault:
     times: int = 10**6
     message: str = "Server Error"
     headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""  # a regular expression searched in the request's JSON body ("" any)
 
-    def matches(self, method: str, path: str) -> bool:
-        return (not self.method or self.method == method) and re.search(self.path, path) is not None
+    def matches(self, method: str, path: str, body: Any = None) -> bool:
+        return (
+            (not self.method or self.method == method)
+            and re.search(self.path, path) is not None
+            and (not self.body or re.search(self.body, json.dumps(body, sort_keys=True)) is not None)
+        )
 
 
 @dataclass
@@ -110,6 +115,14 @@ class FakeGitHub:
 
     def fault(self, fault: Fault) -> None:
         self.faults.append(fault)
+
+    def refuse(
+        self, method: str, path: str, body: str = "", message: str = "Validation Failed", times: int = 10**6
+    ) -> None:
+        """GitHub refuses these requests for good (422): `path` and `body` are regular expressions
+        searched in the path below the repository and in the JSON body, e.g. one game's deployment:
+        refuse("POST", "^/deployments$", '"environment": "g1/NA-WEST"', "No ref found for: main")."""
+        self.fault(Fault(422, method, path, times, message, body=body))
 
     def rate_limited(self, times: int = 10**6, reset_in: int = 60) -> None:
         """The primary rate limit is used up: 403 with X-RateLimit-Remaining 0 until the reset."""
@@ -705,7 +718,7 @@ class _Gate:
         path = scope["path"].removeprefix(f"{self.fake.api_root}/repos/{self.fake.owner}/{self.fake.name}")
         with self.fake.lock:
             self.fake.calls.append(Call(scope["method"], path, body, scope["query_string"].decode()))
-            fault = next((f for f in self.fake.faults if f.matches(scope["method"], path)), None)
+            fault = next((f for f in self.fake.faults if f.matches(scope["method"], path, body)), None)
             if fault is not None:
                 fault.times -= 1
                 if fault.times <= 0:

@@ -12,8 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.globs import glob_match
 from pipeline.policy import RolloutPolicy, policy_from_spec
-from pipeline.strategy_rules import glob_match
 from pipeline.strategy_select import Touched, caution, select
 from tests.conftest import REPO_ROOT
 

@@ -371,9 +371,12 @@ def test_new_form_checks_are_valid_and_old_relative_ones_warned() -> None:
         ),
         (
             {"test": "rate", "events": "e", "critical": {"relativeIncrease": 0.3}, "detect": 0.25},
-            "detect 0.25 must be larger",
+            "detect 0.25 must lie beyond its tolerance 0.3",
         ),
-        ({"test": "mean", "gauge": "g", "critical": {"relativeDecrease": 0.2}, "detect": 1.5}, "must be below 1"),
+        (
+            {"test": "mean", "gauge": "g", "critical": {"relativeDecrease": 0.2}, "detect": 1.5},
+            "relative decrease (detect) must be below 100%",
+        ),
         (
             {"test": "rate", "events": "e", "query": "q", "critical": {"relativeIncrease": 0.1}},
             "names metrics, not a query",
