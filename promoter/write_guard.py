@@ -48,7 +48,7 @@ class Update(Protocol):
     def ref(self) -> str: ...
 
     @property
-    def new(self) -> str: ...
+    def new(self) -> str | None: ...  # None deletes the ref: nothing is written
 
 
 class InvalidWrite(Refused):
@@ -237,7 +237,7 @@ def findings(
     for update in updates:
         game = deploy_game(update.ref)
         main_like = update.ref == MAIN_REF or update.ref.startswith(MAIN_LIKE_PREFIX)
-        if update.ref == LEDGER_REF or (game is None and not main_like):
+        if update.new is None or update.ref == LEDGER_REF or (game is None and not main_like):
             continue
         try:
             commit = repo[update.new].peel(pygit2.Commit)

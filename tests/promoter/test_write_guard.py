@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from contract.instants import format_instant
 from pipeline.deployed import tree_files, validate_deployed
 from pipeline.documents import SourceFile
-from pipeline.events_schedule import format_instant
 from pipeline.schemas import SchemaSet
 from pipeline.validate import ValidationResult, validate
 from promoter import write_guard
@@ -89,6 +89,7 @@ def test_a_ring_push_whose_tree_the_agents_refuse_is_refused_and_no_ref_moves(
         tree = replace_files(remote.repo, tip.tree, {"event.yaml": broken})
         updates.append(RefUpdate(ref, remote._commit(tree, [str(tip.id)], "stop festival", now), str(tip.id)))
     # What the agent decides about that tree (the function it applies to what it fetches): refused.
+    assert updates[0].new is not None
     files, problems = tree_files(remote.repo, remote.commit(updates[0].new).tree)
     assert not validate_deployed(game_name, files, problems).ok
 
