@@ -11,7 +11,7 @@ import pytest
 from pipeline.strategy_rules import FreezeWindow, windows_crossed
 from pipeline.strategy_select import Touched
 from promoter.decide import decide, decide_approve, decide_rollback
-from promoter.gates import EVENT_STOP_TRAILER, NOT_BEFORE_TRAILER, blocked, freeze_at
+from promoter.gates import EVENT_STOP_TRAILER, NOT_BEFORE_TRAILER, blocked, freeze_at, held
 from promoter.model import (
     AppendEvents,
     CheckResult,
@@ -200,3 +200,21 @@ def test_plan_names_the_windows_a_rollout_would_cross() -> None:
     assert windows_crossed(FROZEN.freeze, T0 - H, 2 * H) == (XMAS,)
     assert windows_crossed(FROZEN.freeze, T0 + H, 5 * H) == (XMAS, LATE, APART)
     assert windows_crossed(FROZEN.freeze, T0 + 6 * H, 5 * H) == ()
+
+
+def _frozen_snap(*events: Event, main_freeze: tuple[FreezeWindow, ...] = ()) -> GameSnapshot:
+    """NEW in flight at NA-WEST/10 with FROZEN as its policy; main (NEWER) holds `main_freeze`."""
+    s = snap(candidate=NEWER, rings=at_step([("NA-WEST", 10)]), records=(_deployed(*events),))
+    infos = {**s.releases, NEW: ReleaseInfo(FROZEN), NEWER: ReleaseInfo(replace(POLICY, freeze=main_freeze))}
+    return replace(s, releases=infos)
+
+
+def _deployed(*events: Event) -> RolloutRecord:
+    return RolloutRecord("g", NEW, f"tree-{NEW[:4]}", (Event(T0 - H, "deploy", "NA-WEST", 10), *events))
+
+
+def test_held_is_the_one_gate_rule_with_main_freeze() -> None:
+    s = _frozen_snap(main_freeze=(APART,))
+    assert held(s, NEW, T0 + H).freeze == freeze_at((XMAS, LATE), T0 + H)
+    assert held(s, NEW, T0 + 5 * H).freeze == freeze_at((APART,), T0 + 5 * H)  # main's freeze holds it too
+
