@@ -14,7 +14,7 @@ from typing import Literal
 
 from pipeline.policy import RolloutPolicy
 from pipeline.strategy_rules import FreezeWindow, format_instant
-from promoter.model import GameSnapshot, ReleaseInfo
+from promoter.model import LIFT_FREEZE, GameSnapshot, ReleaseInfo
 
 NOT_BEFORE_TRAILER = "Hotswap-Not-Before"
 EVENT_STOP_TRAILER = "Hotswap-Event-Stop"
@@ -93,7 +93,8 @@ def main_policy(snap: GameSnapshot) -> RolloutPolicy | None:
 def held(snap: GameSnapshot, release: str, now: datetime) -> Held:
     """The one gate rule, for decide and status alike. The release's schedule holds it; so does a
     freeze of its own (effective, bounded) policy or of the policy main holds now (merged after the
-    release was cut). An event stop passes every gate."""
+    release was cut), unless an operator lifted that freeze for this release (`lift-freeze` in its
+    record: every window in force when the lift was recorded). An event stop passes every gate."""
     info = snap.releases.get(release)
     policy = info.policy if info is not None else None
     if policy is None or (info is not None and info.event_stop):
@@ -102,4 +103,6 @@ def held(snap: GameSnapshot, release: str, now: datetime) -> Held:
     schedule = Block("scheduled", start, f"not before {format_instant(start)}") if start and now < start else None
     main = main_policy(snap)
     windows = tuple(dict.fromkeys((*policy.freeze, *(main.freeze if main is not None else ()))))
-    return Held(schedule, freeze_at(windows, now))
+    record = snap.records.get(release)
+    lifted = {w for e in (record.events if record else ()) if e.type == LIFT_FREEZE for w in _chain(windows, e.at)}
+    return Held(schedule, freeze_at((w for w in windows if w not in lifted), now))

@@ -192,6 +192,7 @@ def _gates(snap: GameSnapshot, release: str | None, now: datetime) -> dict[str, 
     return {
         "strategy": policy.strategy if policy is not None else None,
         "strategyWhy": info.strategy_why or None if info is not None else None,
+        "policyBound": info.policy_bound or None if info is not None else None,
         "frozenUntil": format_instant(freeze.until) if freeze is not None else None,
         "frozenReason": freeze.reason if freeze is not None else None,
         "notBefore": format_instant(start.until) if start is not None else None,

@@ -40,6 +40,7 @@ from promoter.service import session
 from promoter.service.auth import AuthSettings, Forbidden, Principal, Unauthorized, authenticate, require
 from promoter.service.events_api import events_section, register_events
 from promoter.service.fleet import FleetBoard
+from promoter.service.freeze_api import register_freeze
 from promoter.service.limits import RateLimiter, client_key
 from promoter.service.log import EventLog
 from promoter.service.page import login_page, render
@@ -616,5 +617,6 @@ def create_app(service: Service) -> FastAPI:
 
     register_webhook(app, service, read_body)
     register_events(app, service, viewed_game, operator_field)
+    register_freeze(app, service, operator_field)
 
     return app
