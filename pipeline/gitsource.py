@@ -74,8 +74,13 @@ def tree_sources(
         return []
     if top.type != pygit2.GIT_OBJECT_TREE:
         return []
+    return folder_sources(repo, top.peel(pygit2.Tree), limits, prefix)
+
+
+def folder_sources(repo: pygit2.Repository, folder: pygit2.Tree, limits: LoadLimits, prefix: str) -> list[SourceFile]:
+    """Every config file in `folder` (a game's folder: what a ring serves), named as under `prefix`."""
     out: list[SourceFile] = []
-    stack: list[tuple[str, pygit2.Tree]] = [(prefix, top.peel(pygit2.Tree))]
+    stack: list[tuple[str, pygit2.Tree]] = [(prefix, folder)]
     while stack:
         base, tree = stack.pop()
         for entry in tree:

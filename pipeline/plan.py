@@ -11,9 +11,10 @@ from contract.instants import parse_instant
 from pipeline import gitsource
 from pipeline.documents import CONFIG_ROOT
 from pipeline.policy import RolloutPolicy, policy_from_spec
+from pipeline.policy_bound import choose
+from pipeline.policy_in_force import policy_in
 from pipeline.schemas import SchemaSet
 from pipeline.strategy_rules import FreezeWindow, windows_crossed
-from pipeline.strategy_select import select
 from pipeline.touched import commit_trailers, touched_between
 from pipeline.validate import validate
 from pipeline.yamlstrict import LoadLimits
@@ -32,6 +33,7 @@ class GamePlan:
     strategy_why: str = ""  # pipeline.strategy_select: why the policy has its strategy
     freezes: tuple[FreezeWindow, ...] = ()  # windows in force or starting within the minimum duration
     not_before: datetime | None = None  # the later of spec.notBefore and head's Hotswap-Not-Before
+    policy_bound: str = ""  # pipeline.policy_bound: what the policy in force (the base's) kept
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,8 @@ def plan_revisions(
         )
         files = sorted({p for c in changed for p in (c.old_path, c.new_path) if p and p.startswith(path + "/")})
         planned = _game_plan(repo, head, game, game_base, label, tuple(files), schemas, limits)
-        plans.append(_scheduled(repo, head, game, game_base, planned, now or datetime.now(UTC)))
+        in_force = _in_force(repo, game_base, game, schemas, limits)
+        plans.append(_scheduled(repo, head, game, game_base, planned, now or datetime.now(UTC), in_force))
     return Plan(str(head.id), tuple(plans))
 
 
@@ -158,19 +161,38 @@ def _tree(commit: pygit2.Commit | None, path: str) -> pygit2.Tree | None:
         return None
 
 
+def _in_force(
+    repo: pygit2.Repository, base: pygit2.Commit | None, game: str, schemas: SchemaSet, limits: LoadLimits
+) -> RolloutPolicy | None:
+    """The base's policy: what the game serves when the change is measured from its last release."""
+    if base is None:
+        return None
+    sources = gitsource.tree_sources(repo, base, limits, f"{CONFIG_ROOT}/{game}")
+    return policy_in(sources, game, [schemas], limits) if sources else None
+
+
 def _scheduled(
-    repo: pygit2.Repository, head: pygit2.Commit, game: str, base: pygit2.Commit | None, plan: GamePlan, now: datetime
+    repo: pygit2.Repository,
+    head: pygit2.Commit,
+    game: str,
+    base: pygit2.Commit | None,
+    plan: GamePlan,
+    now: datetime,
+    in_force: RolloutPolicy | None = None,
 ) -> GamePlan:
-    """The strategy the change rolls out with (by what it touches), the freeze windows its minimum
-    duration would cross and when it may start."""
+    """The strategy the change rolls out with (by what it touches, bounded by the policy in force),
+    the freeze windows its minimum duration would cross and when it may start."""
     head_tree = _tree(head, f"{CONFIG_ROOT}/{game}")
     if plan.policy is None or head_tree is None:
         return plan
-    chosen = select(plan.policy, touched_between(repo, game, _tree(base, f"{CONFIG_ROOT}/{game}"), head_tree))
+    touched = touched_between(repo, game, _tree(base, f"{CONFIG_ROOT}/{game}"), head_tree)
+    chosen = choose(plan.policy, touched, in_force)
     policy = chosen.policy
     trailer = parse_instant(commit_trailers(head).get("Hotswap-Not-Before"))
     starts = max((t for t in (policy.not_before, trailer) if t is not None), default=None)
     begin = max(now, starts) if starts is not None else now
     freezes = windows_crossed(policy.freeze, begin, policy.minimum_duration)
     not_before = starts if starts is not None and starts > now else None
-    return replace(plan, policy=policy, strategy_why=chosen.why, freezes=freezes, not_before=not_before)
+    return replace(
+        plan, policy=policy, strategy_why=chosen.why, freezes=freezes, not_before=not_before, policy_bound=chosen.bound
+    )

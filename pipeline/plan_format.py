@@ -137,6 +137,7 @@ def as_dict(plan: Plan) -> dict[str, Any]:
             entry.update(
                 strategy=p.strategy,
                 strategyWhy=g.strategy_why,
+                policyBound=g.policy_bound or None,
                 notBefore=format_instant(g.not_before) if g.not_before else None,
                 freezes=[
                     {"start": format_instant(w.start), "end": format_instant(w.end), "reason": w.reason}

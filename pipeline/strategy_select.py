@@ -18,11 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from pipeline.policy import Region, RolloutPolicy
+from pipeline.strategy_names import ALL_AT_ONCE, rank
 from pipeline.strategy_rules import StrategyRule
-
-# Least cautious first.
-STRATEGY_RANK = {"expedited": 0, "canary": 1, "blue-green": 2}
-ALL_AT_ONCE = ("blue-green", "expedited")  # a region takes the release in one step: [100]
 
 
 @dataclass(frozen=True)
@@ -47,9 +44,10 @@ Caution = tuple[int, int, int, timedelta, int]
 
 def caution(policy: RolloutPolicy) -> Caution:
     """Ordered least to most cautious: the strategy (blue-green > canary > expedited), then the
-    regions that need an approval, the steps, the minimum duration (longer intervals), the checks."""
+    regions that need an approval, the steps, the minimum duration (longer intervals), the checks.
+    An unknown strategy raises UnknownStrategy: validate refuses it before anything is selected."""
     return (
-        STRATEGY_RANK.get(policy.strategy, len(STRATEGY_RANK)),
+        rank(policy.strategy),
         sum(r.approval for r in policy.regions),
         sum(len(r.steps) for r in policy.regions),
         policy.minimum_duration,

@@ -387,8 +387,7 @@ def _step_to(
             (_events(snap, release, record.tree, *before),) if before else (),
             wait=Wait(release, record.tree, region.name, None, None, "approval: required"),
         )
-    info = snap.releases.get(release)
-    block = gates.blocked(policy, info, now) or gates.blocked_by_main(_main_policy(snap), info, now)
+    block = gates.held(snap, release, now).block
     if block is not None:  # a freeze or a schedule: no deploy now; what was decided before is recorded
         summary = f"{block.summary}; {_short(release)} waits before {stage.where}"
         return Decision(game, summary, (_events(snap, release, record.tree, *before),) if before else ())
@@ -403,12 +402,6 @@ def _step_to(
             (*writes, _events(snap, release, record.tree, *before, deployed, done), TagRelease(game, release)),
         )
     return Decision(game, summary, (*writes, _events(snap, release, record.tree, *before, deployed)))
-
-
-def _main_policy(snap: GameSnapshot) -> RolloutPolicy | None:
-    """The policy main holds now: a freeze merged while an older release is in flight holds it too."""
-    info = snap.releases.get(snap.candidate.commit) if snap.candidate is not None else None
-    return info.policy if info is not None else None
 
 
 def _refs(writes: Sequence[Action]) -> str:

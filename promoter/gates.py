@@ -15,7 +15,7 @@ from typing import Literal
 from contract.instants import format_instant
 from pipeline.policy import RolloutPolicy
 from pipeline.strategy_rules import FreezeWindow
-from promoter.model import ReleaseInfo
+from promoter.model import LIFT_FREEZE, GameSnapshot, ReleaseInfo
 
 NOT_BEFORE_TRAILER = "Hotswap-Not-Before"
 EVENT_STOP_TRAILER = "Hotswap-Event-Stop"
@@ -37,17 +37,24 @@ class Block:
 def freeze_at(windows: Iterable[FreezeWindow], now: datetime) -> Block | None:
     """The freeze in force at `now`: until the end of every window chained to the one holding `now`
     (overlapping or touching windows freeze their union), with the reasons of those windows."""
-    ordered = sorted(windows, key=lambda w: w.start)
-    holding = [w for w in ordered if w.contains(now)]
-    if not holding:
+    chained = _chain(windows, now)
+    if not chained:
         return None
-    until = max(w.end for w in holding)
-    reasons = [w.reason for w in holding]
+    return Block("frozen", max(w.end for w in chained), "; ".join(dict.fromkeys(w.reason for w in chained)))
+
+
+def _chain(windows: Iterable[FreezeWindow], now: datetime) -> tuple[FreezeWindow, ...]:
+    """The windows holding `now` and every window chained to them (starting before the chain ends)."""
+    ordered = sorted(windows, key=lambda w: w.start)
+    chained = [w for w in ordered if w.contains(now)]
+    if not chained:
+        return ()
+    until = max(w.end for w in chained)
     for window in ordered:
         if window.start <= until < window.end:
             until = window.end
-            reasons.append(window.reason)
-    return Block("frozen", until, "; ".join(dict.fromkeys(reasons)))
+            chained.append(window)
+    return tuple(dict.fromkeys(chained))
 
 
 def not_before(policy: RolloutPolicy, info: ReleaseInfo | None) -> datetime | None:
@@ -56,7 +63,8 @@ def not_before(policy: RolloutPolicy, info: ReleaseInfo | None) -> datetime | No
 
 
 def blocked(policy: RolloutPolicy, info: ReleaseInfo | None, now: datetime) -> Block | None:
-    """Why no deploy may be written now, or None. An event stop passes every gate."""
+    """Why no deploy of a release with this policy may be written now, or None (its own policy
+    only; `held` adds main's freeze and lifts). An event stop passes every gate."""
     if info is not None and info.event_stop:
         return None
     start = not_before(policy, info)
@@ -65,9 +73,37 @@ def blocked(policy: RolloutPolicy, info: ReleaseInfo | None, now: datetime) -> B
     return freeze_at(policy.freeze, now)
 
 
-def blocked_by_main(main_policy: RolloutPolicy | None, info: ReleaseInfo | None, now: datetime) -> Block | None:
-    """A freeze in the policy main holds now (merged after the release in flight was cut) holds
-    that release too; its schedule (notBefore) is the release's own and is not taken from main."""
-    if main_policy is None or (info is not None and info.event_stop):
-        return None
-    return freeze_at(main_policy.freeze, now)
+@dataclass(frozen=True)
+class Held:
+    """What holds a release now: its schedule (notBefore) and a freeze, either may be None."""
+
+    schedule: Block | None = None
+    freeze: Block | None = None
+
+    @property
+    def block(self) -> Block | None:
+        return self.schedule or self.freeze
+
+
+def main_policy(snap: GameSnapshot) -> RolloutPolicy | None:
+    """The policy main holds now (its candidate's effective policy)."""
+    info = snap.releases.get(snap.candidate.commit) if snap.candidate is not None else None
+    return info.policy if info is not None else None
+
+
+def held(snap: GameSnapshot, release: str, now: datetime) -> Held:
+    """The one gate rule, for decide and status alike. The release's schedule holds it; so does a
+    freeze of its own (effective, bounded) policy or of the policy main holds now (merged after the
+    release was cut), unless an operator lifted that freeze for this release (`lift-freeze` in its
+    record: every window in force when the lift was recorded). An event stop passes every gate."""
+    info = snap.releases.get(release)
+    policy = info.policy if info is not None else None
+    if policy is None or (info is not None and info.event_stop):
+        return Held()
+    start = not_before(policy, info)
+    schedule = Block("scheduled", start, f"not before {format_instant(start)}") if start and now < start else None
+    main = main_policy(snap)
+    windows = tuple(dict.fromkeys((*policy.freeze, *(main.freeze if main is not None else ()))))
+    record = snap.records.get(release)
+    lifted = {w for e in (record.events if record else ()) if e.type == LIFT_FREEZE for w in _chain(windows, e.at)}
+    return Held(schedule, freeze_at((w for w in windows if w not in lifted), now))

@@ -15,7 +15,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ from pygit2.enums import FileMode, ReferenceType
 from contract.instants import format_instant
 from pipeline import gitsource
 from pipeline.documents import CONFIG_ROOT, SourceFile
-from pipeline.policy import policy_from_spec
+from pipeline.policy import RolloutPolicy, policy_from_spec
+from pipeline.policy_in_force import policy_in
 from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, SchemaSet
 from pipeline.touched import touched_between
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
@@ -362,8 +363,22 @@ class Remote:
             touched = touched_between(self.repo, game, base, head)
             trailers = _trailers(self.commit(sha))
             stop = EVENT_STOP_TRAILER in trailers and self._recorded_stop(game, sha)
-            self._selection_memo[key] = release_strategy.selected(info, touched, trailers, stop)
+            in_force = self._policy_in_force(game, sha, base)
+            chosen = release_strategy.selected(info, touched, trailers, stop, in_force)
+            if base is not None and in_force is None:  # fail closed: an unbounded release never deploys
+                chosen = replace(chosen, problems=(*chosen.problems, release_strategy.IN_FORCE_UNREADABLE))
+            self._selection_memo[key] = chosen
         return self._selection_memo[key]
+
+    def _policy_in_force(self, game: str, sha: str, served: pygit2.Tree | None) -> RolloutPolicy | None:
+        """The policy of the tree ring-100 serves, judged by the release's schemas or else the packaged ones."""
+        if served is None:
+            return None
+        sources = gitsource.folder_sources(self.repo, served, DEFAULT_LIMITS, f"{CONFIG_ROOT}/{game}")
+        if None not in self._schema_memo:  # the key of a commit with no schemas/: the packaged set
+            self._schema_memo[None] = SchemaSet.from_dir(PACKAGED_SCHEMAS)
+        sets = [self.schemas_for(self.commit(sha)), self._schema_memo[None]]
+        return policy_in(sources, game, sets, DEFAULT_LIMITS)
 
     def _recorded_stop(self, game: str, sha: str) -> bool:
         """The commit is the main edit of a kill switch the ledger records (`hotswap event stop`):

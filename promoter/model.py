@@ -98,8 +98,20 @@ class CheckResult:
 
 
 EventType = Literal[
-    "bootstrap", "deploy", "evaluate", "pause", "approve", "rollback", "complete", "reject", "main-revert"
+    "bootstrap",
+    "deploy",
+    "evaluate",
+    "pause",
+    "approve",
+    "rollback",
+    "complete",
+    "reject",
+    "main-revert",
+    "lift-freeze",
 ]
+# An operator lifted the freeze in force for this release (`hotswap approve --lift-freeze`): the
+# windows in force at the event's instant no longer hold it (promoter.gates.held).
+LIFT_FREEZE: EventType = "lift-freeze"
 
 
 @dataclass(frozen=True)
@@ -232,6 +244,8 @@ class ReleaseInfo:
     strategy_why: str = ""  # pipeline.strategy_select: why `policy` has its strategy (by what the release touches)
     not_before: datetime | None = None  # the release commit's Hotswap-Not-Before trailer (promoter.gates)
     event_stop: bool = False  # the release commit stops a live event (Hotswap-Event-Stop): no freeze holds it
+    # pipeline.policy_bound: what the policy in force kept of itself in `policy` ("" when nothing)
+    policy_bound: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from contract.instants import InstantError, read_instant
-from pipeline.strategy_select import Touched, select
+from pipeline.policy import RolloutPolicy
+from pipeline.policy_bound import choose
+from pipeline.strategy_select import Touched
 from promoter.gates import EVENT_STOP_TRAILER, NOT_BEFORE_TRAILER
 from promoter.model import DeployInfo, ReleaseInfo, StopLayer
 
@@ -37,10 +39,21 @@ def unstopped(tree: str, stops: Sequence[StopLayer], unknown: Collection[str]) -
     return tree
 
 
+IN_FORCE_UNREADABLE = (
+    "the RolloutPolicy in force (what ring-100 serves) cannot be read, so this release cannot be bounded by it"
+)
+
+
 def selected(
-    info: ReleaseInfo, touched: Sequence[Touched], trailers: Mapping[str, str], recorded_stop: bool = False
+    info: ReleaseInfo,
+    touched: Sequence[Touched],
+    trailers: Mapping[str, str],
+    recorded_stop: bool = False,
+    in_force: RolloutPolicy | None = None,
 ) -> ReleaseInfo:
-    """`recorded_stop`: the ledger records this commit as the main edit of `hotswap event stop`."""
+    """`recorded_stop`: the ledger records this commit as the main edit of `hotswap event stop`.
+    `in_force`: the policy ring-100 serves apart from this release; the release's effective policy is
+    bounded by it (pipeline.policy_bound) chosen for the same touched files."""
     problems = list(info.problems)
     raw = trailers.get(NOT_BEFORE_TRAILER)
     not_before = None
@@ -59,5 +72,7 @@ def selected(
     chosen = replace(info, problems=tuple(problems), not_before=not_before, event_stop=stop)
     if info.policy is None:
         return chosen
-    selection = select(info.policy, touched)
-    return replace(chosen, policy=selection.policy, strategy_why=selection.why)
+    chosen_policy = choose(info.policy, touched, in_force)
+    return replace(
+        chosen, policy=chosen_policy.policy, strategy_why=chosen_policy.why, policy_bound=chosen_policy.bound
+    )

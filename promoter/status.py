@@ -16,7 +16,7 @@ from promoter import gates
 from promoter.decide import decide, next_evaluation, position, rollout_state, stage_of
 from promoter.evidence_view import check_json
 from promoter.gitio import Remote
-from promoter.model import GameSnapshot, ReleaseInfo
+from promoter.model import GameSnapshot
 from promoter.observed import (
     DEFAULT_STALE_AFTER,
     UP_TO_DATE,
@@ -174,7 +174,7 @@ def game_status(
             "diffBase": diff_base(snap, shown) if shown else None,
         },
         "rollout": rollout,
-        **_gates(policy, info, now),
+        **_gates(snap, release, now),
         "regions": regions,
         "observed": fleet_json(fleet, now),
         "quarantined": sorted(q.release for q in snap.quarantine.values()),
@@ -182,16 +182,20 @@ def game_status(
     }
 
 
-def _gates(policy: RolloutPolicy | None, info: ReleaseInfo | None, now: datetime) -> dict[str, Any]:
-    """The strategy the release rolls out with and why; a freeze in force, a start not yet due."""
-    freeze = gates.freeze_at(policy.freeze, now) if policy is not None else None
-    start = gates.not_before(policy, info) if policy is not None else None
+def _gates(snap: GameSnapshot, release: str | None, now: datetime) -> dict[str, Any]:
+    """The strategy the release rolls out with and why; a freeze or a start not yet due that holds
+    it, by the same rule decide applies (promoter.gates.held)."""
+    info = snap.releases.get(release) if release else None
+    policy = info.policy if info is not None else None
+    hold = gates.held(snap, release, now) if release else gates.Held()
+    freeze, start = hold.freeze, hold.schedule
     return {
         "strategy": policy.strategy if policy is not None else None,
         "strategyWhy": info.strategy_why or None if info is not None else None,
+        "policyBound": info.policy_bound or None if info is not None else None,
         "frozenUntil": format_instant(freeze.until) if freeze is not None else None,
         "frozenReason": freeze.reason if freeze is not None else None,
-        "notBefore": format_instant(start) if start is not None and now < start else None,
+        "notBefore": format_instant(start.until) if start is not None else None,
     }
 
 

@@ -51,6 +51,7 @@ RULES: dict[str, Rule] = {
     "policy-regions": policy.regions,
     "policy-interval": policy.intervals,
     "policy-checks": policy.checks,
+    "policy-strategy": strategies.known_strategies,
     "policy-strategies": strategies.strategy_rules,
     "policy-freeze": strategies.freeze,
     "policy-switch-lead": bluegreen.switch_lead,
@@ -66,7 +67,7 @@ RULES: dict[str, Rule] = {
 # `--changed-since`, a rule none of whose kinds is reported is not run: a one-file change to a
 # Performance config need not judge the game's policy (nor import the judge's numerics).
 POLICY_RULES = ("policy-rings", "policy-steps", "policy-regions", "policy-interval", "policy-checks")
-STRATEGY_RULES = ("policy-strategies", "policy-freeze", "policy-switch-lead")
+STRATEGY_RULES = ("policy-strategy", "policy-strategies", "policy-freeze", "policy-switch-lead")
 JUDGE_RULES = ("policy-judge", "policy-holdback", "policy-detect")
 REPORTS_ON: dict[str, frozenset[str]] = {
     "loot-table": frozenset({"Economy"}),

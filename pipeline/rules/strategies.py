@@ -13,7 +13,8 @@ from pipeline.durations import parse_duration
 from pipeline.findings import Finding
 from pipeline.game import GameView
 from pipeline.policy import policy_from_spec
-from pipeline.strategy_select import ALL_AT_ONCE, apply_rule, caution
+from pipeline.strategy_names import ALL_AT_ONCE, STRATEGY_NAMES, known_names
+from pipeline.strategy_select import apply_rule, caution
 
 
 def strategy_rules(game: GameView) -> Iterator[Finding]:
@@ -36,12 +37,29 @@ def strategy_rules(game: GameView) -> Iterator[Finding]:
                     "an expedited rule must set `only: true`: it may never carry a release that also touches other files",
                 )
             rule = policy.strategies[i]
+            if {raw["strategy"], spec["strategy"]} - STRATEGY_NAMES.keys():
+                continue  # known_strategies reports the name; no caution to compare
             if only and caution(apply_rule(policy, rule)) > caution(policy):
                 yield doc.spec_finding(
                     (*base, "match", "only"),
                     "policy-strategies",
                     f"an `only` rule relaxes the default; this one ({raw['strategy']}) is more cautious than "
                     f"spec.strategy ({spec['strategy']}), so adding a file could relax the rollout: drop `only`",
+                )
+
+
+def known_strategies(game: GameView) -> Iterator[Finding]:
+    """`spec.strategy` and each rule's strategy name one the registry holds (pipeline.strategy_names):
+    a repository's own schema may allow another name, but nothing rolls out with a name no code knows."""
+    for doc in game.of_kind("RolloutPolicy"):
+        named: list[tuple[tuple[str | int, ...], object]] = [(("strategy",), doc.spec.get("strategy"))]
+        named += [
+            (("strategies", i, "strategy"), r.get("strategy")) for i, r in enumerate(doc.spec.get("strategies", ()))
+        ]
+        for path, name in named:
+            if isinstance(name, str) and name not in STRATEGY_NAMES:
+                yield doc.spec_finding(
+                    path, "policy-strategy", f"unknown strategy {name!r}: one of {', '.join(known_names())}"
                 )
 
 

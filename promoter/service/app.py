@@ -41,6 +41,7 @@ from promoter.service.auth import AuthSettings, Forbidden, Principal, Unauthoriz
 from promoter.service.events_api import events_section, register_events
 from promoter.service.fleet import FleetBoard
 from promoter.service.free_text import refused_text
+from promoter.service.freeze_api import register_freeze
 from promoter.service.limits import RateLimiter, client_key
 from promoter.service.log import EventLog
 from promoter.service.page import login_page, render
@@ -625,5 +626,6 @@ def create_app(service: Service) -> FastAPI:
 
     register_webhook(app, service, read_body)
     register_events(app, service, viewed_game, operator_field)
+    register_freeze(app, service, operator_field)
 
     return app

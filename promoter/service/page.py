@@ -168,7 +168,7 @@ def _game(
             f"{escape(' ' + e.region + '/' + str(e.step) + '%') if e.region and e.step else ''}"
             f"{escape(' (' + e.outcome + ')') if e.outcome else ''}"
             f"{escape(' by ' + e.by) if e.by else ''}"
-            f"{escape(': ' + e.reason) if e.type in ('rollback', 'reject', 'pause') and e.reason else ''}</li>"
+            f"{escape(': ' + e.reason) if e.type in ('rollback', 'reject', 'pause', 'lift-freeze') and e.reason else ''}</li>"
             for e in reversed(records[0].events[-10:])
         )
         parts.append(f'<p>decisions of {escape(records[0].id)}</p><ul class="log">{log}</ul>')

@@ -5,12 +5,16 @@ reverts; it keeps the rest (the ledger record, approvals, verdicts, rollback) fo
 from __future__ import annotations
 
 from pipeline.policy import RolloutPolicy
+from pipeline.strategy_names import STRATEGY_NAMES, strategy_name
 from promoter.strategies.base import Position, Stage, Strategy
 from promoter.strategies.bluegreen import BlueGreen
 from promoter.strategies.canary import Canary
 from promoter.strategies.expedited import Expedited
 
-STRATEGIES: dict[str, Strategy] = {"canary": Canary(), "blue-green": BlueGreen(), "expedited": Expedited()}
+_IMPLEMENTATIONS: dict[str, Strategy] = {"canary": Canary(), "blue-green": BlueGreen(), "expedited": Expedited()}
+# Keyed by the one registry of names (pipeline.strategy_names): a name it holds with no
+# implementation fails here, at import, not in a rollout.
+STRATEGIES: dict[str, Strategy] = {name: _IMPLEMENTATIONS[name] for name in STRATEGY_NAMES}
 
 
 def step_label(policy: RolloutPolicy | None, step: int | None) -> str:
@@ -23,8 +27,9 @@ def step_label(policy: RolloutPolicy | None, step: int | None) -> str:
 
 
 def strategy_of(policy: RolloutPolicy) -> Strategy:
-    """The policy's strategy; an unknown name (a schema of the repository's own) rolls out as canary."""
-    return STRATEGIES.get(policy.strategy, STRATEGIES["canary"])
+    """The policy's strategy. An unknown name (a schema of the repository's own may allow one) raises
+    UnknownStrategy: validate reports it as a finding, so such a release never rolls out."""
+    return STRATEGIES[strategy_name(policy.strategy).name]
 
 
 __all__ = ["STRATEGIES", "Position", "Stage", "Strategy", "step_label", "strategy_of"]

@@ -78,6 +78,10 @@ def _write_policy(repo: Path, checks: list[dict[str, Any]], judge: dict[str, Any
     )
     (repo / POLICY).write_text(yaml.safe_dump(doc, sort_keys=False))
     git(repo, "commit", "-qam", "new-form policy")
+    # The policy in force bounds a release that edits it (pipeline.policy_bound): the plan measured
+    # here is of a later release under this policy (base HEAD~1), so it is the policy as written.
+    (repo / POLICY).write_text(yaml.safe_dump(doc, sort_keys=False) + "# re-planned\n")
+    git(repo, "commit", "-qam", "a later release under it")
     return dict(doc["spec"])
 
 

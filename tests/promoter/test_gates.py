@@ -10,9 +10,11 @@ import pytest
 
 from pipeline.strategy_rules import FreezeWindow, windows_crossed
 from pipeline.strategy_select import Touched
-from promoter.decide import decide, decide_approve, decide_rollback
-from promoter.gates import EVENT_STOP_TRAILER, NOT_BEFORE_TRAILER, blocked, freeze_at
+from promoter.decide import DecisionError, decide, decide_approve, decide_rollback
+from promoter.freeze_lift import decide_lift_freeze
+from promoter.gates import EVENT_STOP_TRAILER, NOT_BEFORE_TRAILER, blocked, freeze_at, held
 from promoter.model import (
+    LIFT_FREEZE,
     AppendEvents,
     CheckResult,
     Event,
@@ -216,3 +218,37 @@ def test_plan_names_the_windows_a_rollout_would_cross() -> None:
     assert windows_crossed(FROZEN.freeze, T0 - H, 2 * H) == (XMAS,)
     assert windows_crossed(FROZEN.freeze, T0 + H, 5 * H) == (XMAS, LATE, APART)
     assert windows_crossed(FROZEN.freeze, T0 + 6 * H, 5 * H) == ()
+
+
+def _frozen_snap(*events: Event, main_freeze: tuple[FreezeWindow, ...] = ()) -> GameSnapshot:
+    """NEW in flight at NA-WEST/10 with FROZEN as its policy; main (NEWER) holds `main_freeze`."""
+    s = snap(candidate=NEWER, rings=at_step([("NA-WEST", 10)]), records=(_deployed(*events),))
+    infos = {**s.releases, NEW: ReleaseInfo(FROZEN), NEWER: ReleaseInfo(replace(POLICY, freeze=main_freeze))}
+    return replace(s, releases=infos)
+
+
+def _deployed(*events: Event) -> RolloutRecord:
+    return RolloutRecord("g", NEW, f"tree-{NEW[:4]}", (Event(T0 - H, "deploy", "NA-WEST", 10), *events))
+
+
+def test_held_is_the_one_gate_rule_with_main_freeze_and_a_lift() -> None:
+    s = _frozen_snap(main_freeze=(APART,))
+    assert held(s, NEW, T0 + H).freeze == freeze_at((XMAS, LATE), T0 + H)
+    assert held(s, NEW, T0 + 5 * H).freeze == freeze_at((APART,), T0 + 5 * H)  # main's freeze holds it too
+    lifted = _frozen_snap(Event(T0 + H, LIFT_FREEZE, reason="typo", by="alice"), main_freeze=(APART,))
+    assert held(lifted, NEW, T0 + H).freeze is None  # the chain in force at the lift is lifted
+    assert held(lifted, NEW, T0 + 5 * H).freeze is not None  # a later window holds again
+
+
+def test_lift_freeze_records_who_and_why_and_is_refused_when_nothing_is_frozen() -> None:
+    s = _frozen_snap()
+    decision = decide_lift_freeze(s, T0 + H, "typo", "alice")
+    (append,) = decision.actions
+    assert isinstance(append, AppendEvents) and append.release == NEW
+    (event,) = append.events
+    assert (event.type, event.by, event.reason) == (LIFT_FREEZE, "alice", "typo")
+    assert event.outcome == "lifted frozen until 2026-11-01T15:00:00Z: holiday; maintenance"
+    after = replace(s, records={NEW: s.records[NEW].appended(event)})
+    assert decide_lift_freeze(after, T0 + H, "typo", "alice").actions == ()  # asked again: nothing written
+    with pytest.raises(DecisionError, match="no freeze holds"):
+        decide_lift_freeze(s, T0 + 4 * H, "typo", "alice")

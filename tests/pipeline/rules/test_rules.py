@@ -492,6 +492,16 @@ def test_a_switch_lead_at_the_agents_cap_is_refused_more_in_test_switch_lead() -
     assert path == "$.spec.blueGreen.switchLead" and "shorter than 600 s" in message
 
 
+def test_an_unknown_strategy_is_a_finding_at_its_field() -> None:
+    rule = {"match": {"kinds": ["LiveEvent"], "only": True}, "strategy": "rolling"}
+    policy = doc("RolloutPolicy", {**POLICY_SPEC, "strategy": "trickle", "strategies": [rule]})
+    found = findings("policy-strategy", policy)
+    assert [path for path, _ in found] == ["$.spec.strategy", "$.spec.strategies[0].strategy"]
+    assert "unknown strategy 'trickle': one of expedited, canary, blue-green" in found[0][1]
+    assert findings("policy-strategy", doc("RolloutPolicy", POLICY_SPEC)) == []
+    assert findings("policy-strategies", policy) == []  # no caution to compare with an unknown name
+
+
 def test_every_rule_is_tested_here() -> None:
     import pathlib
 
