@@ -20,6 +20,7 @@ from agent.ring import ring_for
 from agent.snapshot import ConfigSnapshot, freeze
 from agent.source import ConfigSource, Fetched, GitRingSource, SourceProblem
 from agent.switch import SCHEDULER, FlipScheduler
+from contract.refs import green_ref, ring_ref
 from pipeline.deployed import validate_deployed
 from pipeline.events_schedule import Schedule
 from pipeline.schemas import SchemaSet
@@ -44,11 +45,11 @@ class GitRemote:
         self.loaded: dict[str, ConfigSnapshot] = {}
 
     def ring(self, game: str, region: str, percent: int) -> GitRingSource:
-        return self._source(game, region, f"refs/heads/deploy/{game}/{region}/ring-{percent}")
+        return self._source(game, region, ring_ref(game, region, percent))
 
     def green(self, game: str, region: str) -> GitRingSource:
         """The region's blue-green pre-production pool (DESIGN: Strategies)."""
-        return self._source(game, region, f"refs/heads/deploy/{game}/{region}/green")
+        return self._source(game, region, green_ref(game, region))
 
     def _source(self, game: str, region: str, ref: str) -> GitRingSource:
         if ref not in self._sources:

@@ -11,11 +11,11 @@ from typing import Any
 import pygit2
 
 from contract.instants import format_instant
+from contract.refs import DEPLOY_PREFIX, MAIN_REF
 from pipeline.event_stop import events_in
 from pipeline.events_schedule import EventUnreadable, LiveEvent, Window, read_event
 from promoter.event_trees import config_files, recorded_stops
 from promoter.gitio import Remote
-from promoter.model import DEPLOY_PREFIX, MAIN_REF
 
 # An event file's path and its event, or the reason it cannot be read (main may hold a LiveEvent
 # that validation refused: it is shown as a problem of that file, never a crash).

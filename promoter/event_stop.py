@@ -13,7 +13,6 @@ applies recorded stops to every tree a decision writes to a ring afterwards
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,7 @@ from typing import Any
 import pygit2
 
 from contract.instants import format_instant, parse_instant
+from contract.refs import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF, parse_deploy_ref
 from pipeline.event_stop import Stop, events_in, stop_instant
 from pipeline.events_schedule import EventUnreadable, Window, read_event
 from promoter.errors import Refused
@@ -34,10 +34,8 @@ from promoter.event_trees import (
     replace_files,
 )
 from promoter.gitio import PushRejected, RefUpdate, Remote
-from promoter.model import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF
 from promoter.reconcile import utc_now
 
-_DEPLOY_RE = re.compile(r"^refs/heads/deploy/[^/]+/([^/]+)/(ring-\d+|green)$")
 ATTEMPTS = 5
 
 
@@ -108,7 +106,7 @@ def _trees(remote: Remote, game: str) -> tuple[_Tree | None, list[_Tree]]:
         main_tree = _Tree(MAIN_REF, main, main_commit.tree, config_files(remote.repo, game_tree))
     rings: list[_Tree] = []
     for ref, sha in sorted(remote.refs(f"{DEPLOY_PREFIX}{game}/").items()):
-        if _DEPLOY_RE.match(ref) is not None:
+        if parse_deploy_ref(ref) is not None:
             tip = remote.commit(sha)
             rings.append(_Tree(ref, sha, tip.tree, config_files(remote.repo, tip.tree)))
     return main_tree, rings
@@ -211,9 +209,9 @@ def _ring_stops(remote: Remote, game: str, rings: list[_Tree], stop: Stop, reaso
     during a blue-green switch lead leaves the synchronous flip where it was (to the stopped tree)."""
     updates: list[RefUpdate] = []
     for ring in rings:
-        match = _DEPLOY_RE.match(ring.ref)
+        deploy = parse_deploy_ref(ring.ref)
         changes = edited(ring.files, [stop], f"{ring.ref.removeprefix('refs/heads/')}:")
-        if match is None or not changes:
+        if deploy is None or not changes:
             continue
         trailers = _trailers(remote.commit(ring.sha))
         kept = ["Hotswap-Release", "Hotswap-Rollout", "Hotswap-Rollback-Of"]
@@ -222,7 +220,7 @@ def _ring_stops(remote: Remote, game: str, rings: list[_Tree], stop: Stop, reaso
             kept.append("Hotswap-Switch-At")
         keep = "".join(f"{key}: {trailers[key]}\n" for key in kept if key in trailers)
         message = (
-            f"hotswap: stop {game} event {stop.event} on {match.group(1)} {match.group(2)}\n\n{keep}"
+            f"hotswap: stop {game} event {stop.event} on {deploy.region} {deploy.ring_name}\n\n{keep}"
             f"Hotswap-Stage: expedited\nHotswap-Event-Stop: {stop.event}\nHotswap-Reason: {reason}\n"
         )
         tree = replace_files(remote.repo, ring.tree, changes)

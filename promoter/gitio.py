@@ -24,6 +24,7 @@ import pygit2
 from pygit2.enums import FileMode, ReferenceType
 
 from contract.instants import format_instant
+from contract.refs import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF, green_ref, parse_deploy_ref, release_tag, ring_ref
 from pipeline import gitsource
 from pipeline.documents import CONFIG_ROOT, SourceFile
 from pipeline.policy import RolloutPolicy, policy_from_spec
@@ -38,9 +39,6 @@ from promoter.gates import EVENT_STOP_TRAILER
 from promoter.gitcli import check_remote_url, git_env
 from promoter.model import (
     APPROVALS_ROOT,
-    DEPLOY_PREFIX,
-    LEDGER_REF,
-    MAIN_REF,
     Action,
     AppendEvents,
     Candidate,
@@ -57,9 +55,6 @@ from promoter.model import (
     TagRelease,
     WriteGreen,
     WriteRings,
-    green_ref,
-    release_tag,
-    ring_ref,
     rollout_id,
 )
 from promoter.ring_history import HISTORY_BOUND
@@ -67,8 +62,6 @@ from promoter.ring_history import trailers as _trailers
 
 GIT_TIMEOUT = 120
 APPROVAL_LIMITS = LoadLimits(max_bytes=16 << 10, max_alias_nodes=0, max_depth=4)
-_RING_RE = re.compile(r"^refs/heads/deploy/([^/]+)/([^/]+)/ring-(\d+)$")
-_GREEN_RE = re.compile(r"^refs/heads/deploy/([^/]+)/([^/]+)/green$")
 _SECRET_RE = re.compile(r"(://)[^/@\s]+@")
 
 
@@ -222,9 +215,9 @@ class Remote:
             except KeyError:
                 pass
         for name in self.refs(DEPLOY_PREFIX):
-            match = _RING_RE.match(name)
-            if match:
-                names.add(match.group(1))
+            parsed = parse_deploy_ref(name)
+            if parsed is not None and not parsed.green:
+                names.add(parsed.game)
         return sorted(names)
 
     def snapshot(self, game: str) -> GameSnapshot:
@@ -304,18 +297,18 @@ class Remote:
     def _rings(self, game: str) -> dict[tuple[str, int], DeployInfo]:
         rings: dict[tuple[str, int], DeployInfo] = {}
         for name, sha in self.refs(f"{DEPLOY_PREFIX}{game}/").items():
-            match = _RING_RE.match(name)
-            if match:
-                rings[(match.group(2), int(match.group(3)))] = self._deploy_info(sha)
+            parsed = parse_deploy_ref(name)
+            if parsed is not None and parsed.percent is not None:
+                rings[(parsed.region, parsed.percent)] = self._deploy_info(sha)
         return rings
 
     def _green(self, game: str) -> dict[str, DeployInfo]:
         """Blue-green: each region's green ref. Kept apart from the rings: green is not a ring."""
         green: dict[str, DeployInfo] = {}
         for name, sha in self.refs(f"{DEPLOY_PREFIX}{game}/").items():
-            match = _GREEN_RE.match(name)
-            if match:
-                green[match.group(2)] = self._deploy_info(sha)
+            parsed = parse_deploy_ref(name)
+            if parsed is not None and parsed.green:
+                green[parsed.region] = self._deploy_info(sha)
         return green
 
     def _deploy_info(self, sha: str) -> DeployInfo:

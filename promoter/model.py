@@ -9,29 +9,11 @@ from typing import Any, Literal
 
 from pipeline.policy import RolloutPolicy
 
-DEPLOY_PREFIX = "refs/heads/deploy/"
-RELEASE_TAG_PREFIX = "refs/tags/release/"
-LEDGER_REF = "refs/heads/hotswap/ledger"
-MAIN_REF = "refs/heads/main"
-
 Verdict = Literal["pass", "warning", "critical", "inconclusive", "error", "hold", "n/a"]
 # Worst first: a rollout is judged by its worst check. "hold" (the judge needs more exposure) keeps
 # the step going; "n/a" (a check that does not apply at this step) judges nothing and is shown as
 # such, never as a pass.
 VERDICT_ORDER: tuple[Verdict, ...] = ("critical", "warning", "error", "inconclusive", "hold", "pass")
-
-
-def ring_ref(game: str, region: str, percent: int) -> str:
-    return f"{DEPLOY_PREFIX}{game}/{region}/ring-{percent}"
-
-
-def green_ref(game: str, region: str) -> str:
-    """Blue-green only: what the region's green (pre-production) pool serves. Not a ring."""
-    return f"{DEPLOY_PREFIX}{game}/{region}/green"
-
-
-def release_tag(game: str, release: str) -> str:
-    return f"{RELEASE_TAG_PREFIX}{game}/{release[:12]}"
 
 
 def rollout_id(game: str, release: str) -> str:

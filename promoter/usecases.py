@@ -12,20 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from contract.refs import LEDGER_REF, MAIN_REF, green_ref, ring_ref
 from promoter import rollout
 from promoter.decide import DecisionError, decide_approve, decide_rollback, find_record
 from promoter.gitio import Remote
-from promoter.model import (
-    LEDGER_REF,
-    MAIN_REF,
-    AppendEvents,
-    Decision,
-    GameSnapshot,
-    RevertMain,
-    RevertRings,
-    green_ref,
-    ring_ref,
-)
+from promoter.model import AppendEvents, Decision, GameSnapshot, RevertMain, RevertRings
 from promoter.reconcile import Clock, Outcome, RevertMode, apply_with_retry, utc_now
 
 Make = Callable[[GameSnapshot, datetime], Decision]

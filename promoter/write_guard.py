@@ -26,6 +26,7 @@ from typing import Protocol
 
 import pygit2
 
+from contract.refs import LEDGER_REF, MAIN_REF, parse_deploy_ref
 from pipeline import deployed, gitsource
 from pipeline.documents import CONFIG_ROOT, SourceFile, load
 from pipeline.findings import Finding
@@ -33,7 +34,6 @@ from pipeline.schemas import SCHEMA_DIR, SchemaLoadError, SchemaSet
 from pipeline.validate import ValidationResult, validate
 from pipeline.yamlstrict import DEFAULT_LIMITS
 from promoter.errors import Refused
-from promoter.model import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF
 
 Validator = Callable[[Sequence[SourceFile], SchemaSet], ValidationResult]
 SchemasOf = Callable[[pygit2.Commit], SchemaSet]
@@ -223,10 +223,8 @@ def _games(commit: pygit2.Commit) -> dict[str, str]:
 
 def deploy_game(ref: str) -> str | None:
     """The game of a ring or green ref; None for any other ref."""
-    parts = ref.removeprefix(DEPLOY_PREFIX).split("/") if ref.startswith(DEPLOY_PREFIX) else []
-    if len(parts) == 3 and (parts[2] == "green" or (parts[2].startswith("ring-") and parts[2][5:].isdigit())):
-        return parts[0]
-    return None
+    parsed = parse_deploy_ref(ref)
+    return parsed.game if parsed is not None else None
 
 
 def findings(

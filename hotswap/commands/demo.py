@@ -29,12 +29,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from agent.simulator import Fleet
+from contract.refs import ring_ref
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem
 from pipeline.schemas import PACKAGED_SCHEMAS
 from promoter.evidence_view import describe
 from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
-from promoter.model import ring_ref
 from promoter.reconcile import Outcome, Reconciler
 
 GAME = "battle-royale"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pygit2
 
+from contract.refs import MAIN_REF
 from promoter.errors import HotswapFailure
 from promoter.gitio import Remote
-from promoter.model import MAIN_REF
 
 
 class UnusableBranch(HotswapFailure):

@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from contract.refs import MAIN_REF
 from pipeline import gitsource
 from pipeline.diff import diff_revisions
 from pipeline.diff_format import FORMATS as DIFF_FORMATS
@@ -32,7 +33,7 @@ from promoter.github.branches import UnusableBranch, check_proposal_branch
 from promoter.github.notifier import Notifier
 from promoter.github.port import GitHubPort, GitHubUnavailable
 from promoter.gitio import GitProblem, PushRejected, RefUpdate, Remote, redact
-from promoter.model import MAIN_REF, GameSnapshot, RolloutRecord
+from promoter.model import GameSnapshot, RolloutRecord
 from promoter.observed import FleetView
 from promoter.reconcile import Outcome, Reconciler, failed, reject
 from promoter.rollout import ended_state

@@ -22,7 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 
-from promoter.model import DEPLOY_PREFIX, LEDGER_REF, RELEASE_TAG_PREFIX
+from contract.refs import DEPLOY_PREFIX, LEDGER_REF, RELEASE_TAG_PREFIX
 from promoter.service.limits import signature_ok
 
 REPLAY_WINDOW = 600.0  # seconds a signed body is remembered

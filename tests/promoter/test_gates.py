@@ -247,7 +247,7 @@ def test_lift_freeze_records_who_and_why_and_is_refused_when_nothing_is_frozen()
     assert isinstance(append, AppendEvents) and append.release == NEW
     (event,) = append.events
     assert (event.type, event.by, event.reason) == (LIFT_FREEZE, "alice", "typo")
-    assert event.outcome == "lifted frozen until 2026-11-01T15:00:00Z: holiday; maintenance"
+    assert event.outcome == "lifted frozen until 2026-11-01T15:00:00.000Z: holiday; maintenance"
     after = replace(s, records={NEW: s.records[NEW].appended(event)})
     assert decide_lift_freeze(after, T0 + H, "typo", "alice").actions == ()  # asked again: nothing written
     with pytest.raises(DecisionError, match="no freeze holds"):

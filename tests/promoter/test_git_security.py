@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from agent.source import GitRingSource, SourceProblem
+from contract.refs import LEDGER_REF, MAIN_REF, ring_ref
 from promoter.gitcli import UnsafeRemote, git_env
 from promoter.gitio import GitProblem, RefUpdate, Remote
 from promoter.metrics import PrometheusSource
-from promoter.model import LEDGER_REF, MAIN_REF, ring_ref
 from promoter.reconcile import Reconciler
 from tests.conftest import RunCli
 from tests.git_https import git_https

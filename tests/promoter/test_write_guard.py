@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from contract.instants import format_instant
+from contract.refs import LEDGER_REF, MAIN_REF, ring_ref
 from pipeline.deployed import tree_files, validate_deployed
 from pipeline.documents import SourceFile
 from pipeline.schemas import SchemaSet
@@ -16,7 +17,6 @@ from pipeline.validate import ValidationResult, validate
 from promoter import write_guard
 from promoter.event_trees import replace_files
 from promoter.gitio import RefUpdate, Remote
-from promoter.model import LEDGER_REF, MAIN_REF, ring_ref
 from promoter.write_guard import InvalidWrite
 from tests.conftest import RunCli, git
 from tests.promoter.fixtures import BALANCE, Fleet, GameRepo, bootstrap, drive, make_game_repo, pushes, slip_under
