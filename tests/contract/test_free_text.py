@@ -113,7 +113,10 @@ def test_the_api_refuses_a_control_character_in_a_reason_or_the_asker_and_writes
         (["rollback", "--game", "g", "--reason", "lag", "--by", "ops\u009b"], "--by"),
         (["approve", "--game", "g", "--region", "NA-WEST", "--by", "ops\u0000"], "--by"),
         (["rollback", "--game", "g", "--reason", b"bad\x85x".decode("utf-8", "surrogateescape")], "--reason"),
-        (["rollback", "--game", "g", "--reason", "lag", "--by", b"al\xffice".decode("utf-8", "surrogateescape")], "--by"),
+        (
+            ["rollback", "--game", "g", "--reason", "lag", "--by", b"al\xffice".decode("utf-8", "surrogateescape")],
+            "--by",
+        ),
         (["event", "stop", "--game", "g", "--event", "festival", "--reason", "ok \u202eexploit"], "--reason"),
         (["approve", "--game", "g", "--lift-freeze", "--reason", "bad\udc85"], "--reason"),
     ],

@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import pytest
 
 from pipeline.policy import Check, JudgeSettings, Region, RolloutPolicy, Threshold, ThresholdOp
 from pipeline.policy_bound import bound, choose
