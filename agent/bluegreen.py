@@ -24,7 +24,7 @@ from prometheus_client import Gauge
 from agent.snapshot import ConfigSnapshot
 from agent.source import GitRingSource, Head
 from agent.switch import FlipScheduler, timing
-from promoter.errors import HotswapFailure
+from contract.errors import HotswapFailure
 
 if TYPE_CHECKING:
     from agent.agent import Agent, GitRemote

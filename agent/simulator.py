@@ -26,7 +26,7 @@ from agent.effects import Effects, effects_of
 from agent.players import PLAYERS_PER_SERVER, Tick, fill, play
 from agent.sessions import SessionDurations
 from agent.snapshot import ConfigSnapshot
-from promoter.errors import HotswapFailure
+from contract.errors import HotswapFailure
 
 LABELS = ("game", "region", "server", "config_revision")
 DEFAULT_TICK_RATE = 30

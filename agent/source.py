@@ -11,10 +11,10 @@ from typing import Protocol
 
 import pygit2
 
+from contract.errors import HotswapFailure
+from contract.gitcli import check_remote_url, git_env
 from pipeline.deployed import MAX_FILE_BYTES, UnreadableTree, tree_files
 from pipeline.documents import CONFIG_SUFFIXES
-from promoter.errors import HotswapFailure
-from promoter.gitcli import check_remote_url, git_env
 
 GIT_TIMEOUT = 30
 

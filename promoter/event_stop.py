@@ -20,11 +20,11 @@ from typing import Any
 
 import pygit2
 
+from contract.errors import Refused
 from contract.instants import format_instant, parse_instant
 from contract.refs import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF, parse_deploy_ref
 from pipeline.event_stop import Stop, events_in, stop_instant
 from pipeline.events_schedule import EventUnreadable, Window, read_event
-from promoter.errors import Refused
 from promoter.event_trees import (
     StopRecord,
     config_files,

@@ -21,8 +21,8 @@ from typing import Any
 
 import requests
 
+from contract.errors import HotswapFailure
 from promoter.analysis import escape_label_value
-from promoter.errors import HotswapFailure
 from promoter.gitio import redact
 from promoter.observed import LOOKBACK_SECONDS, Observation, Reports, ServerReport, Unobserved
 

@@ -23,6 +23,8 @@ from typing import Any
 import pygit2
 from pygit2.enums import FileMode, ReferenceType
 
+from contract.errors import HotswapFailure
+from contract.gitcli import check_remote_url, git_env
 from contract.instants import format_instant
 from contract.refs import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF, green_ref, parse_deploy_ref, release_tag, ring_ref
 from pipeline import gitsource
@@ -33,10 +35,8 @@ from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, Sche
 from pipeline.touched import touched_between
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
 from promoter import release_strategy, ring_history, write_guard
-from promoter.errors import HotswapFailure
 from promoter.event_trees import recorded_stops, unknown_stops
 from promoter.gates import EVENT_STOP_TRAILER
-from promoter.gitcli import check_remote_url, git_env
 from promoter.model import (
     APPROVALS_ROOT,
     Action,

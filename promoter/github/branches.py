@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pygit2
 
+from contract.errors import HotswapFailure
 from contract.refs import MAIN_REF
-from promoter.errors import HotswapFailure
 from promoter.gitio import Remote
 
 
