@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from contract.errors import HotswapFailure
 from contract.refs import MAIN_REF
 from pipeline import gitsource
 from pipeline.diff import diff_revisions
@@ -28,7 +29,6 @@ from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS
 from promoter import usecases
 from promoter.decide import DecisionError
-from promoter.errors import HotswapFailure
 from promoter.github.branches import UnusableBranch, check_proposal_branch
 from promoter.github.notifier import Notifier
 from promoter.github.port import GitHubPort, GitHubUnavailable

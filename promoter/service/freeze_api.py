@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from promoter.errors import Refused
+from contract.errors import Refused
 from promoter.freeze_lift import lift_freeze
 from promoter.service.auth import Principal
 from promoter.usecases import Result

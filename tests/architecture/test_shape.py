@@ -27,17 +27,7 @@ KNOWN_LARGE_MODULES = frozenset({"promoter.decide", "promoter.gitio", "promoter.
 KNOWN_LONG_FUNCTIONS = frozenset(
     {"hotswap.commands.demo.run", "pipeline.yamlstrict.parse", "promoter.service.app.create_app"}
 )
-KNOWN_CROSSINGS = frozenset(
-    {
-        "agent.agent -> promoter.errors",
-        "agent.bluegreen -> promoter.errors",
-        "agent.sidecar -> promoter.errors",
-        "agent.simulator -> promoter.errors",
-        "agent.source -> promoter.errors",
-        "agent.source -> promoter.gitcli",
-        "promoter.observed -> agent.ring",
-    }
-)
+KNOWN_CROSSINGS: frozenset[str] = frozenset()
 
 
 def _module_name(path: Path) -> str:

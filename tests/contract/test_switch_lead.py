@@ -11,7 +11,8 @@ import pytest
 
 from agent.switch import MAX_AHEAD_SECONDS, timing
 from contract.instants import format_instant
-from contract.switch import CAPPED_SWITCH_LEAD, MAX_SWITCH_LEAD, SWITCH_AT, switch_at
+from contract.switch import CAPPED_SWITCH_LEAD, MAX_SWITCH_LEAD, switch_at
+from contract.trailers import SWITCH_AT
 from tests.conftest import RunCli
 
 NOW = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)
