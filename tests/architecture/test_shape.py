@@ -24,7 +24,7 @@ APART = (("agent", "promoter"),)
 # What breaks the rules today, each to be split or moved; an entry that no longer breaks them fails
 # the test, so these lists can only shrink.
 KNOWN_LARGE_MODULES = frozenset({"promoter.gitio", "promoter.service.app"})
-KNOWN_LONG_FUNCTIONS = frozenset({"pipeline.yamlstrict.parse", "promoter.service.app.create_app"})
+KNOWN_LONG_FUNCTIONS = frozenset({"promoter.service.app.create_app"})
 KNOWN_CROSSINGS = frozenset(
     {
         "agent.agent -> promoter.errors",
