@@ -232,14 +232,7 @@ def run(args: argparse.Namespace) -> int:
         raise EnvironmentProblem("hotswap demo needs Prometheus: apt-get install prometheus (or set PROMETHEUS_BIN)")
     console = Console(highlight=False)
     with ExitStack() as stack:
-        if args.keep:
-            root = args.keep.resolve()
-            if root.exists() and any(root.iterdir()):
-                raise EnvironmentProblem(f"--keep {root} must be empty or not exist")
-            root.mkdir(parents=True, exist_ok=True)
-        else:
-            root = Path(tempfile.mkdtemp(prefix="hotswap-demo-"))
-            stack.callback(shutil.rmtree, root, True)
+        root = _workdir(args.keep, stack)
         demo = Demo(root, console, args.timeout)
         started = time.monotonic()
         demo.seed()
@@ -252,45 +245,13 @@ def run(args: argparse.Namespace) -> int:
         )
         demo.report(reconciler.run_once())  # bootstrap: every ring gets the current configs, no metrics needed
         bootstrap = _git(demo.remote_path, "rev-parse", "main")
-        fleet = Fleet(
-            str(demo.remote_path),
-            GAME,
-            REGIONS,
-            SERVERS_PER_REGION,
-            players_per_server=PLAYERS_PER_SERVER,
-            speed=SPEED,
-        )
-        port = fleet.serve()
-        stop = threading.Event()
-        stack.callback(stop.set)
-        threading.Thread(target=fleet.run, args=(stop,), daemon=True).start()
-        demo.say(
-            f"fleet: {len(fleet.servers)} servers in {len(REGIONS)} regions, each a real agent, metrics on :{port};"
-            f" {PLAYERS_PER_SERVER:,} players a server at {SPEED:,.0f}x real time"
-        )
+        fleet, port, stop = _start_fleet(demo, stack)
         prom_url = demo.start_prometheus(binary, prom_port, port, stack)
         demo.say(f"Prometheus {prom_url} scraping the fleet every second")
 
         demo.say(f"live event {EVENT} scheduled to start at {demo.event_start:%H:%M:%S} UTC on every server's clock")
         went_live: list[float] = []  # seconds after its start when the last server had it on
-
-        def watch_event() -> None:
-            while not stop.is_set() and not went_live:
-                on = sum(
-                    1
-                    for server in fleet.servers
-                    if (schedule := server.agent.events()) is not None
-                    and any(p.event.name == EVENT for p in schedule.active)
-                )
-                if on == len(fleet.servers):
-                    late = (datetime.now(UTC) - demo.event_start).total_seconds()
-                    went_live.append(late)
-                    demo.say(
-                        f"live event {EVENT} active on all {on} servers {late:.2f} s after its start (nothing deployed)"
-                    )
-                time.sleep(0.2)
-
-        watcher = threading.Thread(target=watch_event, daemon=True)
+        watcher = threading.Thread(target=_watch_event, args=(demo, fleet, stop, went_live), daemon=True)
         watcher.start()
         names = {bootstrap[:12]: f"{bootstrap[:7]} (season 7)"}
         good = demo.commit_change("damage: 45", "damage: 48", "Balance patch 7.1: rifle damage 45 -> 48")
@@ -306,21 +267,7 @@ def run(args: argparse.Namespace) -> int:
         console.print(demo.table(names))
 
         watcher.join(timeout=max(0.0, (demo.event_start - datetime.now(UTC)).total_seconds() + 5))
-        deploys = [e for e in demo.events(bad) if e["type"] == "deploy"]
-        rings_now = demo.rings()
-        main_tree = _git(demo.remote_path, "rev-parse", f"main:configs/{GAME}")
-        good_tree = _git(demo.remote_path, "rev-parse", f"{good}:configs/{GAME}")
-        checks = {
-            "harmless change reached every ring of every region and was tagged": walked
-            and all(rev == good[:12] for rev in rings_now.values()),
-            "harmful change caught at the first ring": rolled_back
-            and [(d["region"], d["step"]) for d in deploys] == [("NA-WEST", 10)],
-            "reverted everywhere it reached": all(rev != bad[:12] for rev in rings_now.values()),
-            "quarantined with the evidence": demo.ledger(f"quarantine/{GAME}/{bad}.json") is not None,
-            "reverted on main": main_tree == good_tree,
-            # By the servers' own clocks, within a second of its start; no ref is written for it.
-            f"live event {EVENT} went live on every server at its start": bool(went_live) and went_live[0] < 1.0,
-        }
+        checks = _checks(demo, good, bad, walked=walked, rolled_back=rolled_back, went_live=went_live)
         console.print("\n[bold]Summary[/bold]")
         for what, ok in checks.items():
             console.print(f"  {'[green]✓[/green]' if ok else '[red]✗[/red]'} {what}")
@@ -328,6 +275,76 @@ def run(args: argparse.Namespace) -> int:
         if args.keep:
             console.print(f"  kept in {root}: remote.git, prometheus/data, work/")
         return EXIT_OK if all(checks.values()) else EXIT_FINDINGS
+
+
+def _workdir(keep: Path | None, stack: ExitStack) -> Path:
+    """`--keep DIR` (empty or new, left behind), or a temporary directory removed at the end."""
+    if keep:
+        root = keep.resolve()
+        if root.exists() and any(root.iterdir()):
+            raise EnvironmentProblem(f"--keep {root} must be empty or not exist")
+        root.mkdir(parents=True, exist_ok=True)
+        return root
+    root = Path(tempfile.mkdtemp(prefix="hotswap-demo-"))
+    stack.callback(shutil.rmtree, root, True)
+    return root
+
+
+def _start_fleet(demo: Demo, stack: ExitStack) -> tuple[Fleet, int, threading.Event]:
+    """The simulated fleet, its metrics port, and the event that stops it (set when the demo ends)."""
+    fleet = Fleet(
+        str(demo.remote_path),
+        GAME,
+        REGIONS,
+        SERVERS_PER_REGION,
+        players_per_server=PLAYERS_PER_SERVER,
+        speed=SPEED,
+    )
+    port = fleet.serve()
+    stop = threading.Event()
+    stack.callback(stop.set)
+    threading.Thread(target=fleet.run, args=(stop,), daemon=True).start()
+    demo.say(
+        f"fleet: {len(fleet.servers)} servers in {len(REGIONS)} regions, each a real agent, metrics on :{port};"
+        f" {PLAYERS_PER_SERVER:,} players a server at {SPEED:,.0f}x real time"
+    )
+    return fleet, port, stop
+
+
+def _watch_event(demo: Demo, fleet: Fleet, stop: threading.Event, went_live: list[float]) -> None:
+    """Appends to `went_live` how late after its start the last server had the live event on."""
+    while not stop.is_set() and not went_live:
+        on = sum(
+            1
+            for server in fleet.servers
+            if (schedule := server.agent.events()) is not None and any(p.event.name == EVENT for p in schedule.active)
+        )
+        if on == len(fleet.servers):
+            late = (datetime.now(UTC) - demo.event_start).total_seconds()
+            went_live.append(late)
+            demo.say(f"live event {EVENT} active on all {on} servers {late:.2f} s after its start (nothing deployed)")
+        time.sleep(0.2)
+
+
+def _checks(
+    demo: Demo, good: str, bad: str, *, walked: bool, rolled_back: bool, went_live: list[float]
+) -> dict[str, bool]:
+    """What the demo shows, each read off the remote, the ledger and the servers."""
+    deploys = [e for e in demo.events(bad) if e["type"] == "deploy"]
+    rings_now = demo.rings()
+    main_tree = _git(demo.remote_path, "rev-parse", f"main:configs/{GAME}")
+    good_tree = _git(demo.remote_path, "rev-parse", f"{good}:configs/{GAME}")
+    return {
+        "harmless change reached every ring of every region and was tagged": walked
+        and all(rev == good[:12] for rev in rings_now.values()),
+        "harmful change caught at the first ring": rolled_back
+        and [(d["region"], d["step"]) for d in deploys] == [("NA-WEST", 10)],
+        "reverted everywhere it reached": all(rev != bad[:12] for rev in rings_now.values()),
+        "quarantined with the evidence": demo.ledger(f"quarantine/{GAME}/{bad}.json") is not None,
+        "reverted on main": main_tree == good_tree,
+        # By the servers' own clocks, within a second of its start; no ref is written for it.
+        f"live event {EVENT} went live on every server at its start": bool(went_live) and went_live[0] < 1.0,
+    }
 
 
 def _tag_exists(remote: Path, tag: str) -> bool:

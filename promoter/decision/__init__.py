@@ -1,0 +1,1 @@
+"""The parts of `promoter.decide`, the promoter's pure decisions; import them from `promoter.decide`."""
