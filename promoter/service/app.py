@@ -45,6 +45,7 @@ from promoter.service.free_text import refused_text
 from promoter.service.freeze_api import register_freeze
 from promoter.service.limits import RateLimiter, client_key
 from promoter.service.log import EventLog
+from promoter.service.loop import PassLoop
 from promoter.service.page import login_page, render
 from promoter.service.proposal_paths import path_clash, path_problem
 from promoter.service.views import deployment, deployment_metrics, game_configs, game_detail, game_servers
@@ -104,11 +105,9 @@ class Service:
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(rate=10.0, burst=40))
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
     lock: threading.Lock = field(default_factory=threading.Lock)  # one user of the git cache at a time
-    wake: threading.Event = field(default_factory=threading.Event)
+    runner: PassLoop = field(default_factory=PassLoop)  # the background loop: its wake, its state for /healthz
     last_pass: float | None = None
     passes: int = 0
-    loop_state: str = "not started"  # running | stopped: a loop that ended is visible in /healthz
-    loop_beat: float | None = None  # when the loop last finished an iteration, pass or not
     last_error: str | None = None
     fleet: FleetBoard = field(default_factory=FleetBoard)  # what servers report (observed), for status and /metrics
     session_key: bytes | None = None  # signs the status page's session cookies; derived from auth when None
@@ -172,24 +171,30 @@ class Service:
             return
         self.fleet.refresh(snaps, datetime.now(UTC))
 
+    @property
+    def wake(self) -> threading.Event:
+        """Set: the next pass starts now (a webhook, an approval, a rollback)."""
+        return self.runner.wake
+
+    @property
+    def loop_state(self) -> str:
+        return self.runner.state
+
+    @property
+    def loop_beat(self) -> float | None:
+        return self.runner.beat
+
     def loop(self, stop: threading.Event) -> None:
         """Pass after pass until stopped. Nothing one pass raises ends it: it is counted by kind."""
-        self.loop_state = "running"
-        try:
-            while not stop.is_set():
-                for step in (self.reconcile_once, self.notify_once, self.observe_once):
-                    try:
-                        step()
-                    except Exception as exc:
-                        kind = exc.kind if isinstance(exc, HotswapFailure) else "internal"
-                        self.metrics.errors.labels(kind).inc()
-                        self.last_error = redact(f"{type(exc).__name__}: {exc}")[:500]
-                        self.log.emit("error", kind=kind, summary=self.last_error)
-                self.loop_beat = time.time()
-                self.wake.wait(self.interval)
-                self.wake.clear()
-        finally:
-            self.loop_state = "stopped"
+        self.runner.run(
+            (self.reconcile_once, self.notify_once, self.observe_once), self.step_failed, stop, self.interval
+        )
+
+    def step_failed(self, exc: Exception) -> None:
+        kind = exc.kind if isinstance(exc, HotswapFailure) else "internal"
+        self.metrics.errors.labels(kind).inc()
+        self.last_error = redact(f"{type(exc).__name__}: {exc}")[:500]
+        self.log.emit("error", kind=kind, summary=self.last_error)
 
     def snapshots(self) -> list[GameSnapshot]:
         """Every game that can be read; one whose records cannot be (a broken ledger file) is left
