@@ -16,15 +16,15 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from agent.bluegreen import BlueGreen
 from agent.events import EventCollector, utc_now
 from agent.metrics import AgentMetrics
-from agent.ring import ring_for
 from agent.snapshot import ConfigSnapshot, freeze
 from agent.source import ConfigSource, Fetched, GitRingSource, SourceProblem
 from agent.switch import SCHEDULER, FlipScheduler
+from contract.errors import HotswapFailure
 from contract.refs import green_ref, ring_ref
+from contract.ring import ring_for
 from pipeline.deployed import validate_deployed
 from pipeline.events_schedule import Schedule
 from pipeline.schemas import SchemaSet
-from promoter.errors import HotswapFailure
 
 log = logging.getLogger("hotswap.agent")
 Listener = Callable[[ConfigSnapshot | None, ConfigSnapshot], None]

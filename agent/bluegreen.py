@@ -24,7 +24,8 @@ from prometheus_client import Gauge
 from agent.snapshot import ConfigSnapshot
 from agent.source import GitRingSource, Head
 from agent.switch import FlipScheduler, timing
-from promoter.errors import HotswapFailure
+from contract.errors import HotswapFailure
+from contract.trailers import RELEASE, SWITCH_AT
 
 if TYPE_CHECKING:
     from agent.agent import Agent, GitRemote
@@ -113,7 +114,7 @@ class BlueGreen:
         if snapshot is None:
             return None
         # Same tree, same release: a commit that does not name its release keeps the held one's.
-        revision = head.revision if "Hotswap-Release" in head.trailers else snapshot.revision
+        revision = head.revision if RELEASE in head.trailers else snapshot.revision
         return dataclasses.replace(snapshot, version=version, revision=revision)
 
     def hold(self, version: str, snapshot: ConfigSnapshot) -> None:
@@ -151,9 +152,7 @@ class BlueGreen:
             except Exception as exc:
                 log.warning("%s: staging %s: %s", self.agent.server_id, snapshot.revision, exc)
         self.scheduler.call_at(when.at, lambda: self._flip(pending))
-        log.info(
-            "%s: %s scheduled for %s", self.agent.server_id, snapshot.revision, head.trailers.get("Hotswap-Switch-At")
-        )
+        log.info("%s: %s scheduled for %s", self.agent.server_id, snapshot.revision, head.trailers.get(SWITCH_AT))
         return True
 
     def _flip(self, pending: _Pending) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
 
+from contract.metrics import ACTIVE_EVENTS, EVENT, EVENT_ACTIVE, LABELS
 from pipeline.events_schedule import LiveEvent, Schedule, events_from_documents, schedule
 
 if TYPE_CHECKING:
@@ -71,14 +72,14 @@ class EventCollector:
     @staticmethod
     def _families(schedules: dict[tuple[str, str, str], Schedule]) -> Iterator[GaugeMetricFamily]:
         count = GaugeMetricFamily(
-            "hotswap_agent_active_events",
+            ACTIVE_EVENTS,
             "Live events active now by the server's clock.",
-            labels=["game", "region", "server"],
+            labels=list(LABELS),
         )
         each = GaugeMetricFamily(
-            "hotswap_agent_event_active",
+            EVENT_ACTIVE,
             "1 while the live event is active in the server's region, else 0.",
-            labels=["game", "region", "server", "event"],
+            labels=[*LABELS, EVENT],
         )
         for labels, sched in sorted(schedules.items()):
             count.add_metric(list(labels), len(sched.active))

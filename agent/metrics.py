@@ -1,4 +1,5 @@
-"""What an agent exports through prometheus_client, labelled per server."""
+"""What an agent exports through prometheus_client, labelled per server (the names are the
+contract the promoter reads the fleet by: contract.metrics)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import weakref
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-LABELS = ("game", "region", "server")
+from contract import metrics as names
+from contract.metrics import CONFIG_REVISION, KIND, LABELS, POOL
 
 
 class AgentMetrics:
@@ -17,50 +19,46 @@ class AgentMetrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.config = Gauge(
-            "hotswap_agent_config_info",
+            names.CONFIG_INFO,
             "The config revision the server runs (value 1), and its blue-green pool (blue or green).",
-            [*LABELS, "config_revision", "pool"],
+            [*LABELS, CONFIG_REVISION, POOL],
             registry=registry,
         )
-        self.swaps = Counter("hotswap_agent_swaps_total", "Configs swapped in.", LABELS, registry=registry)
-        self.errors = Counter(
-            "hotswap_agent_errors_total", "Fetch failures and refused configs.", [*LABELS, "kind"], registry=registry
-        )
-        self.last_success = Gauge(
-            "hotswap_agent_last_success_timestamp_seconds", "When the ring was last read.", LABELS, registry=registry
-        )
+        self.swaps = Counter(names.SWAPS, "Configs swapped in.", LABELS, registry=registry)
+        self.errors = Counter(names.ERRORS, "Fetch failures and refused configs.", [*LABELS, KIND], registry=registry)
+        self.last_success = Gauge(names.LAST_SUCCESS, "When the ring was last read.", LABELS, registry=registry)
         self.pinned = Gauge(
-            "hotswap_agent_pinned_sessions",
+            names.PINNED_SESSIONS,
             "Sessions still running on an older revision than the current one.",
             LABELS,
             registry=registry,
         )
         # Blue-green (agent.bluegreen): the other pool's release held, and the switches at an instant.
         self.prefetched = Gauge(
-            "hotswap_agent_prefetched_info",
+            names.PREFETCHED_INFO,
             "The other pool's release, validated and held in memory for a switch (value 1).",
-            [*LABELS, "config_revision"],
+            [*LABELS, CONFIG_REVISION],
             registry=registry,
         )
         self.switches = Counter(
-            "hotswap_agent_switches_total", "Swaps of a commit carrying Hotswap-Switch-At.", LABELS, registry=registry
+            names.SWITCHES, "Swaps of a commit carrying Hotswap-Switch-At.", LABELS, registry=registry
         )
         self.late = Counter(
-            "hotswap_agent_switch_late_total",
+            names.SWITCH_LATE,
             "Switches made after their instant (the config was not held in time).",
             LABELS,
             registry=registry,
         )
         self.offset = Gauge(
-            "hotswap_agent_last_switch_offset_seconds",
+            names.LAST_SWITCH_OFFSET,
             "When the last switch happened relative to its Hotswap-Switch-At instant (positive: after).",
             LABELS,
             registry=registry,
         )
         self.prefetch_errors = Counter(
-            "hotswap_agent_prefetch_errors_total",
+            names.PREFETCH_ERRORS,
             "Failures to read or validate the other pool's release.",
-            [*LABELS, "kind"],
+            [*LABELS, KIND],
             registry=registry,
         )
 

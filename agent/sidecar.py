@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from promoter.errors import HotswapFailure
+from contract.errors import HotswapFailure
 
 KEEP_VERSIONS = 2
 GRACE_SECONDS = 60.0  # a reader that resolved the link a moment ago may still be reading an old folder

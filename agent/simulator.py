@@ -26,9 +26,12 @@ from agent.effects import Effects, effects_of
 from agent.players import PLAYERS_PER_SERVER, Tick, fill, play
 from agent.sessions import SessionDurations
 from agent.snapshot import ConfigSnapshot
-from promoter.errors import HotswapFailure
+from contract.errors import HotswapFailure
+from contract.metrics import CONFIG_REVISION
+from contract.metrics import LABELS as SERVER_LABELS
 
-LABELS = ("game", "region", "server", "config_revision")
+# The game's own metrics, labelled with the revision the promoter judges them by.
+LABELS = (*SERVER_LABELS, CONFIG_REVISION)
 DEFAULT_TICK_RATE = 30
 # The library's default clock is the demo's: its intervals of 5-6 s then hold what a mid-size game's
 # 30-minute intervals hold (~200 churn events on a 10% canary), not the ~0.7 of real time.

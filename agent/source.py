@@ -11,10 +11,11 @@ from typing import Protocol
 
 import pygit2
 
+from contract.errors import HotswapFailure
+from contract.gitcli import check_remote_url, git_env
+from contract.trailers import RELEASE, read_trailers
 from pipeline.deployed import MAX_FILE_BYTES, UnreadableTree, tree_files
 from pipeline.documents import CONFIG_SUFFIXES
-from promoter.errors import HotswapFailure
-from promoter.gitcli import check_remote_url, git_env
 
 GIT_TIMEOUT = 30
 
@@ -65,18 +66,7 @@ class ConfigSource(Protocol):
 
 
 def _release_of(commit: pygit2.Commit) -> str:
-    try:
-        release = commit.message_trailers.get("Hotswap-Release", "")
-    except pygit2.GitError:
-        release = ""
-    return (release or str(commit.id))[:12]
-
-
-def _trailers(commit: pygit2.Commit) -> dict[str, str]:
-    try:
-        return dict(commit.message_trailers)
-    except pygit2.GitError:
-        return {}
+    return (read_trailers(commit).get(RELEASE) or str(commit.id))[:12]
 
 
 def _tree_files(
@@ -138,7 +128,7 @@ class GitRingSource:
     def head(self, version: str) -> Head:
         """The commit alone: its tree's id and trailers, no object of the tree is read."""
         _, commit = self._commit(version)
-        return Head(version, str(commit.tree_id), _release_of(commit), _trailers(commit))
+        return Head(version, str(commit.tree_id), _release_of(commit), read_trailers(commit))
 
     def _commit(self, version: str) -> tuple[pygit2.Repository, pygit2.Commit]:
         if self.local is not None:

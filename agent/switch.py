@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from contract.instants import InstantError, read_instant
-from contract.switch import MAX_SWITCH_LEAD, SWITCH_AT
+from contract.switch import MAX_SWITCH_LEAD
+from contract.trailers import SWITCH_AT
 
 log = logging.getLogger("hotswap.agent")
 

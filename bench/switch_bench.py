@@ -41,8 +41,8 @@ from agent.metrics import AgentMetrics
 from agent.simulator import Fleet
 from agent.snapshot import ConfigSnapshot
 from bench.agent_bench import GAME, percentile, release_tree
+from contract.errors import HotswapFailure
 from contract.instants import format_instant, read_instant
-from promoter.errors import HotswapFailure
 
 REGION = "NA-WEST"
 RINGS = (10, 30, 50, 90, 100)  # the shipped battle-royale policy's

@@ -8,7 +8,7 @@ import sys
 import traceback
 from collections.abc import Iterator
 
-from promoter.errors import HotswapFailure, Refused
+from contract.errors import HotswapFailure, Refused
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pygit2
 
 from contract.instants import parse_instant
+from contract.trailers import NOT_BEFORE, read_trailers
 from pipeline import gitsource
 from pipeline.documents import CONFIG_ROOT
 from pipeline.policy import RolloutPolicy, policy_from_spec
@@ -15,7 +16,7 @@ from pipeline.policy_bound import choose
 from pipeline.policy_in_force import policy_in
 from pipeline.schemas import SchemaSet
 from pipeline.strategy_rules import FreezeWindow, windows_crossed
-from pipeline.touched import commit_trailers, touched_between
+from pipeline.touched import touched_between
 from pipeline.validate import validate
 from pipeline.yamlstrict import LoadLimits
 
@@ -188,7 +189,7 @@ def _scheduled(
     touched = touched_between(repo, game, _tree(base, f"{CONFIG_ROOT}/{game}"), head_tree)
     chosen = choose(plan.policy, touched, in_force)
     policy = chosen.policy
-    trailer = parse_instant(commit_trailers(head).get("Hotswap-Not-Before"))
+    trailer = parse_instant(read_trailers(head).get(NOT_BEFORE))
     starts = max((t for t in (policy.not_before, trailer) if t is not None), default=None)
     begin = max(now, starts) if starts is not None else now
     freezes = windows_crossed(policy.freeze, begin, policy.minimum_duration)

@@ -8,8 +8,14 @@ it brings, field by field, each time taking the more cautious:
 - strategy: the higher rank (pipeline.strategy_names);
 - per region: approval required if either requires it; steps the union, within the served `rings`;
   the longer interval; a region either names is kept;
-- checks: the union by name, with the stricter tolerance where both name a check;
+- checks: the union by name, with the stricter tolerance where both name a check; a check whose
+  reading the release changes (its test, query, baseline or metric names) is judged as in force;
+- how a step is judged: the lower inconclusive and error limits, the higher exposure minimum, the
+  exposure query and counter in force, the higher confidence and power, the shorter maxDuration;
 - `rings`: the served ones; a change of rings applies from the next release.
+
+What the release changes in how it is read (a check's query, the exposure counter) applies from the
+next release, as a change of rings does: a release is never the judge of itself.
 
 The way out of a mistaken freeze is `hotswap approve --lift-freeze`, never a release that deletes it.
 """
@@ -20,10 +26,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from contract.instants import format_instant
-from pipeline.policy import Check, Region, RolloutPolicy, Threshold
+from pipeline.policy import Check, JudgeSettings, Region, RolloutPolicy, Threshold
 from pipeline.strategy_names import rank
 from pipeline.strategy_select import Touched, label, select
 
+# What a check reads: a release that changes any of these is judged by the check in force.
+_READING = ("test", "query", "baseline", "events", "sum", "count", "squares", "gauge")
 # The direction a threshold calls worse, and whether a lower value is the stricter one.
 _WORSE = {"above": "up", "relativeIncrease": "up", "below": "down", "relativeDecrease": "down"}
 _LOWER_IS_STRICTER = {"above": True, "relativeIncrease": True, "relativeDecrease": True, "below": False}
@@ -56,6 +64,16 @@ def bound(served: RolloutPolicy, brought: RolloutPolicy) -> Bound:
         checks=_checks(served.checks, brought.checks),
         freeze=(*brought.freeze, *(w for w in served.freeze if w not in brought.freeze)),
         not_before=max(later) if later else None,
+        inconclusive_limit=min(served.inconclusive_limit, brought.inconclusive_limit),
+        error_limit=min(served.error_limit, brought.error_limit),
+        exposure_query=served.exposure_query or brought.exposure_query,
+        exposure_minimum=max(served.exposure_minimum, brought.exposure_minimum),
+        exposure_counter=served.exposure_counter or brought.exposure_counter,
+        judge=JudgeSettings(
+            confidence=max(served.judge.confidence, brought.judge.confidence),
+            power=max(served.judge.power, brought.judge.power),
+            max_duration=min(served.judge.max_duration, brought.judge.max_duration),
+        ),
     )
     return Bound(policy, _kept(brought, policy))
 
@@ -106,7 +124,8 @@ def _stricter(served: Check, brought: Check) -> Check:
     pairs = ((served.critical, brought.critical), (served.warning, brought.warning))
     levels = [t for pair in pairs for t in pair if t is not None]
     same_ops = all(a is None or b is None or a.op == b.op for a, b in pairs)
-    if served.test != brought.test or not same_ops or len({_WORSE[t.op] for t in levels}) > 1:
+    reads_otherwise = any(getattr(served, field) != getattr(brought, field) for field in _READING)
+    if reads_otherwise or not same_ops or len({_WORSE[t.op] for t in levels}) > 1:
         return served
     detects = [d for d in (served.detect, brought.detect) if d is not None]
     return replace(
@@ -144,6 +163,20 @@ def _kept(brought: RolloutPolicy, policy: RolloutPolicy) -> tuple[str, ...]:
     changed = [c.name for c in policy.checks if c not in brought.checks]
     if changed:
         kept.append(f"checks {', '.join(changed)}")
+    judged = [
+        name
+        for name, field in (
+            ("inconclusiveLimit", "inconclusive_limit"),
+            ("errorLimit", "error_limit"),
+            ("exposure", "exposure_query"),
+            ("exposure minimum", "exposure_minimum"),
+            ("exposure counter", "exposure_counter"),
+            ("judge", "judge"),
+        )
+        if getattr(policy, field) != getattr(brought, field)
+    ]
+    if judged:
+        kept.append(f"{', '.join(judged)} as in force")
     if policy.rings != brought.rings:
         kept.append(f"rings {list(policy.rings)} (a change of rings applies from the next release)")
     return tuple(kept)

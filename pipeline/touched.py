@@ -41,11 +41,3 @@ def touched_between(
             touched = Touched(side.path, _kind(repo, game, side.path, side.id, limits))
             out.setdefault((touched.path, touched.kind or ""), touched)
     return tuple(out[key] for key in sorted(out))
-
-
-def commit_trailers(commit: pygit2.Commit) -> dict[str, str]:
-    """A commit's trailers (`Hotswap-Not-Before: ...`); none when git cannot parse them."""
-    try:
-        return dict(commit.message_trailers.items())
-    except (pygit2.GitError, AttributeError):
-        return {}

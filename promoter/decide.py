@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from contract.errors import Refused
 from contract.instants import format_instant
 from pipeline.durations import format_duration
 from pipeline.policy import BlueGreen as BlueGreenSettings
 from pipeline.policy import Region, RolloutPolicy
 from promoter import gates, green, rollout
 from promoter.analysis import worst
-from promoter.errors import Refused
 from promoter.model import (
     Action,
     AppendEvents,

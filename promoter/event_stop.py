@@ -20,11 +20,23 @@ from typing import Any
 
 import pygit2
 
+from contract.errors import Refused
 from contract.instants import format_instant, parse_instant
 from contract.refs import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF, parse_deploy_ref
+from contract.trailers import (
+    EVENT_STOP,
+    REASON,
+    RELEASE,
+    ROLLBACK_OF,
+    ROLLOUT,
+    STAGE,
+    STOPPED_BY,
+    SWITCH_AT,
+    read_trailers,
+    write_trailers,
+)
 from pipeline.event_stop import Stop, events_in, stop_instant
 from pipeline.events_schedule import EventUnreadable, Window, read_event
-from promoter.errors import Refused
 from promoter.event_trees import (
     StopRecord,
     config_files,
@@ -144,8 +156,8 @@ def _try_stop(
         edit = remote._commit(
             replace_files(remote.repo, main.tree, changes),
             [main.sha],
-            f"{game}: stop live event {event}\n\nHotswap-Event-Stop: {event}\nHotswap-Reason: {message}\n"
-            f"Stopped-By: {' '.join(by.split())}\n",
+            f"{game}: stop live event {event}\n\n"
+            + write_trailers([(EVENT_STOP, event), (REASON, message), (STOPPED_BY, " ".join(by.split()))]),
             at,
         )
         branch = stop_branch(game, event)
@@ -213,15 +225,18 @@ def _ring_stops(remote: Remote, game: str, rings: list[_Tree], stop: Stop, reaso
         changes = edited(ring.files, [stop], f"{ring.ref.removeprefix('refs/heads/')}:")
         if deploy is None or not changes:
             continue
-        trailers = _trailers(remote.commit(ring.sha))
-        kept = ["Hotswap-Release", "Hotswap-Rollout", "Hotswap-Rollback-Of"]
-        switch_at = parse_instant(trailers.get("Hotswap-Switch-At", ""))
+        trailers = read_trailers(remote.commit(ring.sha))
+        kept = [RELEASE, ROLLOUT, ROLLBACK_OF]
+        switch_at = parse_instant(trailers.get(SWITCH_AT, ""))
         if switch_at is not None and switch_at > stop.at:
-            kept.append("Hotswap-Switch-At")
-        keep = "".join(f"{key}: {trailers[key]}\n" for key in kept if key in trailers)
-        message = (
-            f"hotswap: stop {game} event {stop.event} on {deploy.region} {deploy.ring_name}\n\n{keep}"
-            f"Hotswap-Stage: expedited\nHotswap-Event-Stop: {stop.event}\nHotswap-Reason: {reason}\n"
+            kept.append(SWITCH_AT)
+        message = f"hotswap: stop {game} event {stop.event} on {deploy.region} {deploy.ring_name}\n\n" + write_trailers(
+            [
+                *((key, trailers.get(key)) for key in kept),
+                (STAGE, "expedited"),
+                (EVENT_STOP, stop.event),
+                (REASON, reason),
+            ]
         )
         tree = replace_files(remote.repo, ring.tree, changes)
         updates.append(RefUpdate(ring.ref, remote._commit(tree, [ring.sha], message, stop.at), ring.sha))
@@ -235,13 +250,6 @@ def pull_text(result: StopResult) -> tuple[str, str]:
         "(an expedited stop); merging brings main to the tree the rings serve.\n"
     )
     return title, body
-
-
-def _trailers(commit: pygit2.Commit) -> dict[str, str]:
-    try:
-        return dict(commit.message_trailers.items())
-    except (pygit2.GitError, AttributeError):
-        return {}
 
 
 def _json(record: StopRecord) -> bytes:

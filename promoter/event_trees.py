@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 import pygit2
 from pygit2.enums import FileMode
 
+from contract.errors import Refused
 from contract.instants import format_instant, parse_instant
 from pipeline.event_stop import Stop, Uneditable, apply_stops
-from promoter.errors import Refused
 
 if TYPE_CHECKING:
     from promoter.gitio import Remote

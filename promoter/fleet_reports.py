@@ -21,8 +21,9 @@ from typing import Any
 
 import requests
 
+from contract.errors import HotswapFailure
+from contract.metrics import CONFIG_INFO, CONFIG_REVISION, GAME, LAST_SUCCESS, POOL, REGION, SERVER
 from promoter.analysis import escape_label_value
-from promoter.errors import HotswapFailure
 from promoter.gitio import redact
 from promoter.observed import LOOKBACK_SECONDS, Observation, Reports, ServerReport, Unobserved
 
@@ -44,11 +45,11 @@ class PrometheusFleet:
 
     def reports(self, game: str, at: datetime) -> Reports:
         """Raises FleetUnobservable."""
-        matcher = f'{{game="{escape_label_value(game)}"}}'
+        matcher = f'{{{GAME}="{escape_label_value(game)}"}}'
         window = f"[{LOOKBACK_SECONDS}s]"
-        live = self._vector(f"timestamp(hotswap_agent_config_info{matcher})", at)
-        reads = self._vector(f"last_over_time(hotswap_agent_last_success_timestamp_seconds{matcher}{window})", at)
-        remembered = self._vector(f"last_over_time(hotswap_agent_config_info{matcher}{window})", at)
+        live = self._vector(f"timestamp({CONFIG_INFO}{matcher})", at)
+        reads = self._vector(f"last_over_time({LAST_SUCCESS}{matcher}{window})", at)
+        remembered = self._vector(f"last_over_time({CONFIG_INFO}{matcher}{window})", at)
         return Reports(tuple(merge(live, reads, remembered)))
 
     def observe(self, game: str, at: datetime) -> Observation:
@@ -94,7 +95,7 @@ def parse_vector(body: Any) -> list[tuple[dict[str, str], float]]:
 
 
 def _key(labels: dict[str, str]) -> Key | None:
-    region, server = labels.get("region"), labels.get("server")
+    region, server = labels.get(REGION), labels.get(SERVER)
     return (region, server) if region and server else None
 
 
@@ -116,9 +117,9 @@ def merge(
     for labels, scraped in live:
         key = _key(labels)
         if key is not None and (key not in now_rev or scraped > now_rev[key][1]):
-            now_rev[key] = (labels.get("config_revision", ""), scraped)
-            if labels.get("pool"):
-                pools[key] = labels["pool"]
+            now_rev[key] = (labels.get(CONFIG_REVISION, ""), scraped)
+            if labels.get(POOL):
+                pools[key] = labels[POOL]
     last_read: dict[Key, float] = {}
     for labels, value in reads:
         key = _key(labels)
@@ -128,7 +129,7 @@ def merge(
     for labels, _ in remembered:
         key = _key(labels)
         if key is not None:
-            past.setdefault(key, set()).add(labels.get("config_revision", ""))
+            past.setdefault(key, set()).add(labels.get(CONFIG_REVISION, ""))
     for key in sorted(set(now_rev) | set(last_read) | set(past)):
         if key in now_rev:
             revision: str | None = now_rev[key][0] or None

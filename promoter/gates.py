@@ -17,9 +17,6 @@ from pipeline.policy import RolloutPolicy
 from pipeline.strategy_rules import FreezeWindow
 from promoter.model import LIFT_FREEZE, GameSnapshot, ReleaseInfo
 
-NOT_BEFORE_TRAILER = "Hotswap-Not-Before"
-EVENT_STOP_TRAILER = "Hotswap-Event-Stop"
-
 
 @dataclass(frozen=True)
 class Block:

@@ -23,8 +23,12 @@ from typing import Any
 import pygit2
 from pygit2.enums import FileMode, ReferenceType
 
+from contract.errors import HotswapFailure
+from contract.gitcli import check_remote_url, git_env
 from contract.instants import format_instant
 from contract.refs import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF, green_ref, parse_deploy_ref, release_tag, ring_ref
+from contract.trailers import EVENT_STOP as EVENT_STOP_TRAILER
+from contract.trailers import read_trailers as _trailers
 from pipeline import gitsource
 from pipeline.documents import CONFIG_ROOT, SourceFile
 from pipeline.policy import RolloutPolicy, policy_from_spec
@@ -33,10 +37,7 @@ from pipeline.schemas import PACKAGED_SCHEMAS, SCHEMA_DIR, SchemaLoadError, Sche
 from pipeline.touched import touched_between
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse
 from promoter import release_strategy, ring_history, write_guard
-from promoter.errors import HotswapFailure
 from promoter.event_trees import recorded_stops, unknown_stops
-from promoter.gates import EVENT_STOP_TRAILER
-from promoter.gitcli import check_remote_url, git_env
 from promoter.model import (
     APPROVALS_ROOT,
     Action,
@@ -58,7 +59,6 @@ from promoter.model import (
     rollout_id,
 )
 from promoter.ring_history import HISTORY_BOUND
-from promoter.ring_history import trailers as _trailers
 
 GIT_TIMEOUT = 120
 APPROVAL_LIMITS = LoadLimits(max_bytes=16 << 10, max_alias_nodes=0, max_depth=4)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import requests
 
-from promoter.errors import HotswapFailure
+from contract.errors import HotswapFailure
 from promoter.gitio import redact
 
 

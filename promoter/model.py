@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from contract.instants import read_instant
 from pipeline.policy import RolloutPolicy
 
 Verdict = Literal["pass", "warning", "critical", "inconclusive", "error", "hold", "n/a"]
@@ -124,7 +125,7 @@ class Event:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Event:
         return cls(
-            at=datetime.fromisoformat(data["at"]),
+            at=read_instant(data["at"]),
             type=data["type"],
             region=data.get("region"),
             step=data.get("step"),
@@ -201,7 +202,7 @@ class QuarantineRecord:
             data["game"],
             data["release"],
             data["tree"],
-            datetime.fromisoformat(data["at"]),
+            read_instant(data["at"]),
             data.get("reason", ""),
             tuple(CheckResult.from_json(c) for c in data.get("checks", ())),
         )

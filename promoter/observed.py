@@ -2,7 +2,7 @@
 servers' reports (their running revision and last report time) to desired vs observed per region and
 ring, with each server's state. No I/O here: promoter/fleet_reports.py reads the reports.
 
-A server's ring is computed as the agent computes it (agent.ring.ring_for over the region's rings);
+A server's ring is computed as the agent computes it (contract.ring.ring_for over the region's rings);
 its desired revision is the release its ring branch carries (12 hex, the `config_revision` label),
 or, for a server of a blue-green green pool, the release the region's live green ref carries
 (`desired_for`).
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from agent.ring import ring_for
+from contract.ring import ring_for
 from promoter import green
 from promoter.model import GameSnapshot
 

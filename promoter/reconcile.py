@@ -8,8 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
+from contract.errors import HotswapFailure
 from promoter.decide import DecisionError, decide, decide_reject
-from promoter.errors import HotswapFailure
 from promoter.evaluate import evaluate
 from promoter.github.notifier import Notifier, NotifyReport, Rejection
 from promoter.gitio import PushRejected, Remote, invalid_ref_names, record_main_revert

@@ -7,10 +7,10 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from contract.instants import InstantError, read_instant
+from contract.trailers import EVENT_STOP, NOT_BEFORE
 from pipeline.policy import RolloutPolicy
 from pipeline.policy_bound import choose
 from pipeline.strategy_select import Touched
-from promoter.gates import EVENT_STOP_TRAILER, NOT_BEFORE_TRAILER
 from promoter.model import DeployInfo, ReleaseInfo, StopLayer
 
 
@@ -55,20 +55,15 @@ def selected(
     `in_force`: the policy ring-100 serves apart from this release; the release's effective policy is
     bounded by it (pipeline.policy_bound) chosen for the same touched files."""
     problems = list(info.problems)
-    raw = trailers.get(NOT_BEFORE_TRAILER)
+    raw = trailers.get(NOT_BEFORE)
     not_before = None
     try:
         not_before = read_instant(raw) if raw is not None else None
     except InstantError as exc:
-        problems.append(f"{NOT_BEFORE_TRAILER}: {exc}")
+        problems.append(f"{NOT_BEFORE}: {exc}")
     # The gates' exemption needs more than the trailer, which anyone can type into a merge: the
     # commit must be a stop the ledger records, and change live events alone.
-    stop = (
-        recorded_stop
-        and EVENT_STOP_TRAILER in trailers
-        and bool(touched)
-        and all(t.kind == "LiveEvent" for t in touched)
-    )
+    stop = recorded_stop and EVENT_STOP in trailers and bool(touched) and all(t.kind == "LiveEvent" for t in touched)
     chosen = replace(info, problems=tuple(problems), not_before=not_before, event_stop=stop)
     if info.policy is None:
         return chosen

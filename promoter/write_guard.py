@@ -26,6 +26,7 @@ from typing import Protocol
 
 import pygit2
 
+from contract.errors import Refused
 from contract.refs import LEDGER_REF, MAIN_REF, parse_deploy_ref
 from pipeline import deployed, gitsource
 from pipeline.documents import CONFIG_ROOT, SourceFile, load
@@ -33,7 +34,6 @@ from pipeline.findings import Finding
 from pipeline.schemas import SCHEMA_DIR, SchemaLoadError, SchemaSet
 from pipeline.validate import ValidationResult, validate
 from pipeline.yamlstrict import DEFAULT_LIMITS
-from promoter.errors import Refused
 
 Validator = Callable[[Sequence[SourceFile], SchemaSet], ValidationResult]
 SchemasOf = Callable[[pygit2.Commit], SchemaSet]

@@ -16,9 +16,9 @@ from agent.bluegreen import POOLS
 from agent.events_file import ActiveEventsFile
 from agent.sidecar import notify, publish, stage
 from agent.snapshot import ConfigSnapshot
+from contract.errors import HotswapFailure
+from contract.gitcli import check_remote_url
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem
-from promoter.errors import HotswapFailure
-from promoter.gitcli import check_remote_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

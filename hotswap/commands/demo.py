@@ -30,6 +30,7 @@ from rich.table import Table
 
 from agent.simulator import Fleet
 from contract.refs import ring_ref
+from contract.trailers import RELEASE
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem
 from pipeline.schemas import PACKAGED_SCHEMAS
 from promoter.evidence_view import describe
@@ -164,7 +165,7 @@ class Demo:
         for region in REGIONS:
             for ring in RINGS:
                 ref = ring_ref(GAME, region, ring).removeprefix("refs/heads/")
-                log = _git(self.remote_path, "log", "-1", "--format=%(trailers:key=Hotswap-Release,valueonly)", ref)
+                log = _git(self.remote_path, "log", "-1", f"--format=%(trailers:key={RELEASE},valueonly)", ref)
                 out[(region, ring)] = log.strip()[:12]
         return out
 

@@ -10,8 +10,8 @@ import threading
 
 from agent.players import PLAYERS_PER_SERVER
 from agent.simulator import Fleet
+from contract.gitcli import check_remote_url
 from hotswap.errors import EXIT_OK, UsageError
-from promoter.gitcli import check_remote_url
 
 DEFAULT_REGIONS = ["NA-WEST", "NA-EAST", "EU-WEST", "EU-EAST", "APAC"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from contract.switch import MAX_SWITCH_LEAD
+from contract.switch import CAPPED_SWITCH_LEAD, MAX_SWITCH_LEAD
 from pipeline.durations import parse_duration
 from pipeline.findings import Finding
 from pipeline.game import GameView
@@ -16,11 +16,11 @@ def switch_lead(game: GameView) -> Iterator[Finding]:
     for doc in game.of_kind("RolloutPolicy"):
         raw = doc.spec.get("blueGreen", {}).get("switchLead")
         lead = parse_duration(raw) if isinstance(raw, str) else None
-        if lead is not None and lead >= MAX_SWITCH_LEAD:
-            cap = int(MAX_SWITCH_LEAD.total_seconds())
+        if lead is not None and lead > CAPPED_SWITCH_LEAD:
+            cap, most = int(MAX_SWITCH_LEAD.total_seconds()), int(CAPPED_SWITCH_LEAD.total_seconds())
             yield doc.spec_finding(
                 ("blueGreen", "switchLead"),
                 "policy-switch-lead",
-                f"switchLead {raw} must be shorter than {cap} s (PT{cap // 60}M): agents ignore a switch "
-                "instant further ahead and swap at once",
+                f"switchLead {raw} must be at most {most} s (PT{most // 60}M): agents ignore a switch instant "
+                f"more than {cap} s ahead and swap at once, and a minute is kept for servers whose clock runs behind",
             )

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pygit2
 
+from contract.errors import HotswapFailure
 from contract.refs import MAIN_REF
-from promoter.errors import HotswapFailure
+from contract.trailers import APPROVAL, PROPOSED_BY, ROLLBACK_OF, trailer_line
 from promoter.gitio import Remote
 
 
@@ -24,7 +25,7 @@ class UnusableBranch(HotswapFailure):
 
 def check_approval_branch(remote: Remote, branch: str, path: str, content: bytes, key: str) -> None:
     """The approval branch adds the approval file, and nothing else, on top of main's history."""
-    tip, parent = _tip(remote, branch, f"Hotswap-Approval: {key}")
+    tip, parent = _tip(remote, branch, trailer_line(APPROVAL, key))
     deltas = list(parent.tree.diff_to_tree(tip.tree).deltas)
     ok = (
         len(deltas) == 1
@@ -39,7 +40,7 @@ def check_approval_branch(remote: Remote, branch: str, path: str, content: bytes
 
 def check_revert_branch(remote: Remote, branch: str, release: str) -> None:
     """The revert branch is the revert of `release`, and nothing else, on top of main's history."""
-    tip, parent = _tip(remote, branch, f"Hotswap-Rollback-Of: {release}")
+    tip, parent = _tip(remote, branch, trailer_line(ROLLBACK_OF, release))
     bad = remote.commit(release)
     index = remote.repo.revert_commit(bad, parent, 1 if len(bad.parents) == 2 else 0)
     if index.conflicts is not None or index.write_tree(remote.repo) != tip.tree_id:
@@ -56,7 +57,7 @@ def check_proposal_branch(remote: Remote, branch: str, path: str, content: bytes
         and deltas[0].new_file.path == path
         and deltas[0].new_file.mode == pygit2.GIT_FILEMODE_BLOB
         and remote.repo[deltas[0].new_file.id].peel(pygit2.Blob).data == content
-        and any(line.startswith("Proposed-By: ") for line in tip.message.splitlines())
+        and any(line.startswith(trailer_line(PROPOSED_BY, "")) for line in tip.message.splitlines())
     )
     if not ok:
         raise UnusableBranch(f"branch {branch} changes more than {path}: not used (see README)")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from contract.trailers import APPROVAL, write_trailers
 from promoter.decide import decide
 from promoter.github.branches import UnusableBranch, check_approval_branch, check_revert_branch
 from promoter.github.notify import (
@@ -216,7 +217,7 @@ class Notifier:
             pull = gh.open_pull(op.branch, "main", op.title, op.body)
             return replace(state, revert_pull=pull.number), None
         if isinstance(op, OpenApprovalPull):
-            message = f"{op.title}\n\nHotswap-Approval: {op.wait.key}\n"
+            message = f"{op.title}\n\n" + write_trailers([(APPROVAL, op.wait.key)])
             try:
                 result = self.remote.branch_with_file(op.branch, op.path, op.content.encode(), message, self.clock())
                 if result.race:  # pushed by someone else meanwhile: look at what is there

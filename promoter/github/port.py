@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from promoter.errors import HotswapFailure
+from contract.errors import HotswapFailure
 
 DEFAULT_SERVER = "https://github.com"
 DEFAULT_API = "https://api.github.com"

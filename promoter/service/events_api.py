@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from promoter.errors import Refused
+from contract.errors import Refused
 from promoter.event_list import game_events
 from promoter.event_stop import EventEnded, StopResult, UnknownEvent, pull_text, stop_event
 from promoter.github.port import GitHubUnavailable

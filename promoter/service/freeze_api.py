@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
-from promoter.errors import Refused
+from contract.errors import Refused
 from promoter.freeze_lift import lift_freeze
 from promoter.service.deps import Reason, ServiceDep, error
 from promoter.usecases import Result

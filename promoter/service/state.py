@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from promoter.errors import HotswapFailure
+from contract.errors import HotswapFailure
 from promoter.github.notifier import Notifier
 from promoter.github.port import GitHubPort
 from promoter.gitio import GitProblem, Remote, redact

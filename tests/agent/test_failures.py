@@ -15,7 +15,7 @@ from agent.agent import Agent, GitRemote, InvalidConfig
 from agent.sidecar import SidecarError, publish
 from agent.snapshot import ConfigSnapshot
 from agent.source import DirectorySource, Fetched
-from promoter.errors import HotswapFailure
+from contract.errors import HotswapFailure
 from tests.agent.conftest import Sidecar, errors, wait_for
 from tests.agent.test_agent import BALANCE, POLICY, RING, RingRepo, damage
 from tests.conftest import git

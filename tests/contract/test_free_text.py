@@ -36,10 +36,13 @@ spec:
 """
 
 
-def test_control_characters_c0_del_and_c1_are_refused_and_nothing_else() -> None:
-    refused = [*range(0x20), *range(0x7F, 0xA0)]
-    assert [c for c in range(0x3000) if control_character(f"ok{chr(c)}") is not None] == refused
+def test_control_characters_surrogates_and_bidi_controls_are_refused_and_nothing_else() -> None:
+    bidi = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    refused = [*range(0x20), *range(0x7F, 0xA0), *bidi, *range(0xD800, 0xE000)]
+    assert [c for c in range(0x10000) if control_character(f"ok{chr(c)}") is not None] == refused
     assert control_character("bad economy (ticket 42) — é, 日本, \u2028") is None
+    # bytes that are not UTF-8 on a command line reach Python as lone surrogates
+    assert control_character(b"bad\x85x".decode("utf-8", "surrogateescape")) == (3, "\udc85")
     assert control_character(NUL_REASON) == (11, "\u0000")
     with pytest.raises(FreeTextError, match=r"reason holds the control character U\+0000 at position 11"):
         check_free_text("reason", NUL_REASON)
@@ -109,6 +112,13 @@ def test_the_api_refuses_a_control_character_in_a_reason_or_the_asker_and_writes
         (["rollback", "--game", "g", "--reason", NUL_REASON, "--by", "ops"], "--reason"),
         (["rollback", "--game", "g", "--reason", "lag", "--by", "ops\u009b"], "--by"),
         (["approve", "--game", "g", "--region", "NA-WEST", "--by", "ops\u0000"], "--by"),
+        (["rollback", "--game", "g", "--reason", b"bad\x85x".decode("utf-8", "surrogateescape")], "--reason"),
+        (
+            ["rollback", "--game", "g", "--reason", "lag", "--by", b"al\xffice".decode("utf-8", "surrogateescape")],
+            "--by",
+        ),
+        (["event", "stop", "--game", "g", "--event", "festival", "--reason", "ok \u202eexploit"], "--reason"),
+        (["approve", "--game", "g", "--lift-freeze", "--reason", "bad\udc85"], "--reason"),
     ],
 )
 def test_the_cli_refuses_a_control_character_with_one_line_naming_the_option(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from agent.switch import timing
-from contract.switch import SWITCH_AT
+from contract.trailers import SWITCH_AT
 from promoter.gitio import Remote
 from tests.conftest import RunCli, git
 from tests.contract.instant_cases import CASES

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.policy import Check, Region, RolloutPolicy, Threshold, ThresholdOp
+from pipeline.policy import Check, JudgeSettings, Region, RolloutPolicy, Threshold, ThresholdOp
 from pipeline.policy_bound import bound, choose
 from pipeline.strategy_names import known_names, rank
 from pipeline.strategy_rules import FreezeWindow, Match, StrategyRule
@@ -99,6 +100,39 @@ def test_checks_are_the_union_by_name_with_the_stricter_tolerance() -> None:
     assert bound(SERVED, replace(SERVED, checks=(other,))).policy.checks == (CHURN,)
 
 
+ERRORS = Check("errors", "", None, Threshold("above", 0.01), None, test="absolute", events="errors_total")
+LEGACY = Check("latency", "avg(latency{revision='{{revision}}'})", "avg(latency{revision='{{baseline}}'})", None, None)
+JUDGED = replace(
+    SERVED, checks=(CHURN, ERRORS, LEGACY), exposure_query="sum(players)", exposure_minimum=10, exposure_counter="ps"
+)
+LEVEL = Threshold("relativeIncrease", 0.5)
+
+
+@pytest.mark.parametrize(
+    ("brought", "field"),
+    [
+        (replace(JUDGED, checks=(CHURN, replace(ERRORS, events="vector(0)"), LEGACY)), "checks"),
+        (replace(JUDGED, checks=(CHURN, ERRORS, replace(LEGACY, query="vector(0) or max(latency)"))), "checks"),
+        (replace(JUDGED, checks=(CHURN, ERRORS, replace(LEGACY, baseline=LEGACY.query))), "checks"),
+        (replace(JUDGED, checks=(replace(CHURN, test="mean", critical=LEVEL), ERRORS, LEGACY)), "checks"),
+        (replace(JUDGED, exposure_minimum=0), "exposure_minimum"),
+        (replace(JUDGED, exposure_query="vector(1e9)"), "exposure_query"),
+        (replace(JUDGED, exposure_counter="vector(1e9)"), "exposure_counter"),
+        (replace(JUDGED, inconclusive_limit=1000), "inconclusive_limit"),
+        (replace(JUDGED, error_limit=1000), "error_limit"),
+        (replace(JUDGED, judge=JudgeSettings(confidence=0.5, power=0.5, max_duration=timedelta(days=30))), "judge"),
+    ],
+)
+def test_a_release_is_never_the_judge_of_itself(brought: RolloutPolicy, field: str) -> None:
+    # Nothing is deleted and no tolerance loosened, yet each of these would read or judge the
+    # release more leniently: the policy in force judges it, and the change applies next time.
+    limit = bound(JUDGED, brought)
+    assert getattr(limit.policy, field) == getattr(JUDGED, field)
+    assert limit.kept, "plan and status say the bound applied"
+    stricter = replace(JUDGED, exposure_minimum=50, inconclusive_limit=1, judge=JudgeSettings(0.999, 0.999))
+    assert bound(JUDGED, stricter).policy == stricter  # tightening takes effect at once
+
+
 def test_choose_bounds_the_release_by_the_in_force_policy_chosen_for_the_same_files() -> None:
     rule = StrategyRule(Match(kinds=("GameBalance",)), "blue-green")
     served = replace(SERVED, strategies=(rule,))
@@ -176,6 +210,12 @@ def at_least_as_cautious(a: RolloutPolicy, b: RolloutPolicy) -> bool:
             and stricter(checks[c.name].warning, c.warning)
             for c in b.checks
         )
+        and a.inconclusive_limit <= b.inconclusive_limit
+        and a.error_limit <= b.error_limit
+        and a.exposure_minimum >= b.exposure_minimum
+        and a.judge.confidence >= b.judge.confidence
+        and a.judge.power >= b.judge.power
+        and a.judge.max_duration <= b.judge.max_duration
     )
 
 

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from contract.trailers import EVENT_STOP, NOT_BEFORE
 from pipeline.strategy_rules import FreezeWindow, windows_crossed
 from pipeline.strategy_select import Touched
 from promoter.decide import DecisionError, decide, decide_approve, decide_rollback
 from promoter.freeze_lift import decide_lift_freeze
-from promoter.gates import EVENT_STOP_TRAILER, NOT_BEFORE_TRAILER, blocked, freeze_at, held
+from promoter.gates import blocked, freeze_at, held
 from promoter.model import (
     LIFT_FREEZE,
     AppendEvents,
@@ -81,12 +82,12 @@ def test_an_event_stop_passes_every_gate() -> None:
     ("trailers", "not_before", "problem"),
     [
         ({}, None, None),
-        ({NOT_BEFORE_TRAILER: "2026-11-01T14:00:00Z"}, T0 + 2 * H, None),
-        ({NOT_BEFORE_TRAILER: "2026-11-01T14:00:00.5Z"}, T0 + 2 * H + timedelta(milliseconds=500), None),
-        ({NOT_BEFORE_TRAILER: "tomorrow"}, None, "Hotswap-Not-Before: 'tomorrow' is not an RFC 3339 instant"),
-        ({NOT_BEFORE_TRAILER: "2026-11-01T16:00:00+02:00"}, T0 + 2 * H, None),
-        ({NOT_BEFORE_TRAILER: "2026-11-01T14:00Z"}, None, "is not an RFC 3339 instant"),
-        ({NOT_BEFORE_TRAILER: "2026-02-30T14:00:00Z"}, None, "is not a date and time that exists"),
+        ({NOT_BEFORE: "2026-11-01T14:00:00Z"}, T0 + 2 * H, None),
+        ({NOT_BEFORE: "2026-11-01T14:00:00.5Z"}, T0 + 2 * H + timedelta(milliseconds=500), None),
+        ({NOT_BEFORE: "tomorrow"}, None, "Hotswap-Not-Before: 'tomorrow' is not an RFC 3339 instant"),
+        ({NOT_BEFORE: "2026-11-01T16:00:00+02:00"}, T0 + 2 * H, None),
+        ({NOT_BEFORE: "2026-11-01T14:00Z"}, None, "is not an RFC 3339 instant"),
+        ({NOT_BEFORE: "2026-02-30T14:00:00Z"}, None, "is not a date and time that exists"),
     ],
 )
 def test_the_not_before_trailer(trailers: dict[str, str], not_before: datetime | None, problem: str | None) -> None:
@@ -98,7 +99,7 @@ def test_the_not_before_trailer(trailers: dict[str, str], not_before: datetime |
         (found,) = info.problems
         assert problem in found
     assert info.strategy_why == "canary with approval in EU-WEST (the default): no rule covers balance.yaml"
-    stop = {EVENT_STOP_TRAILER: "winter"}
+    stop = {EVENT_STOP: "winter"}
     event = [Touched("events/winter.yaml", "LiveEvent")]
     assert selected(ReleaseInfo(POLICY), event, stop, recorded_stop=True).event_stop
     # the trailer alone exempts nothing: typed into a merge, with no stop in the ledger
@@ -111,7 +112,7 @@ def test_the_not_before_trailer(trailers: dict[str, str], not_before: datetime |
 
 def test_a_release_with_a_bad_trailer_is_rejected_not_started() -> None:
     s = snap()
-    bad = selected(s.releases[NEW], [], {NOT_BEFORE_TRAILER: "soon"})
+    bad = selected(s.releases[NEW], [], {NOT_BEFORE: "soon"})
     decision = decide(replace(s, releases={**s.releases, NEW: bad}), T0)
     assert decision.summary.startswith(f"release {NEW[:12]} rejected: Hotswap-Not-Before: 'soon'")
     assert not any(isinstance(a, WriteRings) for a in decision.actions)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from agent.source import GitRingSource, SourceProblem
+from contract.gitcli import UnsafeRemote, git_env
 from contract.refs import LEDGER_REF, MAIN_REF, ring_ref
-from promoter.gitcli import UnsafeRemote, git_env
 from promoter.gitio import GitProblem, RefUpdate, Remote
 from promoter.metrics import PrometheusSource
 from promoter.reconcile import Reconciler

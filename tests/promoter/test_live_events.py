@@ -14,8 +14,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from agent.agent import Agent, GitRemote
-from agent.ring import ring_for
 from contract.instants import format_instant, parse_instant
+from contract.ring import ring_for
 from promoter.decide import position
 from promoter.event_stop import stop_event
 from promoter.gitio import Remote

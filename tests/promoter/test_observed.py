@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agent.ring import ring_for
+from contract.ring import ring_for
 from promoter.fleet_reports import FleetUnobservable, merge, parse_vector
 from promoter.model import (
     Candidate,

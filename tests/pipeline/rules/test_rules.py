@@ -489,7 +489,7 @@ def test_a_switch_lead_at_the_agents_cap_is_refused_more_in_test_switch_lead() -
 
     assert lead("PT9M") == []
     ((path, message),) = lead("PT15M")
-    assert path == "$.spec.blueGreen.switchLead" and "shorter than 600 s" in message
+    assert path == "$.spec.blueGreen.switchLead" and "at most 540 s" in message
 
 
 def test_an_unknown_strategy_is_a_finding_at_its_field() -> None:

@@ -23,7 +23,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import Metric
 
 from agent.agent import Agent, GitRemote
-from agent.ring import bucket, ring_for
+from contract.ring import bucket, ring_for
 from promoter.fleet_reports import PrometheusFleet
 from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource

@@ -1,4 +1,5 @@
-"""Which ring a server reads (DESIGN: Servers)."""
+"""Which ring a server reads (DESIGN: Servers): the agent picks its ring by it, the promoter reads the
+fleet by it, so both hold the one rule here."""
 
 from __future__ import annotations
 

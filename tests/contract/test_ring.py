@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from scipy.stats import chisquare
 
-from agent.ring import bucket, ring_for
+from contract.ring import bucket, ring_for
 
 RINGS = (10, 30, 50, 100)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import os
 
-from promoter.errors import HotswapFailure
+from contract.errors import HotswapFailure
 
 ENV_GIT_TOKEN = "HOTSWAP_GIT_TOKEN"
 
