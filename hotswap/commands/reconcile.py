@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
+import threading
 
 from hotswap.commands.promoter_options import (
     ENV_PROMETHEUS,
@@ -19,6 +19,7 @@ from hotswap.errors import EXIT_OK, EXIT_USAGE, UsageError
 from promoter.github.notifier import Notifier
 from promoter.metrics import PrometheusSource
 from promoter.reconcile import Outcome, Reconciler, failed, utc_now
+from promoter.service.loop import PassLoop
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,18 +68,21 @@ def run(args: argparse.Namespace) -> int:
     reconciler = Reconciler(
         remote, PrometheusSource(url), revert_main=revert_mode(args.no_revert_main, github), notifier=notifier
     )
-    while True:
-        try:
-            outcomes = reconciler.run_once(args.game)
-        except Exception as exc:  # the whole pass failed (the remote unreachable, a bug)
-            if args.once:
-                raise
-            # the daemon never dies of one pass: one line by kind, the next pass retries
-            print(f"! {failed('*', exc).summary}; retrying", file=sys.stderr)
-            outcomes = []
+
+    def one_pass() -> list[Outcome]:
+        outcomes = reconciler.run_once(args.game)
         for outcome in outcomes:
             print_outcome(outcome)
+        return outcomes
+
+    if args.once:  # what the pass raises is the command's error
+        outcomes = one_pass()
         print_notify(reconciler)
-        if args.once:
-            return EXIT_USAGE if any(o.error for o in outcomes) else EXIT_OK
-        time.sleep(args.interval)
+        return EXIT_USAGE if any(o.error for o in outcomes) else EXIT_OK
+
+    def retrying(exc: Exception) -> None:  # the daemon never dies of one pass: one line by kind
+        print(f"! {failed('*', exc).summary}; retrying", file=sys.stderr)
+
+    # Until the process is stopped (a signal): the stop event is never set.
+    PassLoop().run((one_pass, lambda: print_notify(reconciler)), retrying, threading.Event(), args.interval)
+    return EXIT_OK

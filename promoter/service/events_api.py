@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -17,76 +16,66 @@ from promoter.event_list import game_events
 from promoter.event_stop import EventEnded, StopResult, UnknownEvent, pull_text, stop_event
 from promoter.github.port import GitHubUnavailable
 from promoter.gitio import GitProblem, PushRejected, Remote, redact
-from promoter.service.auth import Principal
+from promoter.service.deps import Reason, ServiceDep, SessionViewer, error
+from promoter.service.state import Service
+from promoter.service.status_api import viewed_game
 
-if TYPE_CHECKING:
-    from promoter.service.app import Service
-
-Viewed = Callable[[Request, str], Any]
-# app.operator_field: an operator's token and the one non-empty string field of the JSON body
-OperatorField = Callable[[Request, str], Awaitable[tuple[Principal, str] | JSONResponse]]
+router = APIRouter()
 
 
-def _error(status: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status_code=status)
+@router.get("/api/v1/games/{game}/events")
+def events(game: str, service: ServiceDep, who: SessionViewer) -> Any:
+    snap = viewed_game(service, game)
+    if isinstance(snap, JSONResponse):
+        return snap
+    with service.lock:
+        service.remote.fetch()  # main as it is now: an event merged a moment ago is listed
+        return game_events(service.remote, game, datetime.now(UTC))
 
 
-def register_events(app: FastAPI, service: Service, viewed_game: Viewed, operator_field: OperatorField) -> None:
-    @app.get("/api/v1/games/{game}/events")
-    def events(game: str, request: Request) -> Any:
-        snap = viewed_game(request, game)
-        if isinstance(snap, JSONResponse):
-            return snap
+@router.post("/api/v1/games/{game}/events/{name}/stop")
+async def stop(game: str, name: str, service: ServiceDep, asked: Reason) -> Any:
+    who, reason = asked
+    if service.snapshot(game) is None:
+        return error(404, f"no game {game!r}")
+
+    def run() -> StopResult:
         with service.lock:
-            service.remote.fetch()  # main as it is now: an event merged a moment ago is listed
-            return game_events(service.remote, game, datetime.now(UTC))
+            service.remote.fetch()
+            return stop_event(
+                service.remote,
+                game,
+                name,
+                reason,
+                who.subject,
+                service.github is not None,
+                service.reconciler.clock,
+            )
 
-    @app.post("/api/v1/games/{game}/events/{name}/stop")
-    async def stop(game: str, name: str, request: Request) -> Any:
-        asked = await operator_field(request, "reason")
-        if isinstance(asked, JSONResponse):
-            return asked
-        who, reason = asked
-        if service.snapshot(game) is None:
-            return _error(404, f"no game {game!r}")
-
-        def run() -> StopResult:
-            with service.lock:
-                service.remote.fetch()
-                return stop_event(
-                    service.remote,
-                    game,
-                    name,
-                    reason,
-                    who.subject,
-                    service.github is not None,
-                    service.reconciler.clock,
-                )
-
-        try:
-            result = await run_in_threadpool(run)
-        except UnknownEvent as exc:
-            return _error(404, str(exc))
-        except (EventEnded, Refused) as exc:
-            return _error(409, str(exc))
-        except PushRejected as exc:  # a hook or permissions: nothing moved
-            return _error(409, str(exc), kind=exc.kind)
-        except GitProblem as exc:  # the remote could not be reached: nothing moved, try again
-            return _error(503, redact(str(exc)), kind=exc.kind)
-        pull = await run_in_threadpool(_open_pull, service, result) if result.changed else None
-        service.log.emit("event-stop", game=game, name=name, by=who.subject, changed=result.changed)
-        if result.changed:
-            service.wake.set()
-        return {
-            "game": game,
-            "event": name,
-            "changed": result.changed,
-            "result": result.summary,
-            "stoppedAt": result.record.as_json()["stoppedAt"],
-            "by": result.record.by,
-            "refs": list(result.refs),
-            "pullRequest": pull,
-        }
+    try:
+        result = await run_in_threadpool(run)
+    except UnknownEvent as exc:
+        return error(404, str(exc))
+    except (EventEnded, Refused) as exc:
+        return error(409, str(exc))
+    except PushRejected as exc:  # a hook or permissions: nothing moved
+        return error(409, str(exc), kind=exc.kind)
+    except GitProblem as exc:  # the remote could not be reached: nothing moved, try again
+        return error(503, redact(str(exc)), kind=exc.kind)
+    pull = await run_in_threadpool(_open_pull, service, result) if result.changed else None
+    service.log.emit("event-stop", game=game, name=name, by=who.subject, changed=result.changed)
+    if result.changed:
+        service.wake.set()
+    return {
+        "game": game,
+        "event": name,
+        "changed": result.changed,
+        "result": result.summary,
+        "stoppedAt": result.record.as_json()["stoppedAt"],
+        "by": result.record.by,
+        "refs": list(result.refs),
+        "pullRequest": pull,
+    }
 
 
 def _open_pull(service: Service, result: StopResult) -> dict[str, Any] | None:

@@ -14,40 +14,20 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from prometheus_client import Counter
 
 from contract.refs import DEPLOY_PREFIX, LEDGER_REF, RELEASE_TAG_PREFIX
+from promoter.service.deps import Answer, RawBody, ServiceDep
 from promoter.service.limits import signature_ok
+from promoter.service.state import Service
 
 REPLAY_WINDOW = 600.0  # seconds a signed body is remembered
 REMEMBERED = 10_000  # delivery ids and bodies remembered at most (bounded memory)
 OWN_REFS = (DEPLOY_PREFIX, "refs/heads/hotswap/", LEDGER_REF, RELEASE_TAG_PREFIX)
-
-
-class _Metrics(Protocol):
-    @property
-    def errors(self) -> Counter: ...
-
-
-class WebhookTarget(Protocol):
-    """What the webhook needs of the service (app.py's Service has it)."""
-
-    @property
-    def webhook_secret(self) -> bytes | None: ...
-    @property
-    def wake(self) -> threading.Event: ...
-    @property
-    def metrics(self) -> _Metrics: ...
-    @property
-    def github(self) -> Any: ...
-    @property
-    def notifier(self) -> Any: ...
 
 
 @dataclass
@@ -76,7 +56,7 @@ class Replays:
             return None
 
 
-def configured_repository(service: WebhookTarget) -> str | None:
+def configured_repository(service: Service) -> str | None:
     """owner/name of the repository HotSwap talks to, when GitHub is configured."""
     for port in (service.github, getattr(service.notifier, "github", None)):
         repository = getattr(getattr(port, "settings", None), "repository", None)
@@ -106,34 +86,37 @@ def decide(event: str, payload: Any, repository: str | None) -> tuple[bool, str]
     return False, f"ignored: {event or 'no'} event"
 
 
-def register_webhook(
-    app: FastAPI, service: WebhookTarget, read_body: Callable[[Request], Awaitable[bytes | JSONResponse]]
-) -> None:
-    replays = Replays()
+router = APIRouter()
 
-    @app.post("/webhooks/github")
-    async def webhook(request: Request) -> Any:
-        if service.webhook_secret is None:
-            return JSONResponse({"error": "webhooks are not configured"}, status_code=404)
-        body = await read_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        if not signature_ok(service.webhook_secret, body, request.headers.get("x-hub-signature-256")):
-            service.metrics.errors.labels("webhook-signature").inc()
-            return JSONResponse({"error": "bad signature"}, status_code=401)
-        delivery = request.headers.get("x-github-delivery")
-        if not delivery:
-            return JSONResponse({"error": "no X-GitHub-Delivery"}, status_code=400)
-        again = replays.seen(delivery, body, time.monotonic())
-        if again is not None:
-            service.metrics.errors.labels(f"webhook-duplicate-{again}").inc()
-            return {"duplicate": again}
-        try:
-            payload = json.loads(body) if body else {}
-        except (ValueError, RecursionError):
-            return JSONResponse({"error": "the body is not JSON"}, status_code=400)
-        wake, why = decide(request.headers.get("x-github-event", ""), payload, configured_repository(service))
-        if not wake:
-            return {"ok": True, "result": why}
-        service.wake.set()
-        return JSONResponse({"reconcile": "scheduled", "why": why}, status_code=202)
+
+async def configured_secret(service: ServiceDep) -> bytes:
+    """The webhook's secret; without one the endpoint does not exist (404), before any body is read."""
+    if service.webhook_secret is None:
+        raise Answer(JSONResponse({"error": "webhooks are not configured"}, status_code=404))
+    return service.webhook_secret
+
+
+@router.post("/webhooks/github")
+async def webhook(
+    request: Request, service: ServiceDep, secret: Annotated[bytes, Depends(configured_secret)], body: RawBody
+) -> Any:
+    if not signature_ok(secret, body, request.headers.get("x-hub-signature-256")):
+        service.metrics.errors.labels("webhook-signature").inc()
+        return JSONResponse({"error": "bad signature"}, status_code=401)
+    delivery = request.headers.get("x-github-delivery")
+    if not delivery:
+        return JSONResponse({"error": "no X-GitHub-Delivery"}, status_code=400)
+    replays: Replays = request.app.state.replays
+    again = replays.seen(delivery, body, time.monotonic())
+    if again is not None:
+        service.metrics.errors.labels(f"webhook-duplicate-{again}").inc()
+        return {"duplicate": again}
+    try:
+        payload = json.loads(body) if body else {}
+    except (ValueError, RecursionError):
+        return JSONResponse({"error": "the body is not JSON"}, status_code=400)
+    wake, why = decide(request.headers.get("x-github-event", ""), payload, configured_repository(service))
+    if not wake:
+        return {"ok": True, "result": why}
+    service.wake.set()
+    return JSONResponse({"reconcile": "scheduled", "why": why}, status_code=202)

@@ -23,8 +23,8 @@ APART = (("agent", "promoter"),)
 
 # What breaks the rules today, each to be split or moved; an entry that no longer breaks them fails
 # the test, so these lists can only shrink.
-KNOWN_LARGE_MODULES = frozenset({"promoter.gitio", "promoter.service.app"})
-KNOWN_LONG_FUNCTIONS = frozenset({"promoter.service.app.create_app"})
+KNOWN_LARGE_MODULES = frozenset({"promoter.gitio"})
+KNOWN_LONG_FUNCTIONS: frozenset[str] = frozenset()
 KNOWN_CROSSINGS: frozenset[str] = frozenset()
 
 
