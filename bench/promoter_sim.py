@@ -18,12 +18,11 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import cast
 
 import numpy as np
 
 from pipeline.judge import SEED_CHECKS, CheckSpec
-from pipeline.policy import Check, CheckTest, JudgeSettings, Region, RolloutPolicy, Threshold
+from pipeline.policy import Check, JudgeSettings, Region, RolloutPolicy, Threshold
 from promoter.decide import decide, next_evaluation, position
 from promoter.evaluate import evaluate
 from promoter.model import (
@@ -119,7 +118,7 @@ def judged_policy(
             None,
             _threshold(spec, spec.critical),
             _threshold(spec, spec.warning),
-            test=cast(CheckTest, spec.test),
+            test=spec.test,
             detect=spec.detect,
             events=reads.get("events"),
             sum=reads.get("sum"),

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pipeline.judge import CheckSpec, Expected, Settings, requirement
+from pipeline.judge import CheckSpec, Expected, Settings, lookup, requirement
 from pipeline.policy import RolloutPolicy, check_spec, judge_settings_of
 
 _EPSILON = 1e-9  # information that meets the need up to rounding meets it
@@ -85,15 +85,9 @@ class Holds:
 
 def expected_at(spec: CheckSpec, pace: float, step: int) -> Expected | None:
     """What a check sees per interval at a step, as the judge's `Expected`: the candidate has `step`%
-    of the region, the baseline the rest (for `absolute`, the candidate's exposure in the limit's
-    units: its events at the limit's rate over the limit); None where the check does not judge (a
-    relative check at 100%: no baseline cohort)."""
-    share = step / 100
-    if spec.test == "absolute":
-        return Expected(pace * share / spec.guarded)
-    if step >= 100:
-        return None
-    return Expected(pace * share, pace * (1 - share))
+    of the region; its kind says what that is (a relative kind: the baseline has the rest, and at
+    100% there is no baseline cohort: None, the check does not judge there)."""
+    return lookup(spec.test).expected(spec, pace, step / 100)
 
 
 def paced_checks(policy: RolloutPolicy) -> tuple[Paced, ...]:

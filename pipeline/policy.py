@@ -38,7 +38,9 @@ class Threshold:
         return f"{'>' if self.op == 'above' else '<'} {self.value:g}"
 
 
-CheckTest = Literal["rate", "mean", "absolute"]
+CheckTest = str  # a test kind's name: pipeline.judge.TESTS holds them
+# The metric fields a new-form check may name; which of them a check names is its kind's rule.
+METRIC_FIELDS = ("events", "sum", "count", "squares", "gauge")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,12 @@ class Check:
     gauge: str | None = None  # mean over a gauge sampled across the cohort's servers
     detect: float | None = None  # the relative change the step must be able to catch
     expected: float | None = None  # events (mean: samples) per interval across a whole region, for validate
+
+    @property
+    def metrics(self) -> dict[str, str]:
+        """The metric fields the check names (events, sum, ...), for its kind's reads."""
+        named = {key: getattr(self, key) for key in METRIC_FIELDS}
+        return {key: value for key, value in named.items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -160,7 +168,7 @@ def _blue_green(raw: dict[str, Any]) -> BlueGreen:
 
 
 def _check(raw: dict[str, Any]) -> Check:
-    optional = {key: raw.get(key) for key in ("events", "sum", "count", "squares", "gauge")}
+    optional = {key: raw.get(key) for key in METRIC_FIELDS}
     return Check(
         name=raw["name"],
         query=raw.get("query", ""),
@@ -198,7 +206,9 @@ def check_spec(check: Check) -> CheckSpec:
     directions = {worse[t.op] for t in levels}
     if len(directions) != 1:
         raise ValueError(f"check {check.name}: critical and warning must point the same way")
-    unit = "samples" if check.test == "mean" else "events"
+    from pipeline.judge.registry import lookup  # loads the tests (numpy): only for a policy that judges
+
+    unit = lookup(check.test).unit
     return CheckSpec(
         name=check.name,
         test=check.test,

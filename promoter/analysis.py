@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from pipeline.judge import AbsoluteBatch, Batch, CheckSpec, Judgement, MeanArm, MeanBatch, RateBatch
+from pipeline.judge import Batch, CheckSpec, Judgement, lookup
 from pipeline.policy import Check, Threshold
 from pipeline.template import scan
 from promoter.model import VERDICT_ORDER, CheckResult, Event, Verdict
@@ -104,14 +104,6 @@ def worst(results: tuple[CheckResult, ...]) -> Verdict:
 
 # --- the sequential judge's checks (`test: rate | mean | absolute`) -------------------------------
 
-# What each test reads per cohort, as evidence keys (camelCase, as the ledger shows them).
-READS: dict[str, tuple[str, ...]] = {
-    "rate": ("candidateEvents", "candidateExposure", "baselineEvents", "baselineExposure"),
-    "absolute": ("candidateEvents", "candidateExposure"),
-    "mean": ("candidateSum", "candidateSquares", "candidateCount", "baselineSum", "baselineSquares", "baselineCount"),
-}
-PLAYER_HOUR = 3600.0  # absolute limits are events per player-hour; exposure counts player-seconds
-
 Reads = Mapping[str, float]
 
 
@@ -124,16 +116,8 @@ def next_batch(check: Check, cumulative: Reads, previous: Reads | None) -> dict[
 
 
 def to_batch(test: str, reads: Reads) -> Batch:
-    """A ledger batch as the judge's value (absolute: exposure in player-hours)."""
-    if test == "rate":
-        return RateBatch(*(reads.get(key, 0.0) for key in READS["rate"]))
-    if test == "absolute":
-        return AbsoluteBatch(reads.get("candidateEvents", 0.0), reads.get("candidateExposure", 0.0) / PLAYER_HOUR)
-    arms = [
-        MeanArm(*(reads.get(f"{side}{key}", 0.0) for key in ("Sum", "Squares", "Count")))
-        for side in ("candidate", "baseline")
-    ]
-    return MeanBatch(*arms)
+    """A ledger batch as the judge's value: its kind reads it."""
+    return lookup(test).batch(reads)
 
 
 def region_batches(history: Sequence[Event], check: str) -> list[Mapping[str, float]]:
@@ -187,24 +171,8 @@ def judged_result(check: Check, spec: CheckSpec, judgement: Judgement, cumulativ
         "step": dict(cumulative),
         "batch": dict(batch),
     }
-    candidate, baseline = _levels(spec.test, counts)
+    candidate, baseline = lookup(spec.test).levels(counts)
     return CheckResult(check.name, judgement.verdict, candidate, baseline, judgement.reason, shown)
-
-
-def _levels(test: str, counts: Mapping[str, float | None]) -> tuple[float | None, float | None]:
-    """What candidate and baseline show: rates per player-hour, or means."""
-
-    def ratio(top: str, bottom: str, scale: float = 1.0) -> float | None:
-        value, over = counts.get(top), counts.get(bottom)
-        return value / over * scale if value is not None and over else None
-
-    if test == "mean":
-        return counts.get("candidateMean"), counts.get("baselineMean")
-    if test == "absolute":  # the judge saw player-hours already
-        return ratio("candidateEvents", "candidateExposure"), None
-    return ratio("candidateEvents", "candidateExposure", PLAYER_HOUR), ratio(
-        "baselineEvents", "baselineExposure", PLAYER_HOUR
-    )
 
 
 def _camel(key: str) -> str:
@@ -217,6 +185,6 @@ def _finite(value: float | None) -> float | None:
 
 
 def _signed(spec: CheckSpec, tolerance: float | None) -> float | None:
-    if tolerance is None or spec.test == "absolute":
+    if tolerance is None or not spec.relative:
         return tolerance
     return spec.sign * tolerance

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 
-from pipeline.judge import check_alpha, judge, lookup
+from pipeline.judge import Read, check_alpha, judge, lookup
 from pipeline.policy import Check, check_spec, judge_settings_of
 from promoter.analysis import (
     classify,
@@ -158,27 +158,28 @@ class Queries:
         self.answers: dict[str, Answer] = {}
 
     def _plan(self, check: Check) -> dict[str, str]:
+        """The check's reads per cohort, as its kind names them ("candidateEvents" -> PromQL)."""
         request = self.request
-        cohorts = {"candidate": request.revision}
-        if check.test != "absolute" and request.baseline:
-            cohorts["baseline"] = request.baseline
-        if check.test != "absolute" and not request.baseline:
+        assert check.test is not None
+        kind = lookup(check.test)
+        if kind.relative and not request.baseline:
             return {}  # no baseline cohort at this step: the check does not apply
+        cohorts = {"candidate": request.revision}
+        if kind.relative:
+            cohorts["baseline"] = request.baseline or ""
+        reads = kind.reads(check.metrics, request.policy.exposure_counter or "")
         plan: dict[str, str] = {}
         for side, revision in cohorts.items():
             where = (request.game, request.region, revision)
-            if check.test in ("rate", "absolute"):
-                assert check.events is not None
-                plan[f"{side}Events"] = counter_query(check.events, *where, self.seconds)
-                plan[f"{side}Exposure"] = counter_query(request.policy.exposure_counter or "", *where, self.seconds)
-            elif check.gauge is not None:
-                for key, promql in zip(("Sum", "Squares", "Count"), gauge_queries(check.gauge, *where), strict=True):
-                    plan[f"{side}{key}"] = promql
-            else:
-                metrics = (check.sum, check.squares, check.count)
-                for key, metric in zip(("Sum", "Squares", "Count"), metrics, strict=True):
-                    plan[f"{side}{key}"] = counter_query(metric or "", *where, self.seconds)
+            for read in reads:
+                plan[f"{side}{read.key}"] = self._promql(read, where)
         return plan
+
+    def _promql(self, read: Read, where: tuple[str, str, str]) -> str:
+        if read.how == "increase":
+            return counter_query(read.metric, *where, self.seconds)
+        total, squares, count = gauge_queries(read.metric, *where)
+        return {"sum": total, "squares": squares, "count": count}[read.how]
 
     def run(self, pool: ThreadPoolExecutor) -> None:
         unique = sorted(set(self.wanted.values()))

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.judge import TESTS
+
 NOT_APPLICABLE = "n/a"
 
 
@@ -34,7 +36,10 @@ def _number(value: Any) -> float | None:
 
 
 def _relative(evidence: Mapping[str, Any]) -> bool:
-    return evidence.get("test") != "absolute"
+    """Its numbers are relative changes, as its test kind says; a kind no longer known reads as one."""
+    test = evidence.get("test")
+    kind = TESTS.get(test) if isinstance(test, str) else None
+    return kind is None or kind.relative
 
 
 def _value(evidence: Mapping[str, Any], value: Any) -> str:

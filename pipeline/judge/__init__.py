@@ -26,7 +26,9 @@ How the promoter uses it (one region, one candidate release):
 Guarantee: for each check the bounds form a confidence sequence at alpha / (number of checks)
 (`check_alpha`), valid however often and whenever the promoter looks, so the chance that a region
 sees any false critical or warning from the policy is at most 1 - confidence. The tests are in
-`rate`, `mean` and `absolute` (registry: `TESTS`, `lookup`); the shared mixture in `mixture`.
+`rate`, `mean` and `absolute` (registry: `TESTS`, `lookup`); the shared mixture in `mixture`. Each
+registry entry owns its kind whole: what it reads, its batches, its levels, its form rules and its
+pace (`SequentialTest`); nothing outside the judge compares a kind's name.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
         MeanBatch,
         Need,
         RateBatch,
+        Read,
         Requirement,
         Settings,
     )
@@ -92,6 +95,7 @@ __all__ = [
     "MeanBatch",
     "Need",
     "RateBatch",
+    "Read",
     "Requirement",
     "SequentialTest",
     "Settings",

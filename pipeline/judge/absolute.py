@@ -9,14 +9,24 @@ passes exposure in player-hours, the limit's unit).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from pipeline.judge.mixture import GRID, Array, Prior, running_evidence
-from pipeline.judge.model import AbsoluteBatch, CheckSpec, Evidence, Expected, Requirement, Settings
+from pipeline.judge.model import (
+    ABSOLUTE_OPS,
+    PLAYER_HOUR,
+    AbsoluteBatch,
+    CheckSpec,
+    Evidence,
+    Expected,
+    Read,
+    Requirement,
+    Settings,
+)
 from pipeline.judge.scale import scale_of
-from pipeline.judge.sequential import bounds, make_need, needed
+from pipeline.judge.sequential import bounds, event_reads, make_need, needed, per_exposure
 
 
 def log_lr(events: Array, exposure: Array, theta0: float, sign: int) -> Array:
@@ -27,6 +37,26 @@ def log_lr(events: Array, exposure: Array, theta0: float, sign: int) -> Array:
 
 class AbsoluteTest:
     name = "absolute"
+    relative = False  # the candidate alone, against limits: no baseline cohort is read
+    ops = ABSOLUTE_OPS
+    metrics: tuple[tuple[str, ...], ...] = (("events",),)
+    exposure = True
+    unit = "events"
+
+    def reads(self, metrics: Mapping[str, str], exposure: str) -> tuple[Read, ...]:
+        return event_reads(metrics, exposure)
+
+    def batch(self, reads: Mapping[str, float]) -> AbsoluteBatch:
+        """Exposure in player-hours, the limits' unit."""
+        return AbsoluteBatch(reads.get("candidateEvents", 0.0), reads.get("candidateExposure", 0.0) / PLAYER_HOUR)
+
+    def levels(self, counts: Mapping[str, float | None]) -> tuple[float | None, float | None]:
+        """The candidate's rate as the judge saw it (per player-hour already); no baseline."""
+        return per_exposure(counts, "candidate"), None
+
+    def expected(self, spec: CheckSpec, pace: float, share: float) -> Expected | None:
+        """The candidate's exposure in the limit's units: its events at the limit's rate over the limit."""
+        return Expected(pace * share / spec.guarded)
 
     def evaluate(self, spec: CheckSpec, batches: Sequence[AbsoluteBatch], alpha: float, settings: Settings) -> Evidence:
         raw = np.array([(b.events, b.exposure) for b in batches], dtype=np.float64).reshape(-1, 2)

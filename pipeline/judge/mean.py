@@ -13,14 +13,24 @@ together (a quiet night shortens every session).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from pipeline.judge.mixture import GRID, Array, Prior, running_evidence
-from pipeline.judge.model import CheckSpec, Evidence, Expected, MeanArm, MeanBatch, Requirement, Settings
+from pipeline.judge.model import (
+    RELATIVE_OPS,
+    CheckSpec,
+    Evidence,
+    Expected,
+    MeanArm,
+    MeanBatch,
+    Read,
+    Requirement,
+    Settings,
+)
 from pipeline.judge.scale import scale_of
-from pipeline.judge.sequential import bounds, make_need, needed, requirement
+from pipeline.judge.sequential import bounds, make_need, needed, relative_expected, requirement
 
 _MIN_VARIANCE = 1e-12  # a batch of identical samples still carries finite information
 # Fewer samples than this in an arm and the batch waits for the next one (pooled): below it the
@@ -69,8 +79,34 @@ def pooled(raw: Array, minimum: float = MIN_SAMPLES) -> Array:
     return np.array(groups, dtype=np.float64).reshape(-1, 6)
 
 
+_ARM = ("Sum", "Squares", "Count")
+
+
 class MeanTest:
     name = "mean"
+    relative = True  # against the baseline cohort
+    ops = RELATIVE_OPS
+    # counters of the samples' sum, sum of squares and count, or a gauge sampled across the servers
+    metrics: tuple[tuple[str, ...], ...] = (("sum", "count", "squares"), ("gauge",))
+    exposure = False
+    unit = "samples"
+
+    def reads(self, metrics: Mapping[str, str], exposure: str) -> tuple[Read, ...]:
+        gauge = metrics.get("gauge")
+        if gauge is not None:
+            return (Read("Sum", gauge, "sum"), Read("Squares", gauge, "squares"), Read("Count", gauge, "count"))
+        return tuple(Read(key, metrics.get(key.lower(), ""), "increase") for key in _ARM)
+
+    def batch(self, reads: Mapping[str, float]) -> MeanBatch:
+        arms = [MeanArm(*(reads.get(f"{side}{key}", 0.0) for key in _ARM)) for side in ("candidate", "baseline")]
+        return MeanBatch(*arms)
+
+    def levels(self, counts: Mapping[str, float | None]) -> tuple[float | None, float | None]:
+        """Each cohort's mean."""
+        return counts.get("candidateMean"), counts.get("baselineMean")
+
+    def expected(self, spec: CheckSpec, pace: float, share: float) -> Expected | None:
+        return relative_expected(pace, share)
 
     def evaluate(self, spec: CheckSpec, batches: Sequence[MeanBatch], alpha: float, settings: Settings) -> Evidence:
         raw = np.array(

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Direction = Literal["up", "down"]  # the direction in which the metric gets worse
 CheckField = Literal["tolerance", "detect"]  # what a CheckSpecError points at
 JudgeVerdict = Literal["critical", "warning", "hold", "pass", "inconclusive"]
 # Worst first, for combining the checks of a step.
 JUDGE_ORDER: tuple[JudgeVerdict, ...] = ("critical", "warning", "inconclusive", "hold", "pass")
+# The threshold keys a check's levels take, (worse up, worse down): a relative kind's against the
+# baseline, an absolute kind's as limits on the candidate's own rate.
+RELATIVE_OPS = ("relativeIncrease", "relativeDecrease")
+ABSOLUTE_OPS = ("above", "below")
+PLAYER_HOUR = 3600.0  # limits are events per player-hour; the exposure counter counts player-seconds
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,15 @@ class CheckSpec:
             what = "tolerances" if field == "tolerance" else "detect"
             if any(value is not None and not value > 0 for value in values):
                 raise CheckSpecError(f"check {self.name}: {what} must be positive", field)
-            if self.worse == "down" and self.test != "absolute" and any(v is not None and v >= 1 for v in values):
+            if self.worse == "down" and self.relative and any(v is not None and v >= 1 for v in values):
                 raise CheckSpecError(f"check {self.name}: a relative decrease ({what}) must be below 100%", field)
+
+    @property
+    def relative(self) -> bool:
+        """Its tolerances are relative changes against the baseline (else limits on the candidate's rate)."""
+        from pipeline.judge.registry import lookup  # the registry's kinds build on this module
+
+        return lookup(self.test).relative
 
     @property
     def sign(self) -> int:
@@ -98,7 +110,7 @@ class CheckSpec:
     def loosest(self) -> float:
         """The tolerance closest to no change: a pass by bound must rule this one out."""
         values = [v for v in (self.critical, self.warning) if v is not None]
-        return min(values) if self.worse == "up" or self.test != "absolute" else max(values)
+        return min(values) if self.worse == "up" or self.relative else max(values)
 
 
 @dataclass(frozen=True)
@@ -145,6 +157,20 @@ class AbsoluteBatch:
 
 
 Batch = RateBatch | MeanBatch | AbsoluteBatch
+
+ReadHow = Literal["increase", "sum", "squares", "count"]
+
+
+class Read(NamedTuple):
+    """One value a check reads per cohort, the cohort's name before its key ("candidateEvents").
+
+    `how`: "increase" is a counter's increase since the step landed (cumulative: each evaluation's
+    batch is the difference to the last); "sum", "squares" and "count" are a gauge's sum, sum of
+    squares and count across the cohort's servers at the evaluation (a batch as read)."""
+
+    key: str  # "Events", "Exposure", "Sum", "Squares", "Count"
+    metric: str  # a Prometheus metric name
+    how: ReadHow
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,32 @@ likelihood ratios, mixed over the prior, is the test; rho itself is estimated by
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from pipeline.judge.mixture import GRID, Array, Prior, running_evidence
-from pipeline.judge.model import CheckSpec, Evidence, Expected, RateBatch, Requirement, Settings
+from pipeline.judge.model import (
+    PLAYER_HOUR,
+    RELATIVE_OPS,
+    CheckSpec,
+    Evidence,
+    Expected,
+    RateBatch,
+    Read,
+    Requirement,
+    Settings,
+)
 from pipeline.judge.scale import scale_of
-from pipeline.judge.sequential import bounds, make_need, needed, requirement
+from pipeline.judge.sequential import (
+    bounds,
+    event_reads,
+    make_need,
+    needed,
+    per_exposure,
+    relative_expected,
+    requirement,
+)
 
 
 def log_lr(events: Array, total: Array, offset: Array, theta0: float, sign: int) -> Array:
@@ -52,6 +70,25 @@ def _arrays(batches: Sequence[RateBatch]) -> tuple[Array, Array, Array, Array, A
 
 class RateTest:
     name = "rate"
+    relative = True  # against the baseline cohort
+    ops = RELATIVE_OPS
+    metrics: tuple[tuple[str, ...], ...] = (("events",),)
+    exposure = True
+    unit = "events"
+
+    def reads(self, metrics: Mapping[str, str], exposure: str) -> tuple[Read, ...]:
+        return event_reads(metrics, exposure)
+
+    def batch(self, reads: Mapping[str, float]) -> RateBatch:
+        keys = ("candidateEvents", "candidateExposure", "baselineEvents", "baselineExposure")
+        return RateBatch(*(reads.get(key, 0.0) for key in keys))
+
+    def levels(self, counts: Mapping[str, float | None]) -> tuple[float | None, float | None]:
+        """Each cohort's events per player-hour."""
+        return per_exposure(counts, "candidate", PLAYER_HOUR), per_exposure(counts, "baseline", PLAYER_HOUR)
+
+    def expected(self, spec: CheckSpec, pace: float, share: float) -> Expected | None:
+        return relative_expected(pace, share)
 
     def evaluate(self, spec: CheckSpec, batches: Sequence[RateBatch], alpha: float, settings: Settings) -> Evidence:
         c, b, ec, eb, offset = _arrays(batches)

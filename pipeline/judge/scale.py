@@ -33,7 +33,7 @@ def _thetas(spec: CheckSpec, settings: Settings) -> tuple[float, float, float]:
     """(detect, theta of the detect effect, theta of the guarded tolerance)."""
     detect = spec.detect if spec.detect is not None else settings.detect
     sign = spec.sign
-    if spec.test != "absolute":
+    if spec.relative:
         guarded = math.log1p(sign * spec.guarded)
         detect_theta = math.log1p(sign * detect) if sign * detect > -1 else -math.inf
     else:
@@ -59,7 +59,7 @@ def scale_of(spec: CheckSpec, settings: Settings) -> Scale:
     if problem is not None:
         raise ValueError(problem)
     detect, detect_theta, guarded = _thetas(spec, settings)
-    relative = spec.test != "absolute"
+    relative = spec.relative
     sign = spec.sign
     if relative:
         target = f"{sign * detect:+.0%} against the {sign * spec.guarded:+.0%} tolerance"

@@ -12,10 +12,10 @@ downward test rejects. Comparing a bound with a tolerance is then the same as te
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from pipeline.judge.mixture import bisect_bound, needed_information
-from pipeline.judge.model import CheckSpec, Expected, Need, Requirement, Settings
+from pipeline.judge.model import CheckSpec, Expected, Need, Read, Requirement, Settings
 from pipeline.judge.scale import scale_of
 
 EvidenceAt = Callable[[float, int], float]  # (theta0, sign) -> running max of the log mixture
@@ -68,3 +68,25 @@ def make_need(
         intervals_to_go=remaining / last_info if last_info > 0 else None,
         unit=unit,
     )
+
+
+# --- what kinds share: reads, levels and pace ------------------------------------------------------
+
+
+def event_reads(metrics: Mapping[str, str], exposure: str) -> tuple[Read, ...]:
+    """A cohort's event counter and the policy's exposure counter (player-seconds), as increases."""
+    return (Read("Events", metrics.get("events", ""), "increase"), Read("Exposure", exposure, "increase"))
+
+
+def per_exposure(counts: Mapping[str, float | None], side: str, scale: float = 1.0) -> float | None:
+    """A cohort's events per unit of exposure (times `scale`) from the ledger's counts; None without data."""
+    events, exposure = counts.get(f"{side}Events"), counts.get(f"{side}Exposure")
+    return events / exposure * scale if events is not None and exposure else None
+
+
+def relative_expected(pace: float, share: float) -> Expected | None:
+    """A relative kind's pace at a step: the candidate has `share` of the region, the baseline the
+    rest; None at 100% (no baseline cohort: the kind does not judge there)."""
+    if share >= 1:
+        return None
+    return Expected(pace * share, pace * (1 - share))

@@ -52,7 +52,7 @@ class Tracker:
         self.line = math.log(1.0 / alpha)
         self.needed = needed(spec, settings, alpha)
         self.detect = scale_of(spec, settings).detect
-        relative = spec.test != "absolute"
+        relative = spec.relative
 
         def theta(tolerance: float) -> float:
             return math.log1p(spec.sign * tolerance) if relative else math.log(tolerance)

@@ -55,7 +55,7 @@ def judge(spec: CheckSpec, evidence: Evidence) -> Judgement:
 
 
 def _boundary(spec: CheckSpec, tolerance: float) -> float:
-    return tolerance if spec.test == "absolute" else spec.sign * tolerance
+    return spec.sign * tolerance if spec.relative else tolerance
 
 
 def _beyond(spec: CheckSpec, evidence: Evidence, tolerance: float) -> bool:
@@ -71,18 +71,18 @@ def _rules_out(spec: CheckSpec, evidence: Evidence, tolerance: float) -> bool:
 
 
 def _tol(spec: CheckSpec, tolerance: float) -> str:
-    if spec.test == "absolute":
-        return f"{'>' if spec.worse == 'up' else '<'} {tolerance:g}"
-    return f"{spec.sign * tolerance:+.0%}"
+    if spec.relative:
+        return f"{spec.sign * tolerance:+.0%}"
+    return f"{'>' if spec.worse == 'up' else '<'} {tolerance:g}"
 
 
 def describe(spec: CheckSpec, evidence: Evidence) -> str:
     """e.g. "churn +3.1% [-2.0%, +8.4%]" or "complaints 0.0031 [0.0027, 0.0036]"."""
     if evidence.estimate is None or evidence.lower is None or evidence.upper is None:
         return f"{spec.name}: no data"
-    if spec.test == "absolute":
-        return f"{spec.name} {evidence.estimate:.3g} [{evidence.lower:.3g}, {evidence.upper:.3g}]"
-    return f"{spec.name} {_pct(evidence.estimate)} [{_pct(evidence.lower)}, {_pct(evidence.upper)}]"
+    if spec.relative:
+        return f"{spec.name} {_pct(evidence.estimate)} [{_pct(evidence.lower)}, {_pct(evidence.upper)}]"
+    return f"{spec.name} {evidence.estimate:.3g} [{evidence.lower:.3g}, {evidence.upper:.3g}]"
 
 
 def _pct(value: float) -> str:

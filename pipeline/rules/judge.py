@@ -4,23 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.documents import Document
 from pipeline.durations import parse_duration
 from pipeline.findings import Finding
 from pipeline.game import GameView
-from pipeline.policy import RolloutPolicy, check_problem, check_spec, judge_settings_of, policy_from_spec
+from pipeline.judge.model import RELATIVE_OPS
+from pipeline.policy import (
+    METRIC_FIELDS,
+    RolloutPolicy,
+    check_problem,
+    check_spec,
+    judge_settings_of,
+    policy_from_spec,
+)
 
-RELATIVE = ("relativeIncrease", "relativeDecrease")
-ABSOLUTE = ("above", "below")
-METRICS = ("events", "sum", "count", "squares", "gauge")
-# Which metric fields each test reads: the alternatives it needs, and the ones it must not have.
-NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "rate": (("events",),),
-    "absolute": (("events",),),
-    "mean": (("sum", "count", "squares"), ("gauge",)),
-}
+if TYPE_CHECKING:
+    from pipeline.judge.registry import SequentialTest
+
+
+def _kind(name: object) -> SequentialTest | None:
+    """The test kind a check names (None: the old form, or a name no kind has). Its form rules are
+    the kind's (pipeline.judge.TESTS); the tests load numpy, so only a policy that judges pays it."""
+    from pipeline.judge.registry import TESTS
+
+    return TESTS.get(name) if isinstance(name, str) else None
 
 
 def _levels(check: dict[str, Any]) -> list[tuple[str, str, float]]:
@@ -52,40 +61,56 @@ def _check_form(
 ) -> Iterator[Finding]:
     name, test = check["name"], check.get("test")
     if test is None:
-        named = [key for key in (*METRICS, "detect", "expected") if key in check]
+        named = [key for key in (*METRIC_FIELDS, "detect", "expected") if key in check]
         if named:
             yield doc.spec_finding((*base, named[0]), "policy-judge", f"check {name!r}: {named[0]} needs a test")
-        if any(op in RELATIVE for _, op, _ in _levels(check)):
+        if any(op in RELATIVE_OPS for _, op, _ in _levels(check)):
             yield doc.spec_finding(
                 base, "policy-judge", f"check {name!r} compares two point values; use test: rate or mean", "warning"
             )
         return
+    from pipeline.judge.registry import lookup
+
+    try:
+        kind = lookup(test)
+    except ValueError as exc:  # a repository's own schema may allow a name no kind has: nothing judges it
+        yield doc.spec_finding((*base, "test"), "policy-judge", f"check {name!r}: {exc}")
+        return
+    yield from _kind_form(doc, base, check, counter, kind)
+
+
+def _kind_form(
+    doc: Document, base: tuple[str | int, ...], check: dict[str, Any], counter: str | None, kind: SequentialTest
+) -> Iterator[Finding]:
+    """What the check's kind asks of it: the metrics it reads, the exposure counter, its levels' keys."""
+    name, test = check["name"], kind.name
     for key in ("query", "baseline"):
         if key in check:
             yield doc.spec_finding(
                 (*base, key), "policy-judge", f"check {name!r}: a {test} check names metrics, not a {key}"
             )
-    options = NEEDS[test]
+    options = kind.metrics
     have = [option for option in options if any(key in check for key in option)]
     if len(have) != 1 or not all(key in check for key in have[0]):
         wanted = " or ".join(" + ".join(option) for option in options)
         yield doc.spec_finding(base, "policy-judge", f"check {name!r}: a {test} check needs {wanted}")
     allowed = {key for option in options for key in option}
-    for key in METRICS:
+    for key in METRIC_FIELDS:
         if key in check and key not in allowed:
             yield doc.spec_finding((*base, key), "policy-judge", f"check {name!r}: a {test} check has no {key}")
-    if test in ("rate", "absolute") and counter is None:
+    if kind.exposure and counter is None:
         yield doc.spec_finding(
             base, "policy-judge", f"check {name!r}: a {test} check needs analysis.exposure.counter (player-seconds)"
         )
-    kinds = ABSOLUTE if test == "absolute" else RELATIVE
     for level, op, _ in _levels(check):
-        if op not in kinds:
+        if op not in kind.ops:
             yield doc.spec_finding(
-                (*base, level), "policy-judge", f"check {name!r}: a {test} check takes {' or '.join(kinds)}, not {op}"
+                (*base, level),
+                "policy-judge",
+                f"check {name!r}: a {test} check takes {' or '.join(kind.ops)}, not {op}",
             )
     ops = {op for _, op, _ in _levels(check)}
-    if len(ops) == 2 and ops <= set(kinds):
+    if len(ops) == 2 and ops <= set(kind.ops):
         yield doc.spec_finding(base, "policy-judge", f"check {name!r}: critical and warning must point the same way")
 
 
@@ -107,7 +132,8 @@ def holdback(game: GameView) -> Iterator[Finding]:
     cannot judge it (only absolute ones do). Ship a holdback step (e.g. [90, 100]). Blue-green judges
     each region's green pool against blue before its switch, so it needs none."""
     for doc in game.of_kind("RolloutPolicy"):
-        relative = [c["name"] for c in doc.spec["analysis"]["checks"] if c.get("test") in ("rate", "mean")]
+        checks = doc.spec["analysis"]["checks"]
+        relative = [c["name"] for c in checks if (kind := _kind(c.get("test"))) is not None and kind.relative]
         if not relative or doc.spec["strategy"] == "blue-green":
             continue
         for r, region in enumerate(doc.spec["regions"]):
