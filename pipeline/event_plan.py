@@ -16,11 +16,12 @@ from pipeline.events_schedule import LiveEvent, event_from_spec
 from pipeline.hold_times import holds
 from pipeline.plan import Plan
 from pipeline.policy import RolloutPolicy
+from pipeline.strategy_names import strategy_name
 
 
 def reach_times(policy: RolloutPolicy) -> dict[str, timedelta]:
     """Per region, the least time from the start of the rollout until it serves 100% there."""
-    if policy.strategy == "expedited":  # every ring of every region in one push
+    if strategy_name(policy.strategy).one_push:  # every ring of every region in one push
         return {region.name: timedelta(0) for region in policy.regions}
     reached: dict[str, timedelta] = {}
     total = timedelta(0)

@@ -11,6 +11,7 @@ from pipeline.durations import format_duration
 from pipeline.hold_times import Holds, RegionHolds, as_json, holds
 from pipeline.plan import GamePlan, Plan
 from pipeline.policy import Check, RolloutPolicy
+from pipeline.strategy_names import display
 
 FORMAT_VERSION = 1
 
@@ -89,7 +90,7 @@ def _game_text(g: GamePlan) -> list[str]:
     p = g.policy
     if p is None:
         return lines
-    lines.append(f"  strategy {p.strategy}, rings {'/'.join(map(str, p.rings))}")
+    lines.append(f"  strategy {display(p.strategy)}; rings {'/'.join(map(str, p.rings))}")
     lines += [f"  {line}" for line in _schedule(g)]
     h = holds(p)
     for number, (region, held) in enumerate(zip(p.regions, h.regions, strict=True), 1):

@@ -21,6 +21,7 @@ from hotswap.commands.promoter_options import (
     remote_from,
 )
 from hotswap.errors import EXIT_OK, UsageError
+from pipeline.strategy_names import label as strategy_label
 from promoter.evidence_view import describe, evidence_of
 from promoter.fleet_reports import PrometheusFleet
 from promoter.gitio import Remote
@@ -122,7 +123,8 @@ def print_game(console: Console, game: dict[str, Any]) -> None:
         where = (
             f"{rollout['region']}/{rollout['stage']}" if rollout["stage"] else f"{rollout['region']}/{rollout['step']}%"
         )
-        strategy = f" {rollout['strategy']}" if rollout["strategy"] != "canary" else ""
+        shown = strategy_label(rollout["strategy"])
+        strategy = f" {shown}" if shown else ""
         console.print(
             f"  rollout {rollout['id']}{strategy} at {where} ({rollout['state']})  "
             f"{progress_bar(rollout['stepsDone'], rollout['stepsTotal'])}{nxt}",

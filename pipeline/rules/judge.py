@@ -19,6 +19,7 @@ from pipeline.policy import (
     judge_settings_of,
     policy_from_spec,
 )
+from pipeline.strategy_names import STRATEGY_NAMES
 
 if TYPE_CHECKING:
     from pipeline.judge.registry import SequentialTest
@@ -134,7 +135,8 @@ def holdback(game: GameView) -> Iterator[Finding]:
     for doc in game.of_kind("RolloutPolicy"):
         checks = doc.spec["analysis"]["checks"]
         relative = [c["name"] for c in checks if (kind := _kind(c.get("test"))) is not None and kind.relative]
-        if not relative or doc.spec["strategy"] == "blue-green":
+        strategy = STRATEGY_NAMES.get(doc.spec["strategy"])
+        if not relative or (strategy is not None and strategy.own_baseline):
             continue
         for r, region in enumerate(doc.spec["regions"]):
             if all(step >= 100 for step in region["steps"]):

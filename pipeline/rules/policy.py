@@ -8,6 +8,7 @@ from pipeline.documents import Document
 from pipeline.durations import parse_duration
 from pipeline.findings import Finding
 from pipeline.game import GameView
+from pipeline.strategy_names import STRATEGY_NAMES
 
 RELATIVE = ("relativeIncrease", "relativeDecrease")
 
@@ -73,11 +74,13 @@ def steps(game: GameView) -> Iterator[Finding]:
                     "policy-steps",
                     f"region {region['name']}: the last step is {values[-1]}, it must be 100",
                 )
-            if doc.spec["strategy"] == "blue-green" and values != [100]:
+            strategy = STRATEGY_NAMES.get(doc.spec["strategy"])
+            # a one-push strategy ignores the steps; any other that takes a region at once needs [100]
+            if strategy is not None and strategy.all_at_once and not strategy.one_push and values != [100]:
                 yield doc.spec_finding(
                     ("regions", r, "steps"),
                     "policy-steps",
-                    f"region {region['name']}: a blue-green rollout switches all at once, steps must be [100]",
+                    f"region {region['name']}: a {strategy.name} rollout switches all at once, steps must be [100]",
                 )
 
 

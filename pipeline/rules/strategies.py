@@ -30,11 +30,13 @@ def strategy_rules(game: GameView) -> Iterator[Finding]:
             base = ("strategies", i)
             yield from _rule_fields(doc, base, raw, regions, checks, spec["rings"])
             only = bool(raw["match"].get("only"))
-            if raw["strategy"] == "expedited" and not only:
+            chosen = STRATEGY_NAMES.get(raw["strategy"])
+            if chosen is not None and chosen.one_push and not only:
                 yield doc.spec_finding(
                     (*base, "match"),
                     "policy-strategies",
-                    "an expedited rule must set `only: true`: it may never carry a release that also touches other files",
+                    f"an {chosen.name} rule must set `only: true`: it may never carry a release that also touches"
+                    " other files",
                 )
             rule = policy.strategies[i]
             if {raw["strategy"], spec["strategy"]} - STRATEGY_NAMES.keys():

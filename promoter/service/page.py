@@ -12,6 +12,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from pipeline.strategy_names import label as strategy_label
 from promoter.evidence_view import HEADERS, evidence_of, row
 from promoter.model import GameSnapshot
 from promoter.observed import FleetView
@@ -136,7 +137,8 @@ def _game(
             else ""
         )
         stage = rollout["stage"] or f"{rollout['step']}%"
-        strategy = f" {rollout['strategy']}" if rollout["strategy"] != "canary" else ""
+        shown = strategy_label(rollout["strategy"])
+        strategy = f" {shown}" if shown else ""
         parts.append(
             f'<p class="inflight">rollout <b>{escape(rollout["id"])}</b>{escape(strategy)} at '
             f'<b class="step">{escape(str(rollout["region"]))}/{escape(stage)}</b> '

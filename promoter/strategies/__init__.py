@@ -11,7 +11,7 @@ from promoter.strategies.bluegreen import BlueGreen
 from promoter.strategies.canary import Canary
 from promoter.strategies.expedited import Expedited
 
-_IMPLEMENTATIONS: dict[str, Strategy] = {"canary": Canary(), "blue-green": BlueGreen(), "expedited": Expedited()}
+_IMPLEMENTATIONS: dict[str, Strategy] = {s.name: s for s in (Canary(), BlueGreen(), Expedited())}
 # Keyed by the one registry of names (pipeline.strategy_names): a name it holds with no
 # implementation fails here, at import, not in a rollout.
 STRATEGIES: dict[str, Strategy] = {name: _IMPLEMENTATIONS[name] for name in STRATEGY_NAMES}

@@ -50,6 +50,8 @@ class Position:
 class Strategy(Protocol):
     """A rollout strategy, keyed in `STRATEGIES` by the policy's `strategy` value."""
 
+    name: str  # its name in the registry (pipeline.strategy_names), which carries the rest about it
+
     def stages(self, policy: RolloutPolicy) -> tuple[tuple[Stage, ...], ...]:
         """Every stage, per region of the policy (a region may have none)."""
         ...

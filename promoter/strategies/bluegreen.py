@@ -42,6 +42,8 @@ def blue(snap: GameSnapshot, release: str, region: str) -> tuple[str, str | None
 
 
 class BlueGreen:
+    name = "blue-green"
+
     def stages(self, policy: RolloutPolicy) -> tuple[tuple[Stage, ...], ...]:
         return tuple(
             (Stage(r.name, GREEN_STEP, GREEN), Stage(r.name, SWITCH_STEP, SWITCH, gated=True)) for r in policy.regions

@@ -21,6 +21,8 @@ def ring100_baseline(snap: GameSnapshot, release: str, region: str) -> str | Non
 
 
 class Canary:
+    name = "canary"
+
     def stages(self, policy: RolloutPolicy) -> tuple[tuple[Stage, ...], ...]:
         return tuple(
             tuple(Stage(r.name, step, f"{step}%", gated=(j == 0)) for j, step in enumerate(r.steps))

@@ -20,6 +20,8 @@ def all_rings(policy: RolloutPolicy) -> tuple[tuple[str, int], ...]:
 
 
 class Expedited:
+    name = "expedited"
+
     def stages(self, policy: RolloutPolicy) -> tuple[tuple[Stage, ...], ...]:
         # one stage, held by the first region: it writes every region's rings, then is checked
         first = (Stage(policy.regions[0].name, 100, STAGE),)

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.strategy_names import ALL_AT_ONCE, STRATEGY_NAMES, UnknownStrategy, known_names, rank
+from pipeline.strategy_names import (
+    ALL_AT_ONCE,
+    STRATEGY_NAMES,
+    UnknownStrategy,
+    display,
+    known_names,
+    label,
+    rank,
+)
 from pipeline.strategy_select import caution
 from promoter.strategies import STRATEGIES, strategy_of
 from tests.conftest import REPO_ROOT, RunCli
@@ -56,3 +64,18 @@ def test_a_repository_schema_that_allows_another_strategy_still_gets_a_finding_w
     assert f"configs/kart-racer/rollout-policy.yaml:{line}:" in out, out
     assert "unknown strategy 'trickle'" in out and "policy-strategy" in out, out
     assert "Traceback" not in out + err
+
+
+def test_the_schema_and_the_implementations_name_the_strategies_the_registry_holds() -> None:
+    spec = json.loads((REPO_ROOT / "schemas" / "RolloutPolicy.schema.json").read_text())["properties"]["spec"]
+    assert sorted(spec["properties"]["strategy"]["enum"]) == sorted(STRATEGY_NAMES)
+    assert sorted(spec["properties"]["strategies"]["items"]["properties"]["strategy"]["enum"]) == sorted(STRATEGY_NAMES)
+    assert {name: implementation.name for name, implementation in STRATEGIES.items()} == {n: n for n in STRATEGY_NAMES}
+
+
+def test_what_plan_and_status_call_a_strategy_comes_from_the_registry() -> None:
+    assert display("blue-green") == STRATEGY_NAMES["blue-green"].display == "blue-green: a green pool, then a switch"
+    assert [label(name) for name in known_names()] == ["expedited", "", "blue-green"]  # canary: the plain default
+    assert display("trickle") == label("trickle") == "trickle"  # a ledger from a version that knew it
+    assert [n for n in known_names() if STRATEGY_NAMES[n].one_push] == ["expedited"]
+    assert [n for n in known_names() if STRATEGY_NAMES[n].own_baseline] == ["blue-green"]
