@@ -9,18 +9,17 @@ import threading
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from pathlib import Path
 
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from agent.bluegreen import BlueGreen
+from agent.channel import Channel, RingSource, as_channel
 from agent.events import EventCollector, utc_now
 from agent.metrics import AgentMetrics
 from agent.snapshot import ConfigSnapshot, freeze
-from agent.source import ConfigSource, Fetched, GitRingSource, SourceProblem
+from agent.source import ConfigSource, Fetched, SourceProblem
 from agent.switch import SCHEDULER, FlipScheduler
 from contract.errors import HotswapFailure
-from contract.refs import green_ref, ring_ref
 from contract.ring import ring_for
 from pipeline.deployed import validate_deployed
 from pipeline.events_schedule import Schedule
@@ -31,32 +30,6 @@ Listener = Callable[[ConfigSnapshot | None, ConfigSnapshot], None]
 # Makes a new config visible outside the process (the sidecar's folder) before it is swapped in; raising
 # (a HotswapFailure, kind "publish") fails the swap: the old config stays and the next poll tries again.
 Publisher = Callable[[ConfigSnapshot], None]
-
-
-class GitRemote:
-    """The config repository as a game server sees it: one ring branch at a time."""
-
-    def __init__(self, url: str, cache: Path | None = None, in_place: bool = True) -> None:
-        self.url = url
-        self.cache = cache
-        self.in_place = in_place  # read a remote on this machine directly (False: always the git protocol)
-        self._sources: dict[str, GitRingSource] = {}
-        # Validated snapshots by deploy commit: servers of one ring share the work (a fleet in one process).
-        self.loaded: dict[str, ConfigSnapshot] = {}
-
-    def ring(self, game: str, region: str, percent: int) -> GitRingSource:
-        return self._source(game, region, ring_ref(game, region, percent))
-
-    def green(self, game: str, region: str) -> GitRingSource:
-        """The region's blue-green pre-production pool (DESIGN: Strategies)."""
-        return self._source(game, region, green_ref(game, region))
-
-    def _source(self, game: str, region: str, ref: str) -> GitRingSource:
-        if ref not in self._sources:
-            # One cache for a region's refs: a switch commit whose tree came with green is fetched alone.
-            cache = self.cache / f"{game}-{region}.git" if self.cache else None
-            self._sources[ref] = GitRingSource(self.url, ref, cache, in_place=self.in_place)
-        return self._sources[ref]
 
 
 class InvalidConfig(HotswapFailure):
@@ -72,7 +45,7 @@ class Agent:
         game: str,
         region: str,
         server_id: str,
-        source: GitRemote | ConfigSource,
+        source: Channel | ConfigSource,
         registry: CollectorRegistry = REGISTRY,
         schemas: SchemaSet | None = None,
         publisher: Publisher | None = None,
@@ -80,7 +53,8 @@ class Agent:
         scheduler: FlipScheduler = SCHEDULER,
     ) -> None:
         self.game, self.region, self.server_id = game, region, server_id
-        self.source = source
+        self.source = source  # as given
+        self.channel = as_channel(source)  # what the agent reads through
         self.registry = registry
         self.schemas = schemas
         self.publisher = publisher
@@ -94,9 +68,10 @@ class Agent:
         self._refused: str | None = None  # a version that failed validation: not fetched again
         self.swap_lock = threading.RLock()  # a swap is made by a poll, or by a scheduled switch (agent.bluegreen)
         # Blue-green: the pool followed, the other pool's release held, switches at an instant.
-        self.bluegreen = BlueGreen(self, source, pool, scheduler) if isinstance(source, GitRemote) else None
+        channel = self.channel
+        self.bluegreen = BlueGreen(self, channel, pool, scheduler) if channel.green_pool else None
         if self.bluegreen is None and pool != "blue":
-            raise ValueError("a pool other than blue needs a git remote")
+            raise ValueError("a pool other than blue needs a channel with a green pool, such as a git remote")
         EventCollector.track(registry, self)  # hotswap_agent_active_events, hotswap_agent_event_active
 
     # --- what the game uses -------------------------------------------------------------------
@@ -146,12 +121,10 @@ class Agent:
 
     # --- following the ring -------------------------------------------------------------------
 
-    def _ring_source(self) -> ConfigSource:
+    def _ring_source(self) -> RingSource:
         if self.bluegreen is not None:
             return self.bluegreen.source()
-        if isinstance(self.source, GitRemote):
-            return self.source.ring(self.game, self.region, self.ring)
-        return self.source
+        return self.channel.ring(self.game, self.region, self.ring)
 
     def poll_once(self) -> bool:
         """Check the ring; swap in a new valid config. True when the config changed.
@@ -175,11 +148,14 @@ class Agent:
             raise HotswapFailure(message, kind="internal") from exc
 
     def _follow(self) -> bool:
+        followed: RingSource | None = None
         for _ in range(3):  # a new policy can move the server to another ring: follow it at once
             source = self._ring_source()
+            if source is followed:  # the channel serves the new ring from the source just read
+                return True
             version = source.current()
             if version is None:
-                raise SourceProblem(f"{getattr(source, 'ref', 'the source')} does not exist")
+                raise SourceProblem(f"{source.where} does not exist")
             if (
                 version == self._refused
                 or (self._snapshot is not None and version == self._snapshot.version)
@@ -195,14 +171,15 @@ class Agent:
                 self.install(snapshot)
                 if self.bluegreen is not None:
                     self.bluegreen.installed(version)
-            if self.ring == ring_before or not isinstance(self.source, GitRemote):
+            if self.ring == ring_before:
                 return True
+            followed = source
         return True
 
-    def _take(self, source: ConfigSource, version: str) -> ConfigSnapshot:
+    def _take(self, source: RingSource, version: str) -> ConfigSnapshot:
         """The config of `version`: from memory when blue-green holds its tree, else fetched and validated."""
         bluegreen = self.bluegreen
-        if bluegreen is not None and isinstance(source, GitRingSource):
+        if bluegreen is not None:
             held = bluegreen.held(source, version)  # reads the commit alone
             if held is not None:
                 return held
@@ -224,7 +201,7 @@ class Agent:
             self._swap(snapshot)
 
     def _load(self, fetched: Fetched) -> ConfigSnapshot:
-        memo = self.source.loaded if isinstance(self.source, GitRemote) else None
+        memo = self.channel.loaded
         if memo is not None and fetched.version in memo:
             return memo[fetched.version]
         snapshot = self._validate(fetched)

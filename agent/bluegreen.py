@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING
 from prometheus_client import Gauge
 
 from agent.snapshot import ConfigSnapshot
-from agent.source import GitRingSource, Head
+from agent.source import Head
 from agent.switch import FlipScheduler, timing
 from contract.errors import HotswapFailure
 from contract.trailers import RELEASE, SWITCH_AT
 
 if TYPE_CHECKING:
-    from agent.agent import Agent, GitRemote
+    from agent.agent import Agent
+    from agent.channel import Channel, RingSource
 
 log = logging.getLogger("hotswap.agent")
 POOLS = ("blue", "green")
@@ -46,14 +47,14 @@ class BlueGreen:
     def __init__(
         self,
         agent: Agent,
-        remote: GitRemote,
+        channel: Channel,
         pool: str,
         scheduler: FlipScheduler,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if pool not in POOLS:
             raise ValueError(f"pool must be one of {', '.join(POOLS)}, not {pool!r}")
-        self.agent, self.remote, self.pool = agent, remote, pool
+        self.agent, self.channel, self.pool = agent, channel, pool
         self.scheduler, self.clock = scheduler, clock
         self.metrics = agent.metrics  # the switch's families are the agent's (AgentMetrics)
         self.labels = {"game": agent.game, "region": agent.region, "server": agent.server_id}
@@ -78,13 +79,13 @@ class BlueGreen:
 
     # --- which ref -------------------------------------------------------------------------------
 
-    def _ring(self) -> GitRingSource:
-        return self.remote.ring(self.agent.game, self.agent.region, self.agent.ring)
+    def _ring(self) -> RingSource:
+        return self.channel.ring(self.agent.game, self.agent.region, self.agent.ring)
 
-    def _green(self) -> GitRingSource:
-        return self.remote.green(self.agent.game, self.agent.region)
+    def _green(self) -> RingSource:
+        return self.channel.green(self.agent.game, self.agent.region)
 
-    def source(self) -> GitRingSource:
+    def source(self) -> RingSource:
         """The ref this server follows: green for a green server while green exists, else its ring."""
         if self.pool == "green":
             green = self._green()
@@ -92,7 +93,7 @@ class BlueGreen:
                 return green
         return self._ring()
 
-    def _other_source(self) -> GitRingSource | None:
+    def _other_source(self) -> RingSource | None:
         """The other pool's ref: green for a blue server, the ring for a green one reading green."""
         if self.pool == "blue":
             return self._green()
@@ -106,7 +107,7 @@ class BlueGreen:
         pending = self._pending
         return pending is not None and pending.version == version
 
-    def held(self, source: GitRingSource, version: str) -> ConfigSnapshot | None:
+    def held(self, source: RingSource, version: str) -> ConfigSnapshot | None:
         """Reads the commit alone; the snapshot of its tree when the server holds it."""
         head = source.head(version)
         self._heads = {version: head}

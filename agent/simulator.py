@@ -21,8 +21,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_serv
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
-from agent.agent import Agent, GitRemote
+from agent.agent import Agent
 from agent.effects import Effects, effects_of
+from agent.git_channel import GitRemote
 from agent.players import PLAYERS_PER_SERVER, Tick, fill, play
 from agent.sessions import SessionDurations
 from agent.snapshot import ConfigSnapshot

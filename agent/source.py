@@ -1,4 +1,5 @@
-"""Where an agent reads its ring from: a git remote (one ref, fetched only when it moved) or a directory."""
+"""What an agent reads a config from: a ref of a git remote (fetched only when it moved; the git
+channel, agent.git_channel, hands one out per ring) or a directory."""
 
 from __future__ import annotations
 
@@ -109,6 +110,10 @@ class GitRingSource:
             self.cache.mkdir(parents=True, exist_ok=True)
             pygit2.init_repository(str(self.cache), bare=True)
         return pygit2.Repository(str(self.cache))
+
+    @property
+    def where(self) -> str:
+        return self.ref
 
     def current(self) -> str | None:
         if self.local is not None:

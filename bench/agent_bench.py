@@ -26,7 +26,8 @@ from pathlib import Path
 import pygit2
 from prometheus_client import CollectorRegistry
 
-from agent.agent import Agent, GitRemote
+from agent.agent import Agent
+from agent.git_channel import GitRemote
 from agent.source import GitRingSource
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -36,7 +36,8 @@ from pathlib import Path
 import pygit2
 from prometheus_client.metrics import MetricWrapperBase
 
-from agent.agent import Agent, GitRemote
+from agent.agent import Agent
+from agent.git_channel import GitRemote
 from agent.metrics import AgentMetrics
 from agent.simulator import Fleet
 from agent.snapshot import ConfigSnapshot

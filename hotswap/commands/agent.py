@@ -11,9 +11,10 @@ from pathlib import Path
 
 from prometheus_client import start_http_server
 
-from agent.agent import Agent, GitRemote, InvalidConfig
+from agent.agent import Agent, InvalidConfig
 from agent.bluegreen import POOLS
 from agent.events_file import ActiveEventsFile
+from agent.git_channel import GitRemote
 from agent.sidecar import notify, publish, stage
 from agent.snapshot import ConfigSnapshot
 from contract.errors import HotswapFailure

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from agent.agent import Agent, GitRemote, InvalidConfig
+from agent.agent import Agent, InvalidConfig
+from agent.git_channel import GitRemote
 from agent.source import DirectorySource, SourceProblem
 from tests.conftest import git
 

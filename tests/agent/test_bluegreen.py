@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from agent.agent import Agent, GitRemote
+from agent.agent import Agent
+from agent.git_channel import GitRemote
 from agent.sidecar import versions_dir
 from agent.simulator import Fleet
 from agent.source import GitRingSource, MalformedTree

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from agent.agent import Agent, GitRemote
+from agent.agent import Agent
+from agent.git_channel import GitRemote
 from contract.instants import format_instant
 from tests.agent.conftest import Sidecar, wait_for
 from tests.agent.test_agent import RingRepo

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from agent.agent import Agent, GitRemote, InvalidConfig
+from agent.agent import Agent, InvalidConfig
+from agent.git_channel import GitRemote
 from agent.sidecar import SidecarError, publish
 from agent.snapshot import ConfigSnapshot
 from agent.source import DirectorySource, Fetched

@@ -11,7 +11,8 @@ import pygit2
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from agent.agent import Agent, GitRemote
+from agent.agent import Agent
+from agent.git_channel import GitRemote
 from agent.source import MalformedTree
 from tests.agent.conftest import Sidecar, errors, wait_for
 from tests.agent.test_agent import RING, RingRepo, damage

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from agent.agent import Agent, GitRemote
+from agent.agent import Agent
+from agent.git_channel import GitRemote
 from contract.instants import format_instant, parse_instant
 from contract.ring import ring_for
 from promoter.decide import position

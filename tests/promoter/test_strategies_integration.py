@@ -11,7 +11,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from agent.agent import Agent, GitRemote
+from agent.agent import Agent
+from agent.git_channel import GitRemote
 from contract.instants import parse_instant
 from promoter.fleet_reports import PrometheusFleet
 from promoter.gitio import Remote

@@ -22,7 +22,8 @@ import uvicorn
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import Metric
 
-from agent.agent import Agent, GitRemote
+from agent.agent import Agent
+from agent.git_channel import GitRemote
 from contract.ring import bucket, ring_for
 from promoter.fleet_reports import PrometheusFleet
 from promoter.gitio import Remote
