@@ -14,7 +14,7 @@ the same triggers in the old form (point thresholds on a step's first interval: 
 and Flagger do) on the same draws.
 
 - `array` (the large corpus, 2,000 rollouts per size, release and location): the judge's array form
-  (pipeline.judge.vectorised), the same verdict rule over thousands of rollouts at once, and
+  (judge.vectorised), the same verdict rule over thousands of rollouts at once, and
   promoter.analysis.classify for the point judge.
 - `promoter` (the cross-check, 20 per size, release and location): every rollout through the
   promoter's own code (bench.promoter_sim): `promoter.decide` decides on a plain snapshot,
@@ -46,8 +46,8 @@ from numpy.typing import NDArray
 
 from bench import promoter_sim as sim
 from bench.promoter_sim import PAUSED_INCONCLUSIVE, PAUSED_WARNING, PROMOTED, ROLLED_BACK, RUNNING, Release
-from pipeline.judge import SEED_CHECKS, Settings, absolute, check_alpha, mean, rate
-from pipeline.judge.vectorised import CRITICAL, HOLD, PASS, WARNING, MeanPool, Tracker
+from judge import SEED_CHECKS, Settings, absolute, check_alpha, mean, rate
+from judge.vectorised import CRITICAL, HOLD, PASS, WARNING, MeanPool, Tracker
 from pipeline.policy import Check, JudgeSettings, Threshold, judge_settings_of
 from promoter.analysis import classify, worst
 
@@ -535,7 +535,7 @@ def run_promoter(
 
 Results = dict[str, dict[str, Tally]]
 MODES = {
-    "array": "the judge's array form (pipeline.judge.vectorised)",
+    "array": "the judge's array form (judge.vectorised)",
     "promoter": "promoter.decide and promoter.evaluate",
 }
 

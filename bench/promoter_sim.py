@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from pipeline.judge import SEED_CHECKS, CheckSpec
+from judge import SEED_CHECKS, CheckSpec
 from pipeline.policy import Check, JudgeSettings, Region, RolloutPolicy, Threshold
 from promoter.decide import decide, next_evaluation, position
 from promoter.evaluate import evaluate

@@ -1,7 +1,7 @@
 """How long each step of a rollout is expected to hold, for `hotswap plan` (pure).
 
 A judged check (the policy's new form: a `test`) passes a step once it has gathered the information
-to catch its detect effect (`pipeline.judge.requirement`); until then the step holds, one interval
+to catch its detect effect (`judge.requirement`); until then the step holds, one interval
 at a time. The arithmetic uses what the promoter uses (promoter/evaluate.py): the check as
 `check_spec` describes it, the region's settings from `judge_settings_of` (the policy's alpha split
 over its regions) and the split over every judged check, so the hold the plan predicts at a pace is
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pipeline.judge import CheckSpec, Expected, Settings, lookup, requirement
+from judge import CheckSpec, Expected, Settings, lookup, requirement
 from pipeline.policy import RolloutPolicy, check_spec, judge_settings_of
 
 _EPSILON = 1e-9  # information that meets the need up to rounding meets it

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, NamedTuple, cast
 
+from judge import CheckSpec, Settings
+from judge.model import CheckField, CheckSpecError
+from judge.scale import detect_problem
 from pipeline.durations import parse_duration
-from pipeline.judge import CheckSpec, Settings
-from pipeline.judge.model import CheckField, CheckSpecError
-from pipeline.judge.scale import detect_problem
 from pipeline.strategy_rules import (
     FreezeWindow,
     StrategyRule,
@@ -38,7 +38,7 @@ class Threshold:
         return f"{'>' if self.op == 'above' else '<'} {self.value:g}"
 
 
-CheckTest = str  # a test kind's name: pipeline.judge.TESTS holds them
+CheckTest = str  # a test kind's name: judge.TESTS holds them
 # The metric fields a new-form check may name; which of them a check names is its kind's rule.
 METRIC_FIELDS = ("events", "sum", "count", "squares", "gauge")
 
@@ -72,7 +72,7 @@ class Check:
 
 @dataclass(frozen=True)
 class JudgeSettings:
-    """`analysis.judge`: the sequential judge's knobs (see pipeline.judge.Settings)."""
+    """`analysis.judge`: the sequential judge's knobs (see judge.Settings)."""
 
     confidence: float = 0.99
     power: float = 0.99
@@ -206,7 +206,7 @@ def check_spec(check: Check) -> CheckSpec:
     directions = {worse[t.op] for t in levels}
     if len(directions) != 1:
         raise ValueError(f"check {check.name}: critical and warning must point the same way")
-    from pipeline.judge.registry import lookup  # loads the tests (numpy): only for a policy that judges
+    from judge.registry import lookup  # loads the tests (numpy): only for a policy that judges
 
     unit = lookup(check.test).unit
     return CheckSpec(

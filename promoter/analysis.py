@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from pipeline.judge import Batch, CheckSpec, Judgement, lookup
+from judge import Batch, CheckSpec, Judgement, lookup
 from pipeline.policy import Check, Threshold
 from pipeline.template import scan
 from promoter.model import VERDICT_ORDER, CheckResult, Event, Verdict

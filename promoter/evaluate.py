@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 
-from pipeline.judge import Read, check_alpha, judge, lookup
+from judge import Read, check_alpha, judge, lookup
 from pipeline.policy import Check, check_spec, judge_settings_of
 from promoter.analysis import (
     classify,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.judge import TESTS
+from judge import TESTS
 
 NOT_APPLICABLE = "n/a"
 

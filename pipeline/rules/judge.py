@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from judge.model import RELATIVE_OPS
 from pipeline.documents import Document
 from pipeline.durations import parse_duration
 from pipeline.findings import Finding
 from pipeline.game import GameView
-from pipeline.judge.model import RELATIVE_OPS
 from pipeline.policy import (
     METRIC_FIELDS,
     RolloutPolicy,
@@ -22,13 +22,13 @@ from pipeline.policy import (
 from pipeline.strategy_names import STRATEGY_NAMES
 
 if TYPE_CHECKING:
-    from pipeline.judge.registry import SequentialTest
+    from judge.registry import SequentialTest
 
 
 def _kind(name: object) -> SequentialTest | None:
     """The test kind a check names (None: the old form, or a name no kind has). Its form rules are
-    the kind's (pipeline.judge.TESTS); the tests load numpy, so only a policy that judges pays it."""
-    from pipeline.judge.registry import TESTS
+    the kind's (judge.TESTS); the tests load numpy, so only a policy that judges pays it."""
+    from judge.registry import TESTS
 
     return TESTS.get(name) if isinstance(name, str) else None
 
@@ -70,7 +70,7 @@ def _check_form(
                 base, "policy-judge", f"check {name!r} compares two point values; use test: rate or mean", "warning"
             )
         return
-    from pipeline.judge.registry import lookup
+    from judge.registry import lookup
 
     try:
         kind = lookup(test)
@@ -169,8 +169,8 @@ def _malformed(policy: RolloutPolicy) -> bool:
 
 def _unreachable(policy: RolloutPolicy, index: int) -> Iterator[str]:
     # numpy, through the judge: loaded only for policies that judge
+    from judge import requirement, unreachable
     from pipeline.hold_times import expected_at
-    from pipeline.judge import requirement, unreachable
 
     check = policy.checks[index]
     assert check.expected is not None

@@ -10,12 +10,12 @@ import ast
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
-from pipeline.judge import TESTS
+from judge import TESTS
 from pipeline.strategy_names import STRATEGY_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT = ("contract", "hotswap", "pipeline", "promoter", "agent")
-JUDGE = ROOT / "pipeline" / "judge"  # the test kinds' registry and its kinds: where their names live
+PRODUCT = ("contract", "hotswap", "judge", "pipeline", "promoter", "agent")
+JUDGE = ROOT / "judge"  # the test kinds' registry and its kinds: where their names live
 STRATEGY_REGISTRY = ROOT / "pipeline" / "strategy_names.py"
 
 
@@ -55,7 +55,7 @@ def _found(known: Collection[str], home: Path) -> list[str]:
 
 def test_no_product_module_outside_the_judge_switches_on_a_test_kind_name() -> None:
     found = _found(TESTS, JUDGE)
-    assert not found, "ask the kind's registry entry (pipeline.judge.TESTS) instead:\n" + "\n".join(found)
+    assert not found, "ask the kind's registry entry (judge.TESTS) instead:\n" + "\n".join(found)
 
 
 def test_no_product_module_outside_the_registry_switches_on_a_strategy_name() -> None:

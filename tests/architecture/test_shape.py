@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("contract", "hotswap", "pipeline", "promoter", "agent")
+PACKAGES = ("contract", "hotswap", "judge", "pipeline", "promoter", "agent")
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 80
 # Packages that may not import each other, in either direction.

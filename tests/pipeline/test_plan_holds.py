@@ -1,5 +1,5 @@
 """`hotswap plan`'s expected hold times: real policies from YAML in a test repo through the CLI, held
-against the promoter's own arithmetic (pipeline.judge.requirement with judge_settings_of and the
+against the promoter's own arithmetic (judge.requirement with judge_settings_of and the
 split over every judged check, as promoter/evaluate.py does), plus the step-by-step arithmetic."""
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from typing import Any
 import yaml
 
 from bench.hold_times import SIZES, policy, rows
-from pipeline.hold_times import Paced, expected_at, holds, step_intervals
-from pipeline.judge import (
+from judge import (
     SEED_CHECKS,
     AbsoluteBatch,
     Batch,
@@ -26,6 +25,7 @@ from pipeline.judge import (
     lookup,
     requirement,
 )
+from pipeline.hold_times import Paced, expected_at, holds, step_intervals
 from pipeline.policy import Check, RolloutPolicy, check_spec, judge_settings_of, policy_from_spec
 from tests.conftest import RunCli, git
 

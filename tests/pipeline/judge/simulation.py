@@ -8,10 +8,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import binom
 
-from pipeline.judge import CheckSpec, Settings, check_alpha, rate
-from pipeline.judge.mean import MIN_SAMPLES, batch_statistics
-from pipeline.judge.mean import log_lr as mean_log_lr
-from pipeline.judge.vectorised import MeanPool, Tracker
+from judge import CheckSpec, Settings, check_alpha, rate
+from judge.mean import MIN_SAMPLES, batch_statistics
+from judge.mean import log_lr as mean_log_lr
+from judge.vectorised import MeanPool, Tracker
 
 Array = NDArray[np.float64]
 

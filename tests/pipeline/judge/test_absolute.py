@@ -6,8 +6,8 @@ from functools import partial
 
 import numpy as np
 
-from pipeline.judge import SEED_CHECKS, Settings, absolute, check_alpha
-from pipeline.judge.vectorised import CRITICAL, PASS, Tracker
+from judge import SEED_CHECKS, Settings, absolute, check_alpha
+from judge.vectorised import CRITICAL, PASS, Tracker
 from tests.pipeline.judge.simulation import at_least, at_most
 
 COMPLAINTS = SEED_CHECKS[2]  # critical above 0.01 per player-interval

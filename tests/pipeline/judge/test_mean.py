@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.judge import SEED_CHECKS, CheckSpec, Settings, check_alpha
-from pipeline.judge.vectorised import CRITICAL, PASS, WARNING
+from judge import SEED_CHECKS, CheckSpec, Settings, check_alpha
+from judge.vectorised import CRITICAL, PASS, WARNING
 from tests.pipeline.judge.simulation import at_least, at_most, ever, mean_run
 
 SESSION = SEED_CHECKS[4]  # warning at -10%
@@ -37,8 +37,8 @@ def test_a_large_drop_in_health_is_critical_and_a_drop_in_sessions_a_warning() -
 
 
 def test_a_mean_still_collecting_samples_holds_and_a_silent_side_is_no_data() -> None:
-    from pipeline.judge import MeanArm, MeanBatch, evaluate_all
-    from pipeline.judge.mean import MIN_SAMPLES
+    from judge import MeanArm, MeanBatch, evaluate_all
+    from judge.mean import MIN_SAMPLES
 
     health = next(c for c in SEED_CHECKS if c.test == "mean")
     four_servers = MeanArm(total=4 * 0.95, squares=4 * 0.95**2 + 0.003, count=4)

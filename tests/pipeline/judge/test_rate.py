@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from pipeline.judge import SEED_CHECKS, CheckSpec, Expected, Settings, check_alpha, requirement
-from pipeline.judge.vectorised import CRITICAL, HOLD, PASS, WARNING
+from judge import SEED_CHECKS, CheckSpec, Expected, Settings, check_alpha, requirement
+from judge.vectorised import CRITICAL, HOLD, PASS, WARNING
 from tests.pipeline.judge.simulation import at_least, at_most, ever, rate_run
 
 CHURN = SEED_CHECKS[0]

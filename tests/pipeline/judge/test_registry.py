@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.judge import TESTS, CheckSpec, Evidence, Expected, Requirement, SequentialTest, Settings
-from pipeline.judge.model import ABSOLUTE_OPS, RELATIVE_OPS
+from judge import TESTS, CheckSpec, Evidence, Expected, Requirement, SequentialTest, Settings
+from judge.model import ABSOLUTE_OPS, RELATIVE_OPS
 from pipeline.policy import METRIC_FIELDS
 from tests.conftest import REPO_ROOT, RunCli
 

@@ -8,7 +8,7 @@ from functools import partial
 import numpy as np
 import pytest
 
-from pipeline.judge import (
+from judge import (
     SEED_CHECKS,
     AbsoluteBatch,
     CheckSpec,
@@ -29,7 +29,7 @@ from pipeline.judge import (
     unreachable,
     worst,
 )
-from pipeline.judge.vectorised import CODES, Tracker
+from judge.vectorised import CODES, Tracker
 
 CHURN, CRASHES, COMPLAINTS, HEALTH, SESSION, _ = SEED_CHECKS
 SETTINGS = Settings()

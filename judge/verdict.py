@@ -6,8 +6,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from pipeline.judge.mean import MIN_SAMPLES
-from pipeline.judge.model import (
+from judge.mean import MIN_SAMPLES
+from judge.model import (
     JUDGE_ORDER,
     CheckSpec,
     Evidence,
@@ -17,7 +17,7 @@ from pipeline.judge.model import (
     Requirement,
     Settings,
 )
-from pipeline.judge.registry import lookup
+from judge.registry import lookup
 
 
 def check_alpha(settings: Settings, checks: int) -> float:

@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from pipeline.judge.mixture import GRID, Array, Prior, running_evidence
-from pipeline.judge.model import (
+from judge.mixture import GRID, Array, Prior, running_evidence
+from judge.model import (
     RELATIVE_OPS,
     CheckSpec,
     Evidence,
@@ -29,8 +29,8 @@ from pipeline.judge.model import (
     Requirement,
     Settings,
 )
-from pipeline.judge.scale import scale_of
-from pipeline.judge.sequential import bounds, make_need, needed, relative_expected, requirement
+from judge.scale import scale_of
+from judge.sequential import bounds, make_need, needed, relative_expected, requirement
 
 _MIN_VARIANCE = 1e-12  # a batch of identical samples still carries finite information
 # Fewer samples than this in an arm and the batch waits for the next one (pooled): below it the

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pipeline.judge.model import CheckSpec, Settings
+from judge.model import CheckSpec, Settings
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ class CheckSpec:
     @property
     def relative(self) -> bool:
         """Its tolerances are relative changes against the baseline (else limits on the candidate's rate)."""
-        from pipeline.judge.registry import lookup  # the registry's kinds build on this module
+        from judge.registry import lookup  # the registry's kinds build on this module
 
         return lookup(self.test).relative
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from pipeline.judge.mixture import GRID, Array, Prior, running_evidence
-from pipeline.judge.model import (
+from judge.mixture import GRID, Array, Prior, running_evidence
+from judge.model import (
     PLAYER_HOUR,
     RELATIVE_OPS,
     CheckSpec,
@@ -26,8 +26,8 @@ from pipeline.judge.model import (
     Requirement,
     Settings,
 )
-from pipeline.judge.scale import scale_of
-from pipeline.judge.sequential import (
+from judge.scale import scale_of
+from judge.sequential import (
     bounds,
     event_reads,
     make_need,

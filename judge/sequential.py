@@ -1,5 +1,5 @@
 """What the three tests share: bounds by inverting the test, the need (the tolerances on the log
-scale are pipeline.judge.scale's).
+scale are judge.scale's).
 
 Every test works on a log-scale parameter theta (log rate ratio, log ratio of means, log rate) and
 supplies `evidence(theta0, sign)`: the running maximum of the log mixture for the null "theta is
@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 
-from pipeline.judge.mixture import bisect_bound, needed_information
-from pipeline.judge.model import CheckSpec, Expected, Need, Read, Requirement, Settings
-from pipeline.judge.scale import scale_of
+from judge.mixture import bisect_bound, needed_information
+from judge.model import CheckSpec, Expected, Need, Read, Requirement, Settings
+from judge.scale import scale_of
 
 EvidenceAt = Callable[[float, int], float]  # (theta0, sign) -> running max of the log mixture
 _SPAN = 12.0  # bounds are searched within +-SPAN (log scale) of the estimate

@@ -14,10 +14,10 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.judge.mixture import GRID, Array, Prior, log_mixture
-from pipeline.judge.model import CheckSpec, Settings
-from pipeline.judge.scale import scale_of
-from pipeline.judge.sequential import needed
+from judge.mixture import GRID, Array, Prior, log_mixture
+from judge.model import CheckSpec, Settings
+from judge.scale import scale_of
+from judge.sequential import needed
 
 PASS, HOLD, WARNING, CRITICAL = 0, 1, 2, 3
 CODES = ("pass", "hold", "warning", "critical")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.judge.model import CheckSpec
+from judge.model import CheckSpec
 
 # detect: the effect each check must be able to catch (at its critical tolerance, else its warning
 # one) before a step passes on exposure; chosen so a mid-size game's 10% canary gets there within

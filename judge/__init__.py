@@ -34,8 +34,8 @@ pace (`SequentialTest`); nothing outside the judge compares a kind's name.
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipeline.judge.defaults import SEED_CHECKS
-    from pipeline.judge.model import (
+    from judge.defaults import SEED_CHECKS
+    from judge.model import (
         JUDGE_ORDER,
         AbsoluteBatch,
         Batch,
@@ -53,8 +53,8 @@ if TYPE_CHECKING:
         Requirement,
         Settings,
     )
-    from pipeline.judge.registry import TESTS, SequentialTest, lookup
-    from pipeline.judge.verdict import check_alpha, describe, evaluate_all, judge, requirement, unreachable, worst
+    from judge.registry import TESTS, SequentialTest, lookup
+    from judge.verdict import check_alpha, describe, evaluate_all, judge, requirement, unreachable, worst
 
 # The tests need numpy, which costs a validate that never judges (--changed-since) a fifth of a
 # second: the names load on first use (PEP 562).
@@ -72,11 +72,11 @@ _HOME = {
 def __getattr__(name: str) -> Any:
     import importlib
 
-    module = importlib.import_module(f"pipeline.judge.{_HOME.get(name, 'model')}")
+    module = importlib.import_module(f"judge.{_HOME.get(name, 'model')}")
     try:
         return getattr(module, name)
     except AttributeError:
-        raise AttributeError(f"module 'pipeline.judge' has no attribute {name!r}") from None
+        raise AttributeError(f"module 'judge' has no attribute {name!r}") from None
 
 
 __all__ = [

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from pipeline.judge.absolute import AbsoluteTest
-from pipeline.judge.mean import MeanTest
-from pipeline.judge.model import Batch, CheckSpec, Evidence, Expected, Read, Requirement, Settings
-from pipeline.judge.rate import RateTest
+from judge.absolute import AbsoluteTest
+from judge.mean import MeanTest
+from judge.model import Batch, CheckSpec, Evidence, Expected, Read, Requirement, Settings
+from judge.rate import RateTest
 
 
 class SequentialTest(Protocol):

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from pipeline.judge.mixture import GRID, Array, Prior, running_evidence
-from pipeline.judge.model import (
+from judge.mixture import GRID, Array, Prior, running_evidence
+from judge.model import (
     ABSOLUTE_OPS,
     PLAYER_HOUR,
     AbsoluteBatch,
@@ -25,8 +25,8 @@ from pipeline.judge.model import (
     Requirement,
     Settings,
 )
-from pipeline.judge.scale import scale_of
-from pipeline.judge.sequential import bounds, event_reads, make_need, needed, per_exposure
+from judge.scale import scale_of
+from judge.sequential import bounds, event_reads, make_need, needed, per_exposure
 
 
 def log_lr(events: Array, exposure: Array, theta0: float, sign: int) -> Array:
