@@ -81,3 +81,16 @@ if op in ("above", "below"): pass
         (6, "mean"),
         (7, "rate"),
     ]
+
+
+def test_the_judge_imports_nothing_from_the_product_around_it() -> None:
+    """The judge is plain statistics: pipeline, the promoter and the agent use it, never the reverse."""
+    outside = {"agent", "hotswap", "pipeline", "promoter"}
+    found = []
+    for path in sorted(JUDGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            found += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in outside]
+    assert not found, found
