@@ -32,6 +32,16 @@ Listener = Callable[[ConfigSnapshot | None, ConfigSnapshot], None]
 Publisher = Callable[[ConfigSnapshot], None]
 
 
+def __getattr__(name: str) -> object:
+    """`from agent.agent import GitRemote`, as the README's example and earlier code import it: the
+    git channel (agent.git_channel) loads on that use only, so this module depends on the protocol."""
+    if name == "GitRemote":
+        import importlib
+
+        return importlib.import_module("agent.git_channel").GitRemote
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 class InvalidConfig(HotswapFailure):
     """A fetched config failed validation: it never reaches the game."""
 
