@@ -27,8 +27,7 @@ import pygit2
 from prometheus_client import CollectorRegistry
 
 from agent.agent import Agent
-from agent.git_channel import GitRemote
-from agent.source import GitRingSource
+from agent.git_channel import GitRemote, GitRingSource
 
 ROOT = Path(__file__).resolve().parent.parent
 GAME = "battle-royale"

@@ -11,10 +11,10 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from agent.agent import Agent
-from agent.git_channel import GitRemote
+from agent.git_channel import GitRemote, GitRingSource
 from agent.sidecar import versions_dir
 from agent.simulator import Fleet
-from agent.source import GitRingSource, MalformedTree
+from agent.source import MalformedTree
 from agent.switch import MAX_AHEAD_SECONDS, timing
 from contract.instants import format_instant, read_instant
 from tests.agent.conftest import Sidecar, wait_for

@@ -194,7 +194,7 @@ def test_a_large_file_is_refused_without_reading_it(ring_repo: RingRepo) -> None
     size = 64 << 20
     commit_big_file(ring_repo, size)
     setup = """
-from agent.source import GitRingSource
+from agent.git_channel import GitRingSource
 source = GitRingSource(argv[0], argv[1])
 version = source.current()
 """

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.source import GitRingSource, SourceProblem
+from agent.git_channel import GitRingSource
+from agent.source import SourceProblem
 from contract.gitcli import UnsafeRemote, git_env
 from contract.refs import LEDGER_REF, MAIN_REF, ring_ref
 from promoter.gitio import GitProblem, RefUpdate, Remote
