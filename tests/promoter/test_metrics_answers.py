@@ -118,9 +118,15 @@ def test_a_range_vector_check_that_validate_accepts_is_an_error_verdict_and_the_
     text = policy.read_text()
     latency = next(line for line in text.splitlines() if "max(hotswap_test_latency" in line)
     changed = {str(policy.relative_to(repo.work)): text.replace(latency, f"        query: {RANGE_VECTOR}")}
-    release = repo.commit(damage=46, message="a check Prometheus answers with a range vector", files=changed)
+    # A release is never judged by a check it changes itself (pipeline.policy_bound): the new query
+    # is in force once that release has rolled out, and judges the next one.
+    policy_release = repo.commit(damage=45, message="a check Prometheus answers with a range vector", files=changed)
     code, out, _ = run_cli(["validate", "--root", str(repo.work)])
     assert code == 0, out
+    fleet.expose(game_name, policy_release)
+    tag = f"refs/tags/release/{game_name}/{policy_release[:12]}"
+    drive(lambda: reconciler.run_once([game_name]), lambda: tag in repo.refs(), timeout=120)
+    release = repo.commit(damage=46, message="judged by the check now in force")
     fleet.expose(game_name, release)
     drive(lambda: reconciler.run_once([game_name]), lambda: carries(repo, release, [("NA-WEST", 10)]))
     # every evaluation now errors on that check: errorLimit (2) pauses the rollout, nothing raises
