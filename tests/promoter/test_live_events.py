@@ -22,20 +22,8 @@ from promoter.gitio import Remote
 from promoter.reconcile import Reconciler
 from tests.conftest import RunCli, git
 from tests.github.fake_github import TOKEN, FakeGitHub
-from tests.promoter.fixtures import POLICY, Fleet, GameRepo, bootstrap, drive, make_game_repo, pushes
-from tests.promoter.test_integration import carries
+from tests.promoter.fixtures import EVENT, POLICY, Fleet, GameRepo, bootstrap, carries, drive, make_game_repo, pushes
 
-EVENT = """apiVersion: hotswap/v1
-kind: LiveEvent
-metadata: {{name: festival, game: {game}, version: 1.0.0}}
-spec:
-  displayName: Festival  # shown in the lobby
-  start: "{start}"
-  end: "{end}"
-  regions: [NA-WEST, EU-WEST]
-  windows:
-    - {{region: EU-WEST, start: '{start}', end: '{later}'}}
-"""
 RINGS = [(r, p) for r in ("NA-WEST", "EU-WEST") for p in (10, 50, 100)]
 # A release that touches GameBalance alone takes NA-WEST at 10 then 100; anything else at 10, 50, 100.
 BALANCE_ONLY = POLICY.replace(
