@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 ENVELOPE = "Envelope"
 SCHEMA_DIR = "schemas"
 SCHEMA_SUFFIX = ".schema.json"
-PACKAGED_SCHEMAS = Path(__file__).resolve().parent.parent / SCHEMA_DIR
+# The schemas the product ships: in the checkout a link to the repository's schemas/ (one copy), in an
+# installed package real files (package data), so an install outside the checkout finds them too.
+PACKAGED_SCHEMAS = Path(__file__).resolve().parent / "bundled_schemas"
 
 
 class SchemaLoadError(Exception):

@@ -87,7 +87,7 @@ class Demo:
     # --- setting up -----------------------------------------------------------------------------
 
     def seed(self) -> None:
-        repo_root = PACKAGED_SCHEMAS.parent
+        repo_root = PACKAGED_SCHEMAS.resolve().parent  # the checkout: the bundled schemas link to its schemas/
         self.work.mkdir(parents=True)
         shutil.copytree(repo_root / "configs", self.work / "configs")
         shutil.copytree(PACKAGED_SCHEMAS, self.work / "schemas")

@@ -12,56 +12,13 @@ from prometheus_client import CollectorRegistry, generate_latest
 from agent.agent import Agent, InvalidConfig
 from agent.git_channel import GitRemote
 from agent.source import DirectorySource, SourceProblem
+from tests.agent.fixtures import BALANCE, POLICY, RING, RingRepo, damage
 from tests.conftest import git
-
-RING = "refs/heads/deploy/g/NA-WEST/ring-100"
-POLICY = """apiVersion: hotswap/v1
-kind: RolloutPolicy
-metadata: {name: rollout, game: g, version: 1.0.0}
-spec:
-  strategy: canary
-  rings: [10, 50, 100]
-  regions: [{name: NA-WEST, steps: [10, 50, 100], interval: PT1M}]
-  analysis: {checks: [{name: c, query: q, critical: {above: 1}}]}
-"""
-BALANCE = """apiVersion: hotswap/v1
-kind: GameBalance
-metadata: {{name: balance, game: g, version: 1.0.0}}
-spec:
-  weapons:
-    rifle: {{damage: {damage}, fireRate: 600, reloadTime: 2, range: 100, magazine: {magazine}}}
-"""
-
-
-class RingRepo:
-    """A bare remote whose ring branches the test writes directly (a tree holding the game folder)."""
-
-    def __init__(self, root: Path) -> None:
-        self.remote = root / "remote.git"
-        git(root, "init", "-q", "--bare", str(self.remote))
-        self.work = root / "ring"
-        self.work.mkdir()
-        git(self.work, "init", "-q", "-b", "ring")
-
-    def deploy(self, damage: int | str, magazine: int = 30, ref: str = RING, release: str | None = None) -> str:
-        (self.work / "rollout-policy.yaml").write_text(POLICY)
-        (self.work / "balance.yaml").write_text(BALANCE.format(damage=damage, magazine=magazine))
-        git(self.work, "add", "-A")
-        message = f"deploy {damage}\n\nHotswap-Release: {(release or str(damage)).ljust(40, '0')}\n"
-        git(self.work, "commit", "-q", "--allow-empty", "-m", message)
-        git(self.work, "push", "-q", "--force", str(self.remote), f"HEAD:{ref}")
-        return git(self.work, "rev-parse", "HEAD")
 
 
 def agent_for(repo: RingRepo, server: str = "na-west-001", cache: Path | None = None) -> Agent:
     # na-west-001 is in bucket 87: ring-100
     return Agent("g", "NA-WEST", server, GitRemote(str(repo.remote), cache), registry=CollectorRegistry())
-
-
-def damage(agent: Agent) -> int:
-    snap = agent.snapshot
-    assert snap is not None
-    return int(snap.spec("GameBalance")["weapons"]["rifle"]["damage"])
 
 
 def test_swap_on_change_only(ring_repo: RingRepo) -> None:

@@ -17,8 +17,7 @@ from agent.simulator import Fleet
 from agent.source import MalformedTree
 from agent.switch import MAX_AHEAD_SECONDS, timing
 from contract.instants import format_instant, read_instant
-from tests.agent.conftest import Sidecar, wait_for
-from tests.agent.test_agent import RingRepo, damage
+from tests.agent.fixtures import RingRepo, Sidecar, damage, wait_for
 from tests.conftest import git
 
 REGION = "NA-WEST"

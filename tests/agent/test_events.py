@@ -15,8 +15,7 @@ from prometheus_client import CollectorRegistry
 from agent.agent import Agent
 from agent.git_channel import GitRemote
 from contract.instants import format_instant
-from tests.agent.conftest import Sidecar, wait_for
-from tests.agent.test_agent import RingRepo
+from tests.agent.fixtures import RingRepo, Sidecar, wait_for
 from tests.conftest import git
 
 EVENT = """apiVersion: hotswap/v1

@@ -17,10 +17,9 @@ from agent.sidecar import SidecarError, publish
 from agent.snapshot import ConfigSnapshot
 from agent.source import DirectorySource, Fetched
 from contract.errors import HotswapFailure
-from tests.agent.conftest import Sidecar, errors, wait_for
-from tests.agent.test_agent import BALANCE, POLICY, RING, RingRepo, damage
+from tests.agent.fixtures import BALANCE, POLICY, RING, RingRepo, Sidecar, damage, errors, wait_for
 from tests.conftest import git
-from tests.pipeline.test_gitsource import peak_rss_growth_kib
+from tests.pipeline.fixtures import peak_rss_growth_kib
 
 INFO = "hotswap_agent_config_info"
 LABELS = {"game": "g", "region": "NA-WEST", "server": "na-west-001"}

@@ -14,8 +14,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from agent.agent import Agent
 from agent.git_channel import GitRemote
 from agent.source import MalformedTree
-from tests.agent.conftest import Sidecar, errors, wait_for
-from tests.agent.test_agent import RING, RingRepo, damage
+from tests.agent.fixtures import RING, RingRepo, Sidecar, damage, errors, wait_for
 from tests.conftest import RunCli
 
 MISSING = "1" * 40

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agent.sidecar import SidecarError, publish, versions_dir
-from tests.agent.test_agent import RingRepo
+from tests.agent.fixtures import RingRepo
 from tests.conftest import RunCli
 
 FILES = [f"part-{i}.yaml" for i in range(4)]

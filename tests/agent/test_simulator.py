@@ -22,8 +22,7 @@ from agent import players
 from agent.effects import Effects, effects_of
 from agent.sessions import SessionDurations
 from agent.simulator import Fleet
-from tests.agent.conftest import wait_for
-from tests.agent.test_agent import RingRepo
+from tests.agent.fixtures import RingRepo, wait_for
 from tests.conftest import RunCli
 from tests.promoter.fixtures import PrometheusProcess, free_port
 

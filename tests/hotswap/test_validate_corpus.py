@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli
-from tests.pipeline.test_yamlstrict import billion_laughs
+from tests.pipeline.fixtures import billion_laughs
 
 BR = "configs/battle-royale"
 WEAPONS = f"{BR}/balance/weapons.yaml"

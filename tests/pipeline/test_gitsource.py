@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pygit2
@@ -12,6 +11,7 @@ import pytest
 from pipeline.gitsource import GitSourceError, schemas_at, source_at, tree_sources
 from pipeline.yamlstrict import DEFAULT_LIMITS
 from tests.conftest import git
+from tests.pipeline.fixtures import peak_rss_growth_kib
 
 GAME = "configs/battle-royale"
 
@@ -31,22 +31,6 @@ def test_a_file_just_over_the_limit_is_a_finding(git_repo: Path) -> None:
     assert big.data == b""
     assert big.problem == ("file-too-large", "file is 1048577 bytes, over the limit of 1048576 bytes")
     assert source_at(repo, commit, f"{GAME}/big.yaml", DEFAULT_LIMITS) == big
-
-
-def peak_rss_growth_kib(setup: str, measured: str, *args: str) -> tuple[str, int]:
-    """Run `measured` after `setup` in a fresh process; its output and how much its peak memory grew
-    (libgit2's own allocations included, which tracemalloc would not see)."""
-    script = f"""
-import resource, sys
-argv = sys.argv[1:]
-{setup}
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-{measured}
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
-"""
-    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True)
-    *output, growth = result.stdout.splitlines()
-    return "\n".join(output), int(growth)
 
 
 def test_a_large_file_is_refused_without_reading_it(git_repo: Path) -> None:

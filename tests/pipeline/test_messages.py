@@ -8,7 +8,7 @@ from pipeline.documents import SourceFile
 from pipeline.findings import Finding
 from pipeline.spelling import spell
 from pipeline.validate import validate
-from tests.pipeline.test_validate_fuzz import SCHEMAS, SHIPPED
+from tests.pipeline.fixtures import SCHEMAS, SHIPPED
 
 BR = "configs/battle-royale"
 POLICY = f"{BR}/rollout-policy.yaml"

@@ -13,7 +13,7 @@ from pipeline.schemas import PACKAGED_SCHEMAS, SchemaSet
 from pipeline.sources import discover, read_worktree
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS
-from tests.pipeline.test_validate_fuzz import hang_guard
+from tests.pipeline.fixtures import hang_guard
 
 
 def test_workers_report_what_one_process_reports(config_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,7 @@ from pipeline.findings import Finding
 from pipeline.game import GameView
 from pipeline.rules import Rule, run_rules
 from pipeline.validate import validate
-from tests.pipeline.test_validate_fuzz import SCHEMAS, SHIPPED
+from tests.pipeline.fixtures import SCHEMAS, SHIPPED
 
 PERF = "configs/battle-royale/performance.yaml"
 POLICY = "configs/battle-royale/rollout-policy.yaml"

@@ -22,7 +22,7 @@ from pipeline.strategy_names import (
 from pipeline.strategy_select import caution
 from promoter.strategies import STRATEGIES, strategy_of
 from tests.conftest import REPO_ROOT, RunCli
-from tests.promoter.test_decide import POLICY
+from tests.promoter.snapshots import POLICY
 
 
 def test_the_registry_carries_rank_and_all_at_once_and_the_implementations_follow_it() -> None:

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import copy
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.globs import glob_match
 from pipeline.policy import RolloutPolicy, policy_from_spec
 from pipeline.strategy_select import Touched, caution, select
-from tests.conftest import REPO_ROOT
-
-SHIPPED = REPO_ROOT / "configs/battle-royale/rollout-policy.yaml"
+from tests.pipeline.fixtures import shipped_policy
 
 BASE: dict[str, Any] = {
     "strategy": "canary",
@@ -48,10 +44,6 @@ def policy(*rules: dict[str, Any], **spec: Any) -> RolloutPolicy:
     return policy_from_spec("g", raw)
 
 
-def shipped() -> RolloutPolicy:
-    return policy_from_spec("battle-royale", yaml.safe_load(Path(SHIPPED).read_text())["spec"])
-
-
 @pytest.mark.parametrize(
     ("touched", "strategy", "why"),
     [
@@ -65,13 +57,13 @@ def shipped() -> RolloutPolicy:
     ],
 )
 def test_the_shipped_policy_picks_by_what_changed(touched: list[Touched], strategy: str, why: str) -> None:
-    chosen = select(shipped(), touched)
+    chosen = select(shipped_policy(), touched)
     assert chosen.strategy == chosen.policy.strategy == strategy
     assert why in chosen.why, chosen.why
 
 
 def test_blue_green_and_expedited_take_each_region_at_once_with_the_rule_s_overrides() -> None:
-    base = shipped()
+    base = shipped_policy()
     green = select(base, [ECONOMY]).policy
     assert [r.steps for r in green.regions] == [(100,)] * len(base.regions)
     assert all(r.approval for r in green.regions) and green.checks == base.checks

@@ -11,6 +11,7 @@ from pipeline.rules.templates import POLICY_VARIABLES, template_problems
 from pipeline.template import Variable, scan
 from promoter.analysis import render
 from tests.conftest import REPO_ROOT
+from tests.pipeline.fixtures import HOSTILE
 
 
 @pytest.mark.parametrize(
@@ -45,18 +46,11 @@ def test_the_rule_and_the_renderer_agree() -> None:
         render("{{nope}}", {"game": "g"})
 
 
-HOSTILE = {
-    "open-then-spaces": "{{" + " " * 100_000,
-    "many-opens": "{{ " * 33_000,
-    "open-word-brace": ("{{" + "a" * 50 + "{") * 2000,
-    "nested-spaces": "{{" + " a" * 50_000 + "}",
-}
-
 _PROBE = """
 import sys
 from pipeline.rules.templates import POLICY_VARIABLES, template_problems
 from promoter.analysis import render
-from tests.pipeline.test_template import HOSTILE
+from tests.pipeline.fixtures import HOSTILE
 text = HOSTILE[sys.argv[1]]
 print(template_problems(text, POLICY_VARIABLES)[-1])
 print(len(render(text, {})))

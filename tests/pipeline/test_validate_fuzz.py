@@ -7,9 +7,6 @@ from __future__ import annotations
 import io
 import os
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import FrameType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,16 +14,9 @@ from hypothesis import strategies as st
 
 from pipeline.documents import SourceFile, load
 from pipeline.reporters import REPORTERS
-from pipeline.schemas import PACKAGED_SCHEMAS, SchemaSet
 from pipeline.validate import ValidationResult, validate
-from tests.conftest import REPO_ROOT
+from tests.pipeline.fixtures import SCHEMAS, SHIPPED, Hang, hang_guard
 
-SCHEMAS = SchemaSet.from_dir(PACKAGED_SCHEMAS)
-SHIPPED = tuple(
-    SourceFile(p.relative_to(REPO_ROOT).as_posix(), p.read_bytes())
-    for p in sorted((REPO_ROOT / "configs").rglob("*"))
-    if p.is_file()
-)
 EXAMPLES = int(os.environ.get("HOTSWAP_FUZZ_EXAMPLES", "40"))
 # A hang guard, not a timing assertion: one example takes well under a second; only a loop that
 # never ends (or a pathological backtrack) reaches this.
@@ -175,24 +165,6 @@ def mutated_repository(draw: st.DrawFn) -> tuple[SourceFile, ...]:
     for _ in range(draw(st.integers(1, 4))):
         data = apply(data, *draw(mutation(len(data))))
     return (*SHIPPED[:index], SourceFile(target.path, data), *SHIPPED[index + 1 :])
-
-
-class Hang(Exception):
-    pass
-
-
-@contextmanager
-def hang_guard(seconds: int) -> Iterator[None]:
-    def alarm(signum: int, frame: FrameType | None) -> None:
-        raise Hang(f"no result after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def check_everything(sources: tuple[SourceFile, ...]) -> ValidationResult:

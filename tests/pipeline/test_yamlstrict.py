@@ -4,6 +4,7 @@ import pytest
 
 from pipeline.documents import SourceFile, load
 from pipeline.yamlstrict import DEFAULT_LIMITS, LoadLimits, YamlError, decode, parse, parse_file
+from tests.pipeline.fixtures import billion_laughs
 
 
 def error_of(text: str, limits: LoadLimits = DEFAULT_LIMITS) -> YamlError:
@@ -50,14 +51,6 @@ def test_positions_point_at_the_key_of_each_value() -> None:
 def test_rejections_name_rule_and_line(text: str, rule: str, line: int) -> None:
     error = error_of(text)
     assert (error.rule, error.line) == (rule, line)
-
-
-def billion_laughs(levels: int = 9) -> str:
-    lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for i in range(1, levels + 1):
-        refs = ",".join([f"*l{i - 1}"] * 10)
-        lines.append(f"l{i}: &l{i} [{refs}]")
-    return "\n".join(lines) + "\n"
 
 
 def test_billion_laughs_stops_at_the_alias_bound() -> None:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tests.github.fake_github import FakeGitHub, serve
+from tests.promoter.fakes import FakeClock, InMemoryMetrics
 from tests.promoter.fixtures import Fleet, start_fleet
 
 
@@ -35,3 +37,16 @@ def cache(tmp_path: Path) -> Path:
 def fake_github() -> Iterator[FakeGitHub]:
     """A local server speaking GitHub's REST API, recording every call."""
     yield from serve(FakeGitHub())
+
+
+@pytest.fixture
+def metrics() -> InMemoryMetrics:
+    """Numbers for `decide` without Prometheus (gauges of fixtures.POLICY; see tests/promoter/fakes.py)."""
+    return InMemoryMetrics()
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    """A clock standing at 23:46 UTC until the test moves it: late enough that a day-long window
+    crosses midnight, whatever the hour the suite runs."""
+    return FakeClock(datetime(2026, 11, 29, 23, 46, tzinfo=UTC))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -21,7 +22,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
 from promoter.reconcile import Reconciler
-from tests.conftest import REPO_ROOT, git
+from tests.conftest import REPO_ROOT, RunCli, git
 
 METRICS = ("hotswap_test_players", "hotswap_test_errors", "hotswap_test_latency")
 DEFAULTS = {"hotswap_test_players": 100.0, "hotswap_test_errors": 1.0, "hotswap_test_latency": 100.0}
@@ -269,7 +270,6 @@ class GameRepo:
         return dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
 
     def ledger(self, release: str) -> dict[str, Any]:
-        import json
 
         text = git(self.remote, "show", f"refs/heads/hotswap/ledger:rollouts/{self.game}/{release}.json")
         data: dict[str, Any] = json.loads(text)
@@ -344,3 +344,47 @@ def slip_under(repo: GameRepo, ref: str, files: dict[str, str], release: str) ->
     under = bare.create_commit(None, sig, sig, message, tree.write(), [below.id])
     again = bare.create_commit(None, tip.author, tip.committer, tip.message, tip.tree_id, [under])
     bare.references[ref].set_target(again)
+
+
+RINGS = [("NA-WEST", 10), ("NA-WEST", 50), ("NA-WEST", 100), ("EU-WEST", 10), ("EU-WEST", 50), ("EU-WEST", 100)]
+
+
+def ring(game: str, region: str, percent: int) -> str:
+    return f"refs/heads/deploy/{game}/{region}/ring-{percent}"
+
+
+def bootstrapped(tmp_path: Path, fleet: Fleet, game: str, approval: bool = False) -> tuple[GameRepo, Reconciler, str]:
+    repo = make_game_repo(tmp_path, game, approval)
+    first = git(repo.work, "rev-parse", "HEAD")
+    fleet.expose(game, first)
+    return repo, bootstrap(tmp_path, repo, fleet.url), first
+
+
+def carries(repo: GameRepo, release: str, rings: list[tuple[str, int]]) -> bool:
+    return all(repo.trailers(ring(repo.game, r, p)).get("Hotswap-Release") == release for r, p in rings)
+
+
+def approve(run_cli: RunCli, repo: GameRepo, cache: Path, region: str, by: str | None = None) -> tuple[int, str]:
+    argv = ["approve", "--remote", repo.url, "--cache", str(cache), "--game", repo.game, "--region", region]
+    code, out, _ = run_cli([*argv, "--by", by] if by else argv)
+    return code, out
+
+
+def types(repo: GameRepo, release: str) -> list[str]:
+    return [e["type"] for e in repo.events(release)]
+
+
+HUGE = "9" * 5000  # int() refuses strings over 4,300 digits
+
+
+EVENT = """apiVersion: hotswap/v1
+kind: LiveEvent
+metadata: {{name: festival, game: {game}, version: 1.0.0}}
+spec:
+  displayName: Festival  # shown in the lobby
+  start: "{start}"
+  end: "{end}"
+  regions: [NA-WEST, EU-WEST]
+  windows:
+    - {{region: EU-WEST, start: '{start}', end: '{later}'}}
+"""

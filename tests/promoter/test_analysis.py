@@ -93,7 +93,7 @@ def test_checks_that_do_not_apply_are_na_never_pass() -> None:
 
     from promoter.evaluate import evaluate
     from promoter.model import EvaluationRequest
-    from tests.promoter.test_decide import POLICY
+    from tests.promoter.snapshots import POLICY
 
     class Steady:
         def query(self, promql: str, at: datetime) -> float | None:

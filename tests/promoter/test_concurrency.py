@@ -9,8 +9,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import git
-from tests.promoter.fixtures import Fleet, GameRepo
-from tests.promoter.test_integration import RINGS, bootstrapped, carries, ring
+from tests.promoter.fixtures import RINGS, Fleet, GameRepo, bootstrapped, carries, ring
 
 
 def reconciler_process(repo: GameRepo, fleet: Fleet, cache: Path) -> subprocess.Popen[bytes]:

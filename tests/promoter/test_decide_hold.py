@@ -10,7 +10,7 @@ from typing import Any
 from pipeline.policy import JudgeSettings
 from promoter.decide import decide, decide_approve
 from promoter.model import AppendEvents, CheckResult, Event, GameSnapshot, WriteRings
-from tests.promoter.test_decide import NEW, POLICY, T0, at_step, record, snap
+from tests.promoter.snapshots import NEW, POLICY, T0, at_step, record, snap
 
 HOLDING = replace(POLICY, judge=JudgeSettings(max_duration=timedelta(hours=2)))
 

@@ -17,7 +17,7 @@ from promoter.service.page import render
 from promoter.service.views import deployment_metrics
 from promoter.status import game_status
 from tests.promoter.evidence_samples import ABSOLUTE, CHURN_NEED, JUDGED, MEAN, RATE, judged
-from tests.promoter.test_decide import NEW, POLICY, T0, at_step, snap
+from tests.promoter.snapshots import NEW, POLICY, T0, at_step, snap
 
 NOW = T0 + timedelta(minutes=40)
 

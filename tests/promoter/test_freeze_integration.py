@@ -10,8 +10,7 @@ from pathlib import Path
 
 from contract.instants import format_instant
 from tests.conftest import RunCli
-from tests.promoter.fixtures import Fleet, drive
-from tests.promoter.test_integration import bootstrapped, carries, ring, types
+from tests.promoter.fixtures import Fleet, bootstrapped, carries, drive, ring, types
 
 
 def _sleep_until(instant: datetime) -> None:

@@ -27,7 +27,7 @@ from promoter.model import (
     WriteRings,
 )
 from promoter.release_strategy import selected, served_before
-from tests.promoter.test_decide import NEW, NEWER, OLD, POLICY, T0, at_step, snap, tip
+from tests.promoter.snapshots import NEW, NEWER, OLD, POLICY, T0, at_step, snap, tip
 
 H = timedelta(hours=1)
 XMAS = FreezeWindow(T0, T0 + 2 * H, "holiday")

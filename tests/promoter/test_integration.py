@@ -8,34 +8,18 @@ from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
 from promoter.reconcile import Reconciler
 from tests.conftest import RunCli, git
-from tests.promoter.fixtures import Fleet, GameRepo, bootstrap, drive, make_game_repo, pushes
-
-RINGS = [("NA-WEST", 10), ("NA-WEST", 50), ("NA-WEST", 100), ("EU-WEST", 10), ("EU-WEST", 50), ("EU-WEST", 100)]
-
-
-def ring(game: str, region: str, percent: int) -> str:
-    return f"refs/heads/deploy/{game}/{region}/ring-{percent}"
-
-
-def bootstrapped(tmp_path: Path, fleet: Fleet, game: str, approval: bool = False) -> tuple[GameRepo, Reconciler, str]:
-    repo = make_game_repo(tmp_path, game, approval)
-    first = git(repo.work, "rev-parse", "HEAD")
-    fleet.expose(game, first)
-    return repo, bootstrap(tmp_path, repo, fleet.url), first
-
-
-def carries(repo: GameRepo, release: str, rings: list[tuple[str, int]]) -> bool:
-    return all(repo.trailers(ring(repo.game, r, p)).get("Hotswap-Release") == release for r, p in rings)
-
-
-def approve(run_cli: RunCli, repo: GameRepo, cache: Path, region: str, by: str | None = None) -> tuple[int, str]:
-    argv = ["approve", "--remote", repo.url, "--cache", str(cache), "--game", repo.game, "--region", region]
-    code, out, _ = run_cli([*argv, "--by", by] if by else argv)
-    return code, out
-
-
-def types(repo: GameRepo, release: str) -> list[str]:
-    return [e["type"] for e in repo.events(release)]
+from tests.promoter.fixtures import (
+    RINGS,
+    Fleet,
+    approve,
+    bootstrapped,
+    carries,
+    drive,
+    make_game_repo,
+    pushes,
+    ring,
+    types,
+)
 
 
 def test_a_good_release_walks_every_ring_and_region_then_is_tagged(

@@ -1,4 +1,5 @@
-"""The kill switch against a real bare remote, the real promoter and real agents polling it."""
+"""The kill switch against a real bare remote, the real promoter and real agents polling it. The
+numbers the promoter judges come from memory (tests/promoter/fakes.py): no Prometheus needed here."""
 
 from __future__ import annotations
 
@@ -20,23 +21,15 @@ from contract.ring import ring_for
 from promoter.decide import position
 from promoter.event_stop import stop_event
 from promoter.gitio import Remote
-from promoter.reconcile import Reconciler
+from promoter.reconcile import Reconciler, utc_now
 from tests.conftest import RunCli, git
 from tests.github.fake_github import TOKEN, FakeGitHub
-from tests.promoter.fixtures import POLICY, Fleet, GameRepo, bootstrap, drive, make_game_repo, pushes
-from tests.promoter.test_integration import carries
+from tests.promoter.fakes import FakeClock, InMemoryMetrics
+from tests.promoter.fixtures import EVENT, POLICY, GameRepo, carries, drive, make_game_repo, pushes
 
-EVENT = """apiVersion: hotswap/v1
-kind: LiveEvent
-metadata: {{name: festival, game: {game}, version: 1.0.0}}
-spec:
-  displayName: Festival  # shown in the lobby
-  start: "{start}"
-  end: "{end}"
-  regions: [NA-WEST, EU-WEST]
-  windows:
-    - {{region: EU-WEST, start: '{start}', end: '{later}'}}
-"""
+# Real git and real agents, seconds a test: slow, but no Prometheus (`-m "slow and not prometheus"` runs them).
+pytestmark = pytest.mark.slow
+
 RINGS = [(r, p) for r in ("NA-WEST", "EU-WEST") for p in (10, 50, 100)]
 # A release that touches GameBalance alone takes NA-WEST at 10 then 100; anything else at 10, 50, 100.
 BALANCE_ONLY = POLICY.replace(
@@ -51,11 +44,17 @@ def ring(game: str, region: str, percent: int) -> str:
 
 
 def with_event(
-    tmp_path: Path, fleet: Fleet, game: str, now: datetime | None = None, policy: str = POLICY
+    tmp_path: Path,
+    metrics: InMemoryMetrics,
+    game: str,
+    now: datetime | None = None,
+    policy: str = POLICY,
+    clock: Callable[[], datetime] = utc_now,
 ) -> tuple[GameRepo, Reconciler, str]:
-    """A game whose first release carries an event running at `now`, bootstrapped to every ring."""
+    """A game whose first release carries an event running at `now`, bootstrapped to every ring by a
+    reconciler reading `clock` and judging on `metrics`."""
     repo = make_game_repo(tmp_path, game, policy=policy)
-    now = now or datetime.now(UTC)
+    now = now or clock()
     text = EVENT.format(
         game=game,
         start=format_instant(now - timedelta(hours=1)),
@@ -67,8 +66,11 @@ def with_event(
     git(repo.work, "commit", "-q", "-m", "festival")
     git(repo.work, "push", "-q", str(repo.remote), "main")
     first = git(repo.work, "rev-parse", "HEAD")
-    fleet.expose(game, first)
-    return repo, bootstrap(tmp_path, repo, fleet.url), first
+    metrics.expose(game, first)
+    reconciler = Reconciler(Remote(repo.url, tmp_path / "cache"), metrics, clock=clock)
+    (outcome,) = reconciler.run_once([game])
+    assert outcome.summary.startswith("bootstrap"), outcome
+    return repo, reconciler, first
 
 
 def last_time_of_day(clock: str) -> Callable[[], datetime]:
@@ -105,13 +107,13 @@ def shown(repo: GameRepo, ref: str) -> str:
 # few seconds before midnight, so the stop lands on the next day of the event's start.
 @pytest.mark.parametrize("time_of_day", ["23:46:00", "23:59:57"])
 def test_the_kill_switch_reaches_every_agent_in_one_push_and_leaves_the_canary_where_it_was(
-    tmp_path: Path, fleet: Fleet, game_name: str, run_cli: RunCli, time_of_day: str
+    tmp_path: Path, metrics: InMemoryMetrics, game_name: str, run_cli: RunCli, time_of_day: str
 ) -> None:
     clock = last_time_of_day(time_of_day)
-    repo, reconciler, first = with_event(tmp_path, fleet, game_name, clock())
+    repo, reconciler, first = with_event(tmp_path, metrics, game_name, clock=clock)
     written = shown(repo, first)
     release = repo.commit(damage=46, message="buff rifle")  # a canary of another change, in flight
-    fleet.expose(game_name, release)
+    metrics.expose(game_name, release)
     reconciler.run_once([game_name])
     assert carries(repo, release, [("NA-WEST", 10)]) and carries(repo, first, [("NA-WEST", 50), ("EU-WEST", 10)])
 
@@ -191,11 +193,11 @@ def test_the_kill_switch_reaches_every_agent_in_one_push_and_leaves_the_canary_w
 
 
 def test_a_stop_during_a_canary_leaves_the_release_s_steps_and_its_step_s_landed_time(
-    tmp_path: Path, fleet: Fleet, game_name: str
+    tmp_path: Path, metrics: InMemoryMetrics, fake_clock: FakeClock, game_name: str
 ) -> None:
-    repo, reconciler, _ = with_event(tmp_path, fleet, game_name, policy=BALANCE_ONLY)
+    repo, reconciler, _ = with_event(tmp_path, metrics, game_name, policy=BALANCE_ONLY, clock=fake_clock)
     release = repo.commit(damage=46, message="buff rifle")
-    fleet.expose(game_name, release)
+    metrics.expose(game_name, release)
     reconciler.run_once([game_name])
     assert carries(repo, release, [("NA-WEST", 10)])
     remote = Remote(repo.url, tmp_path / "read")
@@ -210,26 +212,30 @@ def test_a_stop_during_a_canary_leaves_the_release_s_steps_and_its_step_s_landed
 
     steps, landed = seen()
     assert steps == (10, 100) and landed is not None
-    time.sleep(1.1)  # commit times are whole seconds: the stop's commit is a later one
-    assert stop_event(remote, game_name, "festival", "exploit", "ops").changed
+    fake_clock.advance(1.1)  # commit times are whole seconds: the stop's commit is a later one
+    assert stop_event(remote, game_name, "festival", "exploit", "ops", clock=fake_clock).changed
     assert repo.trailers(ring(game_name, "NA-WEST", 100))["Hotswap-Event-Stop"] == "festival"
     assert seen() == (steps, landed)
 
     # The canary goes on with the steps it started with: NA-WEST's rings 50 and 100 in one step.
-    drive(lambda: reconciler.run_once([game_name]), lambda: carries(repo, release, [("NA-WEST", 100)]))
+    def a_second_later() -> object:
+        fake_clock.advance(1.0)  # the policy's interval (PT1S) on the promoter's clock
+        return reconciler.run_once([game_name])
+
+    drive(a_second_later, lambda: carries(repo, release, [("NA-WEST", 100)]), pause=0)
     deployed = [e["step"] for e in repo.events(release) if e["type"] == "deploy" and e["region"] == "NA-WEST"]
     assert deployed == [10, 100]
 
 
 def test_with_github_main_changes_by_pull_request_and_its_merge_meets_the_rings(
     tmp_path: Path,
-    fleet: Fleet,
+    metrics: InMemoryMetrics,
     game_name: str,
     run_cli: RunCli,
     fake_github: FakeGitHub,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    repo, reconciler, first = with_event(tmp_path, fleet, game_name)
+    repo, reconciler, first = with_event(tmp_path, metrics, game_name)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("GITHUB_REPOSITORY", f"{fake_github.owner}/{fake_github.name}")
     monkeypatch.setenv("HOTSWAP_GITHUB_URL", fake_github.base)
@@ -263,9 +269,9 @@ def stopped_on(repo: GameRepo, ref: str, when: datetime) -> bool:
 
 
 def test_a_later_run_of_a_stopped_event_is_stopped_again_and_its_record_replaced(
-    tmp_path: Path, fleet: Fleet, game_name: str
+    tmp_path: Path, metrics: InMemoryMetrics, game_name: str
 ) -> None:
-    repo, _reconciler, _ = with_event(tmp_path, fleet, game_name)
+    repo, _reconciler, _ = with_event(tmp_path, metrics, game_name)
     remote = Remote(repo.url, tmp_path / "stop")
     remote.fetch()
     now = datetime.now(UTC)
@@ -295,9 +301,9 @@ def test_a_later_run_of_a_stopped_event_is_stopped_again_and_its_record_replaced
 
 @pytest.mark.parametrize("change", ["deleted", "ended"])
 def test_rings_still_serving_an_event_main_no_longer_runs_are_stopped(
-    tmp_path: Path, fleet: Fleet, game_name: str, run_cli: RunCli, change: str
+    tmp_path: Path, metrics: InMemoryMetrics, game_name: str, run_cli: RunCli, change: str
 ) -> None:
-    repo, _reconciler, first = with_event(tmp_path, fleet, game_name)
+    repo, _reconciler, first = with_event(tmp_path, metrics, game_name)
     path = f"configs/{game_name}/event.yaml"
     git(repo.work, "pull", "-q", "--rebase", str(repo.remote), "main")
     if change == "deleted":
@@ -323,9 +329,9 @@ def test_rings_still_serving_an_event_main_no_longer_runs_are_stopped(
 
 
 def test_a_stop_during_a_switch_lead_keeps_the_switch_instant_and_the_rollback(
-    tmp_path: Path, fleet: Fleet, game_name: str
+    tmp_path: Path, metrics: InMemoryMetrics, game_name: str
 ) -> None:
-    repo, _reconciler, first = with_event(tmp_path, fleet, game_name)
+    repo, _reconciler, first = with_event(tmp_path, metrics, game_name)
     now = datetime.now(UTC)
     ahead, passed = now + timedelta(seconds=30), now - timedelta(seconds=30)
     for (region, percent), at in ((("NA-WEST", 10), ahead), (("EU-WEST", 10), passed)):
@@ -354,9 +360,9 @@ def test_a_stop_during_a_switch_lead_keeps_the_switch_instant_and_the_rollback(
 
 
 def test_a_stop_the_remote_refuses_is_one_clear_line(
-    tmp_path: Path, fleet: Fleet, game_name: str, run_cli: RunCli
+    tmp_path: Path, metrics: InMemoryMetrics, game_name: str, run_cli: RunCli
 ) -> None:
-    repo, _reconciler, _ = with_event(tmp_path, fleet, game_name)
+    repo, _reconciler, _ = with_event(tmp_path, metrics, game_name)
     hook = repo.remote / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'pushes are closed' >&2\nexit 1\n")
     hook.chmod(0o755)

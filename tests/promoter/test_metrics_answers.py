@@ -13,8 +13,7 @@ import pytest
 
 from promoter.metrics import MetricsError, PrometheusSource
 from tests.conftest import RunCli
-from tests.promoter.fixtures import Fleet, drive
-from tests.promoter.test_integration import bootstrapped, carries, types
+from tests.promoter.fixtures import Fleet, bootstrapped, carries, drive, types
 
 RANGE_VECTOR = "max_over_time(vector(1)[1m:10s])[1m:10s]"
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import RunCli, git
-from tests.promoter.fixtures import Fleet, drive
-from tests.promoter.test_integration import RINGS, bootstrapped, carries, ring, types
+from tests.promoter.fixtures import RINGS, Fleet, bootstrapped, carries, drive, ring, types
 
 
 def test_undoing_a_completed_release_after_a_canary_rollback_leaves_no_ring_on_a_quarantined_release(

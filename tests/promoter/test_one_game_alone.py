@@ -10,10 +10,19 @@ from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
 from promoter.reconcile import MAIN_REVERT_REFUSED, Reconciler
 from tests.conftest import RunCli, git
-from tests.promoter.fixtures import BALANCE, POLICY, Fleet, GameRepo, drive, make_game_repo
-from tests.promoter.test_integration import bootstrapped, carries, ring, types
-
-HUGE = "9" * 5000  # int() refuses strings over 4,300 digits
+from tests.promoter.fixtures import (
+    BALANCE,
+    HUGE,
+    POLICY,
+    Fleet,
+    GameRepo,
+    bootstrapped,
+    carries,
+    drive,
+    make_game_repo,
+    ring,
+    types,
+)
 
 
 def add_game(repo: GameRepo, game: str, policy: str) -> str:

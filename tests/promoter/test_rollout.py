@@ -9,7 +9,7 @@ import pytest
 from promoter import rollout
 from promoter.decide import DecisionError, decide, decide_approve, decide_rollback, rollout_state
 from promoter.model import DeployInfo, Event, RevertRings, RolloutRecord
-from tests.promoter.test_decide import ALL, NEW, NEWER, OLD, T0, at_step, record, snap, tip
+from tests.promoter.snapshots import ALL, NEW, NEWER, OLD, T0, at_step, record, snap, tip
 
 
 def test_a_rollouts_state_is_its_last_ending_event() -> None:

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from promoter.gitio import Remote, redact
 from tests.conftest import RunCli, git
-from tests.promoter.fixtures import Fleet, drive, make_game_repo
-from tests.promoter.test_integration import bootstrapped, carries
+from tests.promoter.fixtures import Fleet, bootstrapped, carries, drive, make_game_repo
 
 
 def test_status_shows_where_the_rollout_stands(tmp_path: Path, fleet: Fleet, game_name: str, run_cli: RunCli) -> None:

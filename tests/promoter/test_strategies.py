@@ -34,7 +34,7 @@ from promoter.service.page import render
 from promoter.status import game_status
 from promoter.strategies import STRATEGIES, step_label
 from promoter.strategies.base import next_stage, position
-from tests.promoter.test_decide import ALL, NEW, OLD, POLICY, T0, at_step, results, snap, tip
+from tests.promoter.snapshots import ALL, NEW, OLD, POLICY, T0, at_step, results, snap, tip
 
 BLUE_GREEN = replace(
     POLICY,

@@ -21,8 +21,8 @@ from promoter.reconcile import Reconciler
 from promoter.status import game_status
 from tests.conftest import RunCli, git
 from tests.promoter.fixtures import Fleet, GameRepo, bootstrap, drive, make_game_repo, pushes
-from tests.promoter.test_judged_integration import BUSY, JUDGED_POLICY
-from tests.promoter.test_judged_integration import start as judged_start
+from tests.promoter.judged import BUSY, JUDGED_POLICY
+from tests.promoter.judged import start as judged_start
 
 BLUE_GREEN_POLICY = (
     JUDGED_POLICY.replace("strategy: canary", "strategy: blue-green\n  blueGreen: {{switchLead: PT1S}}")

@@ -17,7 +17,7 @@ from promoter.github.notify import NotifyState, RolloutView
 from promoter.github.render import rollout_comment
 from promoter.model import Event, GameSnapshot, RolloutRecord
 from promoter.status import game_status
-from tests.promoter.test_decide import NEW, POLICY, T0, at_step, snap
+from tests.promoter.snapshots import NEW, POLICY, T0, at_step, snap
 
 H = timedelta(hours=1)
 WHY = "blue-green with approval: touches Economy (economy/items.yaml)"

@@ -13,7 +13,7 @@ import pytest
 from pipeline.game import GameView
 from pipeline.rules import RULES
 from tests.conftest import RunCli
-from tests.pipeline.rules.test_rules import POLICY_SPEC, doc
+from tests.pipeline.rules.fixtures import POLICY_SPEC, doc
 
 POLICY = "configs/battle-royale/rollout-policy.yaml"
 

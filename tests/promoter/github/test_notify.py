@@ -21,7 +21,7 @@ from promoter.github.notify import (
     plan,
 )
 from promoter.model import CheckResult, Event, RolloutRecord, Wait
-from tests.promoter.test_decide import NEW, POLICY, T0, at_step, snap
+from tests.promoter.snapshots import NEW, POLICY, T0, at_step, snap
 
 PASS = (CheckResult("churn", "pass", 0.0101, 0.01, "candidate 0.0101 vs baseline 0.01 (+1.0%)"),)
 BAD = (CheckResult("churn", "critical", 0.05, 0.01, "candidate 0.05 vs baseline 0.01 (+400.0%)"),)

@@ -11,8 +11,8 @@ import pytest
 
 from tests.conftest import git
 from tests.github.fake_github import FakeGitHub
-from tests.promoter.fixtures import BALANCE, POLICY, Fleet, GameRepo, drive, make_game_repo
-from tests.promoter.github.test_notifier import (
+from tests.promoter.fixtures import BALANCE, POLICY, Fleet, GameRepo, drive, make_game_repo, types
+from tests.promoter.github.fixtures import (
     failed,
     from_pull,
     ledger_record,
@@ -22,7 +22,6 @@ from tests.promoter.github.test_notifier import (
     statuses,
     with_github,
 )
-from tests.promoter.test_integration import types
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.promoter.service.test_status_page import FLAGS
+from tests.promoter.service.browser import FLAGS
 
 
 class Browser:

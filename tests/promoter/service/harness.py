@@ -18,8 +18,7 @@ from promoter.metrics import PrometheusSource
 from promoter.reconcile import Reconciler
 from promoter.service.app import Service, create_app
 from promoter.service.auth import AuthSettings
-from tests.promoter.fixtures import Fleet, GameRepo, free_port
-from tests.promoter.test_integration import bootstrapped, carries
+from tests.promoter.fixtures import Fleet, GameRepo, bootstrapped, carries, free_port
 
 SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"
 HOOK_SECRET = b"webhook-secret"

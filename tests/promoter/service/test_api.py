@@ -18,9 +18,8 @@ from promoter.reconcile import utc_now
 from promoter.service.limits import RateLimiter
 from tests.conftest import git
 from tests.github.fake_github import TOKEN, FakeGitHub
-from tests.promoter.fixtures import drive
+from tests.promoter.fixtures import carries, drive
 from tests.promoter.service.harness import Api, auth, token
-from tests.promoter.test_integration import carries
 
 
 def test_read_endpoints_and_their_shapes(api: Api) -> None:

@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from contract.instants import format_instant
 from tests.conftest import git
-from tests.promoter.fixtures import GameRepo, pushes
+from tests.promoter.fixtures import EVENT, GameRepo, pushes
 from tests.promoter.service.harness import Api
-from tests.promoter.test_live_events import EVENT
 
 
 def push_festival(repo: GameRepo, times: dict[str, datetime]) -> None:

@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from promoter.observed import Observation, Reports, Unobserved
 from promoter.service.fleet import FleetBoard
-from tests.promoter.test_observed import BAD, GOOD, NOW, report, servers_on, settled
+from tests.promoter.observed_cases import BAD, GOOD, NOW, report, servers_on, settled
 
 
 class Stub:

@@ -33,11 +33,10 @@ from promoter.service.app import Service, create_app
 from promoter.service.auth import AuthSettings
 from promoter.service.fleet import FleetBoard
 from tests.conftest import RunCli, git
-from tests.promoter.fixtures import Fleet, GameRepo, PrometheusProcess, drive, free_port
+from tests.promoter.fixtures import Fleet, GameRepo, PrometheusProcess, bootstrapped, carries, drive, free_port, types
+from tests.promoter.service.browser import chromium
 from tests.promoter.service.cdp import Browser
 from tests.promoter.service.harness import HOOK_SECRET, SECRET, Api, auth, token
-from tests.promoter.service.test_status_page import chromium
-from tests.promoter.test_integration import bootstrapped, carries, types
 
 RINGS = (10, 50, 100)
 STALE_AFTER = 3.0  # seconds: the agents are scraped every second

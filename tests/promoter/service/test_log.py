@@ -20,9 +20,8 @@ from promoter.reconcile import Outcome, Reconciler
 from promoter.service.app import Service
 from promoter.service.auth import AuthSettings
 from promoter.service.log import EventLog
-from tests.promoter.fixtures import Fleet, free_port
+from tests.promoter.fixtures import Fleet, bootstrapped, free_port
 from tests.promoter.service.harness import SECRET, auth
-from tests.promoter.test_integration import bootstrapped
 
 
 def test_a_pass_that_repeats_itself_says_nothing() -> None:

@@ -16,9 +16,8 @@ from promoter.reconcile import Reconciler
 from promoter.service.app import Service
 from promoter.service.auth import AuthSettings
 from tests.conftest import git
-from tests.promoter.fixtures import BALANCE, drive
+from tests.promoter.fixtures import BALANCE, HUGE, drive
 from tests.promoter.service.harness import SECRET, Api, auth
-from tests.promoter.test_one_game_alone import HUGE
 
 
 def test_an_integer_of_5000_digits_on_main_leaves_every_endpoint_answering(api: Api) -> None:

@@ -11,7 +11,7 @@ from promoter.service.auth import AuthSettings, Principal
 from promoter.service.page import render
 from promoter.status import ReleaseMeta
 from tests.conftest import RunCli
-from tests.promoter.test_observed import GOOD, NOW, OTHER, report, servers_on, settled
+from tests.promoter.observed_cases import GOOD, NOW, OTHER, report, servers_on, settled
 
 KEY = session.session_key(AuthSettings(secret="s" * 40))
 ALICE = Principal("alice", "viewer")

@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import REPO_ROOT
+from tests.promoter.service.browser import FLAGS, chromium
 from tests.promoter.service.harness import Api
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium() -> str:
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (scripts/setup.sh installs the Debian package)")
-        pytest.skip("chromium is not installed")
-    return binary
 
 
 def test_the_page_shows_the_rollout_in_flight(api: Api, tmp_path: Path) -> None:
