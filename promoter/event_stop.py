@@ -12,7 +12,6 @@ applies recorded stops to every tree a decision writes to a ring afterwards
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +20,7 @@ from typing import Any
 import pygit2
 
 from contract.instants import format_instant, parse_instant
-from contract.refs import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF, parse_deploy_ref
+from contract.refs import DEPLOY_PREFIX, MAIN_REF, parse_deploy_ref
 from pipeline.event_stop import Stop, events_in, stop_instant
 from pipeline.events_schedule import EventUnreadable, Window, read_event
 from promoter.errors import Refused
@@ -29,10 +28,10 @@ from promoter.event_trees import (
     StopRecord,
     config_files,
     edited,
-    ledger_path,
     recorded_stops,
     replace_files,
 )
+from promoter.git import ledger
 from promoter.gitio import PushRejected, RefUpdate, Remote
 from promoter.reconcile import utc_now
 
@@ -141,7 +140,7 @@ def _try_stop(
     main_edit = main is not None and main.ref in live
     if main is not None and main_edit:
         changes = {f"configs/{game}/{p}": d for p, d in edited(main.files, [stop], f"configs/{game}/").items()}
-        edit = remote._commit(
+        edit = remote.make_commit(
             replace_files(remote.repo, main.tree, changes),
             [main.sha],
             f"{game}: stop live event {event}\n\nHotswap-Event-Stop: {event}\nHotswap-Reason: {message}\n"
@@ -158,10 +157,8 @@ def _try_stop(
     path = found[main.ref][0] if main is not None and main.ref in found else next(iter(found.values()))[0]
     pull = stop_branch(game, event).removeprefix("refs/heads/") if pull_request and main_edit else None
     record = StopRecord(game, event, at, by, message, path, edit, pull)
-    ledger, tip = remote._write_ledger(
-        {ledger_path(game, event): _json(record)}, f"hotswap: {game} stop event {event}", at
-    )
-    updates.append(RefUpdate(LEDGER_REF, ledger, tip))
+    files = {ledger.event_path(game, event): ledger.encode(record.as_json())}
+    updates.append(ledger.update(remote, files, f"hotswap: {game} stop event {event}", at))
     try:
         pushed = remote.push(updates)
     except PushRejected as exc:
@@ -224,7 +221,7 @@ def _ring_stops(remote: Remote, game: str, rings: list[_Tree], stop: Stop, reaso
             f"Hotswap-Stage: expedited\nHotswap-Event-Stop: {stop.event}\nHotswap-Reason: {reason}\n"
         )
         tree = replace_files(remote.repo, ring.tree, changes)
-        updates.append(RefUpdate(ring.ref, remote._commit(tree, [ring.sha], message, stop.at), ring.sha))
+        updates.append(RefUpdate(ring.ref, remote.make_commit(tree, [ring.sha], message, stop.at), ring.sha))
     return updates
 
 
@@ -242,7 +239,3 @@ def _trailers(commit: pygit2.Commit) -> dict[str, str]:
         return dict(commit.message_trailers.items())
     except (pygit2.GitError, AttributeError):
         return {}
-
-
-def _json(record: StopRecord) -> bytes:
-    return (json.dumps(record.as_json(), indent=2, sort_keys=True) + "\n").encode()

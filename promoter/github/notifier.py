@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from promoter.decide import decide
+from promoter.git import ledger
 from promoter.github.branches import UnusableBranch, check_approval_branch, check_revert_branch
 from promoter.github.notify import (
     EnsureDeployment,
@@ -121,7 +122,7 @@ class Notifier:
                 ]
                 state = replace(view.state, done=finished(view))
                 if state != states.get(view.release, NotifyState(game, view.release)):
-                    changed[f"github/{game}/{view.release}.json"] = state
+                    changed[ledger.github_path(game, view.release)] = state
         if changed:
             remembered = self._remember(changed, now)
             if remembered is not None:
@@ -261,7 +262,7 @@ class Notifier:
 
     def _states(self, game: str) -> dict[str, NotifyState]:
         """What the ledger says GitHub was told about each of a game's releases."""
-        return {s.release: s for s in map(NotifyState.from_json, self.remote.ledger_json(f"github/{game}"))}
+        return {s.release: s for s in map(NotifyState.from_json, ledger.records(self.remote, ledger.GITHUB, game))}
 
 
 def _owed(view: RolloutView) -> int:

@@ -23,7 +23,7 @@ APART = (("agent", "promoter"),)
 
 # What breaks the rules today, each to be split or moved; an entry that no longer breaks them fails
 # the test, so these lists can only shrink.
-KNOWN_LARGE_MODULES = frozenset({"promoter.decide", "promoter.gitio", "promoter.service.app"})
+KNOWN_LARGE_MODULES = frozenset({"promoter.decide", "promoter.service.app"})
 KNOWN_LONG_FUNCTIONS = frozenset(
     {"hotswap.commands.demo.run", "pipeline.yamlstrict.parse", "promoter.service.app.create_app"}
 )
