@@ -31,11 +31,10 @@ from promoter.event_trees import (
     recorded_stops,
     replace_files,
 )
-from promoter.git import ledger
+from promoter.git import ledger, writer
+from promoter.git.writer import MAX_ATTEMPTS, Plan
 from promoter.gitio import PushRejected, RefUpdate, Remote
 from promoter.reconcile import utc_now
-
-ATTEMPTS = 5
 
 
 class UnknownEvent(Refused):
@@ -72,12 +71,17 @@ def stop_event(
     """Stop `event` of `game` now; with `pull_request`, main's edit goes to a branch for a pull
     request and everything else moves at once. Idempotent: a recorded stop of an event no tree
     runs answers unchanged."""
-    for _ in range(ATTEMPTS):
-        result = _try_stop(remote, game, event, reason, by, pull_request, stop_instant(clock()))
-        if result is not None:
-            return result
-        remote.fetch()  # another writer moved a ref: read again, decide again
-    raise Refused(f"could not stop {event}: the refs kept moving under {ATTEMPTS} attempts", retryable=True)
+    try:
+        written = writer.write(
+            remote,
+            lambda: _plan_stop(remote, game, event, reason, by, pull_request, stop_instant(clock())),
+            MAX_ATTEMPTS,
+        )
+    except PushRejected as exc:
+        raise PushRejected(f"the remote refused the stop of {event}: {exc}") from None
+    if written.answer is not None:
+        return written.answer
+    raise Refused(f"could not stop {event}: the refs kept moving under {MAX_ATTEMPTS} attempts", retryable=True)
 
 
 @dataclass(frozen=True)
@@ -111,9 +115,10 @@ def _trees(remote: Remote, game: str) -> tuple[_Tree | None, list[_Tree]]:
     return main_tree, rings
 
 
-def _try_stop(
+def _plan_stop(
     remote: Remote, game: str, event: str, reason: str, by: str, pull_request: bool, at: datetime
-) -> StopResult | None:
+) -> Plan[StopResult]:
+    """One attempt: the stop decided on the trees as read, its refs built for one push."""
     main, rings = _trees(remote, game)
     if main is None and not rings:
         raise UnknownEvent(f"no game {game!r} on main")
@@ -125,7 +130,7 @@ def _try_stop(
     if prior is not None and not live:  # stopped before and live nowhere since: nothing to do
         when = format_instant(prior.stopped_at)
         summary = f"{event} was already stopped at {when} by {prior.by}: {prior.reason}; nothing to do"
-        return StopResult(game, event, False, summary, prior)
+        return Plan((), StopResult(game, event, False, summary, prior))
     if not found:
         known = sorted({name for t in trees for name in events_in(t.files)})
         raise UnknownEvent(
@@ -159,16 +164,10 @@ def _try_stop(
     record = StopRecord(game, event, at, by, message, path, edit, pull)
     files = {ledger.event_path(game, event): ledger.encode(record.as_json())}
     updates.append(ledger.update(remote, files, f"hotswap: {game} stop event {event}", at))
-    try:
-        pushed = remote.push(updates)
-    except PushRejected as exc:
-        raise PushRejected(f"the remote refused the stop of {event}: {exc}") from None
-    if not pushed.ok:
-        return None
     where = ("a pull request branch" if pull_request else "main") if main_edit else "not main (over there already)"
     count = len(updates) - 1 - int(main_edit)
     summary = f"stopped {event} at {format_instant(at)}: {where}, {count} ring ref(s) and the ledger in one push"
-    return StopResult(game, event, True, summary, record, tuple(u.ref for u in updates))
+    return Plan(updates, StopResult(game, event, True, summary, record, tuple(u.ref for u in updates)))
 
 
 def _readable(game: str, event: str, found: dict[str, tuple[str, Any]]) -> dict[str, tuple[str, Any]]:

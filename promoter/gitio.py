@@ -17,7 +17,7 @@ import pygit2
 
 from promoter.git import ledger, snapshot, writes
 from promoter.git.remote import GitProblem, GitRepository, PushRejected, PushResult, RefUpdate, redact, utc
-from promoter.git.writes import invalid_ref_names, record_main_revert, revert_branch
+from promoter.git.writes import invalid_ref_names, revert_branch
 from promoter.model import Action, DeployInfo, GameSnapshot, ReleaseInfo
 from promoter.releases import Releases
 
@@ -28,7 +28,6 @@ __all__ = [
     "RefUpdate",
     "Remote",
     "invalid_ref_names",
-    "record_main_revert",
     "redact",
     "revert_branch",
     "utc",

@@ -19,7 +19,9 @@ import pygit2
 from pygit2.enums import FileMode
 
 from contract.refs import LEDGER_REF
-from promoter.git.remote import GitRepository, PushResult, RefUpdate
+from promoter.git import writer
+from promoter.git.remote import RACED, GitRepository, PushResult, RefUpdate
+from promoter.git.writer import Plan
 from promoter.model import Action, AppendEvents, GameSnapshot, Quarantine, QuarantineRecord, RolloutRecord
 
 ROLLOUTS = "rollouts"
@@ -122,5 +124,7 @@ def update(remote: GitRepository, files: Mapping[str, bytes], message: str, now:
 
 
 def push_json(remote: GitRepository, files: Mapping[str, Any], message: str, now: datetime) -> PushResult:
-    """A ledger-only write of these JSON records, compare-and-swap like every other write."""
-    return remote.push([update(remote, {path: encode(data) for path, data in files.items()}, message, now)])
+    """A ledger-only write of these JSON records, one attempt through the one write path."""
+    encoded = {path: encode(data) for path, data in files.items()}
+    written = writer.write(remote, lambda: Plan([update(remote, encoded, message, now)], PushResult(True)), 1)
+    return written.answer or PushResult(False, race=True, detail=RACED)

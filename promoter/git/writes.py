@@ -13,13 +13,12 @@ from pygit2.enums import FileMode
 
 from contract.instants import format_instant
 from contract.refs import MAIN_REF, green_ref, release_tag, ring_ref
-from promoter.git import ledger
-from promoter.git.remote import GitProblem, GitRepository, PushResult, RefUpdate
+from promoter.git import ledger, writer
+from promoter.git.remote import RACED, GitProblem, GitRepository, PushResult, RefUpdate
+from promoter.git.writer import Plan
 from promoter.model import (
     Action,
-    AppendEvents,
     DropGreen,
-    Event,
     GameSnapshot,
     RevertRing,
     RevertRings,
@@ -33,8 +32,10 @@ Decisions = Sequence[tuple[GameSnapshot, Sequence[Action]]]
 
 
 def apply_many(remote: GitRepository, decisions: Decisions, now: datetime) -> PushResult:
-    """One attempt at the writes of several games' decisions (no retry: see `promoter.git.writer`)."""
-    return remote.push(decision_updates(remote, decisions, now))
+    """One attempt at the writes of several games' decisions, through the one write path; a lost
+    race is answered (`race`), not retried: the caller's loop is `promoter.git.writer.write`."""
+    written = writer.write(remote, lambda: Plan(decision_updates(remote, decisions, now), PushResult(True)), 1)
+    return written.answer or PushResult(False, race=True, detail=RACED)
 
 
 def decision_updates(remote: GitRepository, decisions: Decisions, now: datetime) -> list[RefUpdate]:
@@ -165,14 +166,19 @@ def _with_file(remote: GitRepository, base: pygit2.Commit, path: str, content: b
 def branch_with_file(
     remote: GitRepository, branch: str, path: str, content: bytes, message: str, now: datetime
 ) -> PushResult:
-    """Push a new branch: main plus one file. An existing branch is left as it is."""
-    main = remote.ref(MAIN_REF)
-    if main is None:
-        raise GitProblem("the remote has no main branch")
-    if remote.ref(f"refs/heads/{branch}") is not None:
-        return PushResult(True)
-    new = remote.make_commit(_with_file(remote, remote.commit(main), path, content), [main], message, now)
-    return remote.push([RefUpdate(f"refs/heads/{branch}", new, None)])
+    """Push a new branch: main plus one file. An existing branch is left as it is (one pushed by
+    another writer meanwhile too: the retry reads it there)."""
+
+    def plan() -> Plan[PushResult]:
+        main = remote.ref(MAIN_REF)
+        if main is None:
+            raise GitProblem("the remote has no main branch")
+        if remote.ref(f"refs/heads/{branch}") is not None:
+            return Plan((), PushResult(True))
+        new = remote.make_commit(_with_file(remote, remote.commit(main), path, content), [main], message, now)
+        return Plan([RefUpdate(f"refs/heads/{branch}", new, None)], PushResult(True))
+
+    return writer.write(remote, plan, attempts=2).answer or PushResult(False, race=True, detail=RACED)
 
 
 def propose(
@@ -191,28 +197,31 @@ def revert_branch(release: str) -> str:
 
 
 def revert_main(remote: GitRepository, release: str, reason: str, now: datetime) -> tuple[str, str]:
-    """Revert the release commit on main. Returns (outcome, detail); never forces."""
-    outcome, detail, main = _revert_commit(remote, release, reason, now)
-    if outcome != "done":
-        return outcome, detail
-    result = remote.push([RefUpdate(MAIN_REF, detail, main)])
-    if result.race:
-        return "pending", "main moved while reverting; retried on the next pass"
-    return "done", detail
+    """Revert the release commit on main. Returns (outcome, detail); never forces. One attempt: a
+    main that moved meanwhile is reverted on the next pass, read afresh."""
+
+    def plan() -> Plan[tuple[str, str]]:
+        outcome, detail, main = _revert_commit(remote, release, reason, now)
+        return Plan([RefUpdate(MAIN_REF, detail, main)] if outcome == "done" else (), (outcome, detail))
+
+    written = writer.write(remote, plan, attempts=1)
+    return written.answer or ("pending", "main moved while reverting; retried on the next pass")
 
 
 def propose_revert(remote: GitRepository, release: str, reason: str, now: datetime) -> tuple[str, str]:
     """The revert of the release on a branch `hotswap/revert-<sha12>`, for a pull request (main
-    may be protected). Returns (outcome, detail): ("proposed", branch) when the branch is there."""
-    outcome, detail, _ = _revert_commit(remote, release, reason, now)
-    if outcome != "done":
-        return outcome, detail
+    may be protected). Returns (outcome, detail): ("proposed", branch) when the branch is there
+    (pushed now, or by an earlier, interrupted pass)."""
     branch = revert_branch(release)
-    if remote.ref(branch) is None:
-        result = remote.push([RefUpdate(branch, detail, None)])
-        if result.race:  # someone (an earlier, interrupted pass) pushed it first: it is there
-            remote.fetch()
-    return "proposed", branch.removeprefix("refs/heads/")
+    proposed = ("proposed", branch.removeprefix("refs/heads/"))
+
+    def plan() -> Plan[tuple[str, str]]:
+        outcome, detail, _ = _revert_commit(remote, release, reason, now)
+        if outcome != "done":
+            return Plan((), (outcome, detail))
+        return Plan([RefUpdate(branch, detail, None)] if remote.ref(branch) is None else (), proposed)
+
+    return writer.write(remote, plan, attempts=2).answer or proposed
 
 
 def _revert_commit(remote: GitRepository, release: str, reason: str, now: datetime) -> tuple[str, str, str]:
@@ -236,13 +245,3 @@ def _revert_commit(remote: GitRepository, release: str, reason: str, now: dateti
         f"Hotswap-Rollback-Of: {release}\nHotswap-Reason: {' '.join(reason.split())}\n"
     )
     return "done", remote.make_commit(str(tree), [main], message, now), main
-
-
-def record_main_revert(
-    remote: GitRepository, snap: GameSnapshot, release: str, outcome: str, detail: str, now: datetime
-) -> PushResult:
-    """Note the outcome of the revert on main in the rollout's record (a ledger-only push)."""
-    record = snap.records.get(release)
-    tree = record.tree if record else ""
-    event = Event(now, "main-revert", outcome=outcome, reason=detail)
-    return apply_many(remote, [(snap, (AppendEvents(snap.game, release, tree, (event,)),))], now)
