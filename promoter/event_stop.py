@@ -12,7 +12,6 @@ applies recorded stops to every tree a decision writes to a ring afterwards
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +21,7 @@ import pygit2
 
 from contract.errors import Refused
 from contract.instants import format_instant, parse_instant
-from contract.refs import DEPLOY_PREFIX, LEDGER_REF, MAIN_REF, parse_deploy_ref
+from contract.refs import DEPLOY_PREFIX, MAIN_REF, parse_deploy_ref
 from contract.trailers import (
     EVENT_STOP,
     REASON,
@@ -41,14 +40,13 @@ from promoter.event_trees import (
     StopRecord,
     config_files,
     edited,
-    ledger_path,
     recorded_stops,
     replace_files,
 )
+from promoter.git import ledger, writer
+from promoter.git.writer import MAX_ATTEMPTS, Plan
 from promoter.gitio import PushRejected, RefUpdate, Remote
 from promoter.reconcile import utc_now
-
-ATTEMPTS = 5
 
 
 class UnknownEvent(Refused):
@@ -85,12 +83,17 @@ def stop_event(
     """Stop `event` of `game` now; with `pull_request`, main's edit goes to a branch for a pull
     request and everything else moves at once. Idempotent: a recorded stop of an event no tree
     runs answers unchanged."""
-    for _ in range(ATTEMPTS):
-        result = _try_stop(remote, game, event, reason, by, pull_request, stop_instant(clock()))
-        if result is not None:
-            return result
-        remote.fetch()  # another writer moved a ref: read again, decide again
-    raise Refused(f"could not stop {event}: the refs kept moving under {ATTEMPTS} attempts", retryable=True)
+    try:
+        written = writer.write(
+            remote,
+            lambda: _plan_stop(remote, game, event, reason, by, pull_request, stop_instant(clock())),
+            MAX_ATTEMPTS,
+        )
+    except PushRejected as exc:
+        raise PushRejected(f"the remote refused the stop of {event}: {exc}") from None
+    if written.answer is not None:
+        return written.answer
+    raise Refused(f"could not stop {event}: the refs kept moving under {MAX_ATTEMPTS} attempts", retryable=True)
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,10 @@ def _trees(remote: Remote, game: str) -> tuple[_Tree | None, list[_Tree]]:
     return main_tree, rings
 
 
-def _try_stop(
+def _plan_stop(
     remote: Remote, game: str, event: str, reason: str, by: str, pull_request: bool, at: datetime
-) -> StopResult | None:
+) -> Plan[StopResult]:
+    """One attempt: the stop decided on the trees as read, its refs built for one push."""
     main, rings = _trees(remote, game)
     if main is None and not rings:
         raise UnknownEvent(f"no game {game!r} on main")
@@ -138,7 +142,7 @@ def _try_stop(
     if prior is not None and not live:  # stopped before and live nowhere since: nothing to do
         when = format_instant(prior.stopped_at)
         summary = f"{event} was already stopped at {when} by {prior.by}: {prior.reason}; nothing to do"
-        return StopResult(game, event, False, summary, prior)
+        return Plan((), StopResult(game, event, False, summary, prior))
     if not found:
         known = sorted({name for t in trees for name in events_in(t.files)})
         raise UnknownEvent(
@@ -153,7 +157,7 @@ def _try_stop(
     main_edit = main is not None and main.ref in live
     if main is not None and main_edit:
         changes = {f"configs/{game}/{p}": d for p, d in edited(main.files, [stop], f"configs/{game}/").items()}
-        edit = remote._commit(
+        edit = remote.make_commit(
             replace_files(remote.repo, main.tree, changes),
             [main.sha],
             f"{game}: stop live event {event}\n\n"
@@ -170,20 +174,12 @@ def _try_stop(
     path = found[main.ref][0] if main is not None and main.ref in found else next(iter(found.values()))[0]
     pull = stop_branch(game, event).removeprefix("refs/heads/") if pull_request and main_edit else None
     record = StopRecord(game, event, at, by, message, path, edit, pull)
-    ledger, tip = remote._write_ledger(
-        {ledger_path(game, event): _json(record)}, f"hotswap: {game} stop event {event}", at
-    )
-    updates.append(RefUpdate(LEDGER_REF, ledger, tip))
-    try:
-        pushed = remote.push(updates)
-    except PushRejected as exc:
-        raise PushRejected(f"the remote refused the stop of {event}: {exc}") from None
-    if not pushed.ok:
-        return None
+    files = {ledger.event_path(game, event): ledger.encode(record.as_json())}
+    updates.append(ledger.update(remote, files, f"hotswap: {game} stop event {event}", at))
     where = ("a pull request branch" if pull_request else "main") if main_edit else "not main (over there already)"
     count = len(updates) - 1 - int(main_edit)
     summary = f"stopped {event} at {format_instant(at)}: {where}, {count} ring ref(s) and the ledger in one push"
-    return StopResult(game, event, True, summary, record, tuple(u.ref for u in updates))
+    return Plan(updates, StopResult(game, event, True, summary, record, tuple(u.ref for u in updates)))
 
 
 def _readable(game: str, event: str, found: dict[str, tuple[str, Any]]) -> dict[str, tuple[str, Any]]:
@@ -239,7 +235,7 @@ def _ring_stops(remote: Remote, game: str, rings: list[_Tree], stop: Stop, reaso
             ]
         )
         tree = replace_files(remote.repo, ring.tree, changes)
-        updates.append(RefUpdate(ring.ref, remote._commit(tree, [ring.sha], message, stop.at), ring.sha))
+        updates.append(RefUpdate(ring.ref, remote.make_commit(tree, [ring.sha], message, stop.at), ring.sha))
     return updates
 
 
@@ -250,7 +246,3 @@ def pull_text(result: StopResult) -> tuple[str, str]:
         "(an expedited stop); merging brings main to the tree the rings serve.\n"
     )
     return title, body
-
-
-def _json(record: StopRecord) -> bytes:
-    return (json.dumps(record.as_json(), indent=2, sort_keys=True) + "\n").encode()

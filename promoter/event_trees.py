@@ -14,6 +14,7 @@ from pygit2.enums import FileMode
 from contract.errors import Refused
 from contract.instants import format_instant, parse_instant
 from pipeline.event_stop import Stop, Uneditable, apply_stops
+from promoter.git import ledger
 
 if TYPE_CHECKING:
     from promoter.gitio import Remote
@@ -24,10 +25,6 @@ SUFFIXES = (".yaml", ".yml", ".json")
 class StopRefused(Refused):
     """A recorded stop cannot be written into an event file without changing more than its times:
     nothing is written; the message names the file, the line and the field."""
-
-
-def ledger_path(game: str, event: str) -> str:
-    return f"events/{game}/{event}.json"
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,7 @@ class StopRecord:
 def recorded_stops(remote: Remote, game: str) -> dict[str, StopRecord]:
     """The stops the ledger records for a game, by event name."""
     found: dict[str, StopRecord] = {}
-    for data in remote.ledger_json(f"events/{game}"):
+    for data in ledger.records(remote, ledger.EVENTS, game):
         record = StopRecord.from_json(data) if isinstance(data, dict) else None
         if record is not None:
             found[record.event] = record

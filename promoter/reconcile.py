@@ -11,14 +11,15 @@ from typing import Literal
 from contract.errors import HotswapFailure
 from promoter.decide import DecisionError, decide, decide_reject
 from promoter.evaluate import evaluate
+from promoter.git import writer, writes
+from promoter.git.writer import MAX_ATTEMPTS, Plan
 from promoter.github.notifier import Notifier, NotifyReport, Rejection
-from promoter.gitio import PushRejected, Remote, invalid_ref_names, record_main_revert
+from promoter.gitio import PushRejected, Remote, invalid_ref_names
 from promoter.metrics import MetricsSource
-from promoter.model import AppendEvents, CheckResult, Decision, GameSnapshot, RevertMain
+from promoter.model import AppendEvents, CheckResult, Decision, Event, GameSnapshot, RevertMain
 from promoter.stopped_trees import with_recorded_stops
 from promoter.write_guard import InvalidWrite
 
-MAX_ATTEMPTS = 5
 Clock = Callable[[], datetime]
 
 
@@ -72,25 +73,36 @@ def apply_with_retry(
     clock: Clock = utc_now,
     revert_main: RevertMode = "push",
 ) -> Outcome:
-    """Decide and write; a lost compare-and-swap is no error: read again, decide again."""
-    for attempt in range(MAX_ATTEMPTS):
-        if attempt:
-            remote.fetch()
+    """Decide and write through the one write path; a lost compare-and-swap is no error: read
+    again, decide again."""
+    try:
+        decision = _write(remote, game, make, clock)
+    except PushRejected as exc:
+        return Outcome(game, f"the remote refused the write, nothing changed: {exc}", error=str(exc), kind=exc.kind)
+    if decision is None:
+        return Outcome(game, f"lost the race {MAX_ATTEMPTS} times in a row; the next pass decides again")
+    if decision.error:
+        return _refused(game, decision)
+    if not decision.actions:
+        return Outcome(game, decision.summary)
+    return _written(remote, game, decision, clock, revert_main)
+
+
+def _write(
+    remote: Remote, game: str, make: Callable[[GameSnapshot, datetime], Decision], clock: Clock
+) -> Decision | None:
+    """The decision that was written (or had nothing to write), None when every race was lost.
+    Raises PushRejected (or InvalidWrite) when the remote or the write guard refuses it."""
+
+    def plan() -> Plan[Decision]:
         snap = remote.snapshot(game)
         now = clock()
         decision = with_recorded_stops(remote, checked(make(snap, now)))
-        if decision.error:
-            return _refused(game, decision)
-        if not decision.actions:
-            return Outcome(game, decision.summary)
-        try:
-            result = remote.apply(snap, decision.actions, now)
-        except PushRejected as exc:
-            return Outcome(game, f"the remote refused the write, nothing changed: {exc}", error=str(exc), kind=exc.kind)
-        if result.race:
-            continue
-        return _written(remote, game, decision, clock, revert_main)
-    return Outcome(game, f"lost the race {MAX_ATTEMPTS} times in a row; the next pass decides again")
+        if decision.error or not decision.actions:
+            return Plan((), decision)
+        return Plan(writes.decision_updates(remote, [(snap, decision.actions)], now), decision)
+
+    return writer.write(remote, plan, MAX_ATTEMPTS).answer
 
 
 def _refused(game: str, decision: Decision) -> Outcome:
@@ -126,11 +138,21 @@ def _revert_main(remote: Remote, game: str, action: RevertMain, clock: Clock, mo
             outcome, detail = "invalid", f"{MAIN_REVERT_INVALID} ({exc})"
     if outcome == "pending":
         return f"main revert of {action.release[:12]}: {detail}"
-    for _ in range(MAX_ATTEMPTS):
-        remote.fetch()
-        if record_main_revert(remote, remote.snapshot(game), action.release, outcome, detail, clock()).ok:
-            break
+    remote.fetch()  # read the ledger as it is now (a refused revert moved nothing here)
+    _write(remote, game, _main_reverted(action.release, outcome, detail), clock)
     return f"main revert of {action.release[:12]}: {outcome} ({detail[:12] if outcome == 'done' else detail})"
+
+
+def _main_reverted(release: str, outcome: str, detail: str) -> Callable[[GameSnapshot, datetime], Decision]:
+    """Note the outcome of the revert on main in the rollout's record (a ledger-only write)."""
+
+    def make(snap: GameSnapshot, now: datetime) -> Decision:
+        record = snap.records.get(release)
+        event = Event(now, "main-revert", outcome=outcome, reason=detail)
+        actions = (AppendEvents(snap.game, release, record.tree if record else "", (event,)),)
+        return Decision(snap.game, f"main revert of {release[:12]}: {outcome}", actions)
+
+    return make
 
 
 def reject(remote: Remote, report: NotifyReport, clock: Clock, revert_main: RevertMode) -> list[Outcome]:
@@ -205,31 +227,34 @@ class Reconciler:
     def _decide_and_write(self, names: list[str]) -> list[Outcome]:
         """Decide for every game, then send all their writes in one atomic push. Whatever one game
         raises (a git object it cannot read, a bug) is that game's outcome; the others go on."""
-        for attempt in range(MAX_ATTEMPTS):
-            if attempt:
-                self.remote.fetch()
-            now = self.clock()
-            decided: list[tuple[GameSnapshot, Decision]] = []
-            broken: dict[str, Outcome] = {}
-            for name in names:
-                try:
-                    snap = self.remote.snapshot(name)
-                    decided.append((snap, with_recorded_stops(self.remote, checked(self._decide(snap, now)))))
-                except Exception as exc:
-                    broken[name] = failed(name, exc)
-            writes = [(snap, d.actions) for snap, d in decided if d.actions and not d.error]
+        try:
+            written = writer.write(self.remote, lambda: self._plan(names), MAX_ATTEMPTS)
+        except Exception:
+            # Something refused part of the batch (a hook on some refs, a tree that fails
+            # validation) or one game's writes could not be built: go game by game, so the
+            # others still move and the failing one says why.
+            return [self._one_by_one(g) for g in names]
+        if written.answer is None:
+            return [
+                Outcome(g, f"lost the race {MAX_ATTEMPTS} times in a row; the next pass decides again") for g in names
+            ]
+        decided, broken = written.answer
+        done = {snap.game: self._after(snap.game, d) for snap, d in decided}
+        return [broken.get(g) or done[g] for g in names]
+
+    def _plan(self, names: list[str]) -> Plan[tuple[list[tuple[GameSnapshot, Decision]], dict[str, Outcome]]]:
+        """One attempt of a pass: every game read and decided, their writes built for one push."""
+        now = self.clock()
+        decided: list[tuple[GameSnapshot, Decision]] = []
+        broken: dict[str, Outcome] = {}
+        for name in names:
             try:
-                result = self.remote.apply_many(writes, now)
-            except Exception:
-                # Something refused part of the batch (a hook on some refs, a tree that fails
-                # validation) or one game's writes could not be built: go game by game, so the
-                # others still move and the failing one says why.
-                return [broken.get(g) or self._one_by_one(g) for g in names]
-            if result.race:
-                continue
-            done = {snap.game: self._after(snap.game, d) for snap, d in decided}
-            return [broken.get(g) or done[g] for g in names]
-        return [Outcome(g, f"lost the race {MAX_ATTEMPTS} times in a row; the next pass decides again") for g in names]
+                snap = self.remote.snapshot(name)
+                decided.append((snap, with_recorded_stops(self.remote, checked(self._decide(snap, now)))))
+            except Exception as exc:
+                broken[name] = failed(name, exc)
+        batch = [(snap, d.actions) for snap, d in decided if d.actions and not d.error]
+        return Plan(writes.decision_updates(self.remote, batch, now), (decided, broken))
 
     def _one_by_one(self, game: str) -> Outcome:
         try:

@@ -34,6 +34,7 @@ from contract.trailers import RELEASE
 from hotswap.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem
 from pipeline.schemas import PACKAGED_SCHEMAS
 from promoter.evidence_view import describe
+from promoter.git import ledger
 from promoter.gitio import Remote
 from promoter.metrics import PrometheusSource
 from promoter.reconcile import Outcome, Reconciler
@@ -214,7 +215,7 @@ class Demo:
         return data
 
     def events(self, release: str) -> list[dict[str, Any]]:
-        record = self.ledger(f"rollouts/{GAME}/{release}.json")
+        record = self.ledger(ledger.rollout_path(GAME, release))
         return list(record["events"]) if record else []
 
 
@@ -340,7 +341,7 @@ def _checks(
         "harmful change caught at the first ring": rolled_back
         and [(d["region"], d["step"]) for d in deploys] == [("NA-WEST", 10)],
         "reverted everywhere it reached": all(rev != bad[:12] for rev in rings_now.values()),
-        "quarantined with the evidence": demo.ledger(f"quarantine/{GAME}/{bad}.json") is not None,
+        "quarantined with the evidence": demo.ledger(ledger.quarantine_path(GAME, bad)) is not None,
         "reverted on main": main_tree == good_tree,
         # By the servers' own clocks, within a second of its start; no ref is written for it.
         f"live event {EVENT} went live on every server at its start": bool(went_live) and went_live[0] < 1.0,

@@ -24,6 +24,7 @@ from hotswap.errors import EXIT_OK, UsageError
 from pipeline.strategy_names import label as strategy_label
 from promoter.evidence_view import describe, evidence_of
 from promoter.fleet_reports import PrometheusFleet
+from promoter.git import ledger
 from promoter.gitio import Remote
 from promoter.observed import FleetView, observe
 from promoter.reconcile import utc_now
@@ -73,7 +74,7 @@ def status_of(remote: Remote, game: str, now: datetime, url: str | None, stale_a
 def github_refused(remote: Remote, game: str) -> list[dict[str, str]]:
     """What GitHub refused for good (a 4xx for one item), as the notifier recorded it in the ledger."""
     refused = []
-    for record in remote.ledger_json(f"github/{game}"):
+    for record in ledger.records(remote, ledger.GITHUB, game):
         failed = record.get("failed") if isinstance(record, dict) else None
         if isinstance(failed, dict):
             release = str(record.get("release", ""))

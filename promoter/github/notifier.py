@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 
 from contract.trailers import APPROVAL, write_trailers
 from promoter.decide import decide
+from promoter.git import ledger, writer
+from promoter.git.writer import MAX_ATTEMPTS, Plan
 from promoter.github.branches import UnusableBranch, check_approval_branch, check_revert_branch
 from promoter.github.notify import (
     EnsureDeployment,
@@ -41,7 +43,6 @@ from promoter.model import GameSnapshot
 
 RECENT = timedelta(days=1)  # a rollout that ended before GitHub was set up is not announced late
 ROUNDS = 4  # plan, tell, plan again (what was told changes what to say: a comment names a new PR)
-LEDGER_ATTEMPTS = 5
 ORIGIN_SEARCH = timedelta(minutes=30)  # GitHub's search may index a fresh merge late: asked each pass until then
 
 
@@ -122,7 +123,7 @@ class Notifier:
                 ]
                 state = replace(view.state, done=finished(view))
                 if state != states.get(view.release, NotifyState(game, view.release)):
-                    changed[f"github/{game}/{view.release}.json"] = state
+                    changed[ledger.github_path(game, view.release)] = state
         if changed:
             remembered = self._remember(changed, now)
             if remembered is not None:
@@ -243,26 +244,28 @@ class Notifier:
 
     def _remember(self, changed: dict[str, NotifyState], now: datetime) -> str | None:
         """Write what was told to the ledger; on a lost race read again and merge (told stays told)."""
-        for attempt in range(LEDGER_ATTEMPTS):
-            try:
-                if attempt:
-                    self.remote.fetch()
-                    stored = {game: self._states(game) for game in {state.game for state in changed.values()}}
-                    changed = {
-                        path: _merge(stored[state.game].get(state.release), state) for path, state in changed.items()
-                    }
-                result = self.remote.push_ledger(
-                    {path: state.as_json() for path, state in changed.items()}, "hotswap: told GitHub", now
-                )
-            except (GitProblem, PushRejected) as exc:
-                return f"recording what GitHub was told: {exc}"
-            if not result.race:
-                return None
-        return "recording what GitHub was told lost the race; told again next pass"
+        first = True
+
+        def plan() -> Plan[bool]:
+            nonlocal changed, first
+            if not first:  # a retry: another writer recorded meanwhile; keep what both told
+                stored = {game: self._states(game) for game in {state.game for state in changed.values()}}
+                changed = {
+                    path: _merge(stored[state.game].get(state.release), state) for path, state in changed.items()
+                }
+            first = False
+            files = {path: ledger.encode(state.as_json()) for path, state in changed.items()}
+            return Plan([ledger.update(self.remote, files, "hotswap: told GitHub", now)], True)
+
+        try:
+            written = writer.write(self.remote, plan, MAX_ATTEMPTS)
+        except (GitProblem, PushRejected) as exc:
+            return f"recording what GitHub was told: {exc}"
+        return "recording what GitHub was told lost the race; told again next pass" if written.lost else None
 
     def _states(self, game: str) -> dict[str, NotifyState]:
         """What the ledger says GitHub was told about each of a game's releases."""
-        return {s.release: s for s in map(NotifyState.from_json, self.remote.ledger_json(f"github/{game}"))}
+        return {s.release: s for s in map(NotifyState.from_json, ledger.records(self.remote, ledger.GITHUB, game))}
 
 
 def _owed(view: RolloutView) -> int:

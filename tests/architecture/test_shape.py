@@ -23,7 +23,7 @@ APART = (("agent", "promoter"),)
 
 # What breaks the rules today, each to be split or moved; an entry that no longer breaks them fails
 # the test, so these lists can only shrink.
-KNOWN_LARGE_MODULES = frozenset({"promoter.gitio"})
+KNOWN_LARGE_MODULES: frozenset[str] = frozenset()
 KNOWN_LONG_FUNCTIONS: frozenset[str] = frozenset()
 KNOWN_CROSSINGS: frozenset[str] = frozenset()
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from contract.refs import LEDGER_REF
 from promoter.github.notify import _approval_pull
-from promoter.gitio import PushResult, Remote
+from promoter.gitio import PushResult, RefUpdate, Remote
 from promoter.metrics import PrometheusSource
 from promoter.model import Wait
 from promoter.reconcile import Reconciler, utc_now
@@ -310,19 +311,22 @@ def test_recording_what_was_told_survives_another_ledger_writer(
     repo, reconciler, _, release = from_pull(tmp_path, fleet, game_name, fake_github, 9, damage=47)
     other = Remote(repo.url, tmp_path / "other-cache")
     remote = reconciler.remote
-    original = remote.push_ledger
+    original = remote.push
     raced: list[bool] = []
 
-    def push_after_someone_else(files: dict[str, Any], message: str, now: datetime) -> PushResult:
-        if not raced:  # the first write of what was told loses the race to another writer
+    def push_after_someone_else(updates: Sequence[RefUpdate]) -> PushResult:
+        told = [u.ref for u in updates] == [LEDGER_REF] and remote.commit(str(updates[0].new)).message.startswith(
+            "hotswap: told GitHub"
+        )
+        if told and not raced:  # the first write of what was told loses the race to another writer
             raced.append(True)
             other.fetch()
             assert other.push_ledger(
-                {f"github/{game_name}/other.json": {"game": game_name, "release": "other"}}, "x", now
+                {f"github/{game_name}/other.json": {"game": game_name, "release": "other"}}, "x", datetime.now(UTC)
             ).ok
-        return original(files, message, now)
+        return original(updates)
 
-    monkeypatch.setattr(remote, "push_ledger", push_after_someone_else)
+    monkeypatch.setattr(remote, "push", push_after_someone_else)
     reconciler.run_once([game_name])
     assert raced and reconciler.last_notify is not None and reconciler.last_notify.error is None
     ours = json.loads(git(repo.remote, "show", f"refs/heads/hotswap/ledger:github/{game_name}/{release}.json"))

@@ -1,0 +1,58 @@
+"""The one write path: every write of the promoter (a pass's deploys and rollbacks, a person's
+approval or rollback, the kill switch, a revert of main, the ledger's records of what GitHub was
+told) goes through `write`, and so through the same compare-and-swap and write guard.
+
+One attempt reads the cache, decides and builds its ref updates (`plan`); the push checks every tree
+it writes (the write guard) and moves every ref or none, each only if it still points where the
+attempt read it. A lost race is no error: fetch, read again, decide again, at most `attempts` times.
+A refusal (a hook, an invalid tree) raises, and nothing moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from promoter.git.remote import GitRepository, RefUpdate
+
+MAX_ATTEMPTS = 5
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Plan(Generic[T]):
+    """What one attempt decided: the refs to move (none: nothing to write) and what to answer
+    once they moved."""
+
+    updates: Sequence[RefUpdate]
+    answer: T
+
+
+@dataclass(frozen=True)
+class Written(Generic[T]):
+    """The answer of the attempt that went through (or had nothing to write); None when every
+    attempt lost its race."""
+
+    answer: T | None
+    wrote: bool = False
+
+    @property
+    def lost(self) -> bool:
+        return self.answer is None
+
+
+def write(remote: GitRepository, plan: Callable[[], Plan[T]], attempts: int = MAX_ATTEMPTS) -> Written[T]:
+    """Plan and push until the push goes through or `attempts` races are lost. The first attempt
+    reads the cache as the caller left it (a pass fetches once for all its games); every retry
+    fetches first, since a lost race means a ref moved."""
+    for attempt in range(attempts):
+        if attempt:
+            remote.fetch()
+        planned = plan()
+        if not planned.updates:
+            return Written(planned.answer)
+        if remote.push(planned.updates).race:
+            continue
+        return Written(planned.answer, wrote=True)
+    return Written(None)
