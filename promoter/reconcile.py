@@ -3,16 +3,17 @@ read again and decide again. Holds no state between passes: git is the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
 from contract.errors import HotswapFailure
+from contract.refs import parse_deploy_ref
 from promoter.decide import DecisionError, decide, decide_reject
 from promoter.evaluate import evaluate
 from promoter.git import writer, writes
-from promoter.git.writer import MAX_ATTEMPTS, Plan
+from promoter.git.writer import MAX_ATTEMPTS, Plan, Written
 from promoter.github.notifier import Notifier, NotifyReport, Rejection
 from promoter.gitio import PushRejected, Remote, invalid_ref_names
 from promoter.metrics import MetricsSource
@@ -76,21 +77,22 @@ def apply_with_retry(
     """Decide and write through the one write path; a lost compare-and-swap is no error: read
     again, decide again."""
     try:
-        decision = _write(remote, game, make, clock)
+        written = _write(remote, game, make, clock)
     except PushRejected as exc:
         return Outcome(game, f"the remote refused the write, nothing changed: {exc}", error=str(exc), kind=exc.kind)
+    decision = written.answer
     if decision is None:
         return Outcome(game, f"lost the race {MAX_ATTEMPTS} times in a row; the next pass decides again")
     if decision.error:
         return _refused(game, decision)
     if not decision.actions:
         return Outcome(game, decision.summary)
-    return _written(remote, game, decision, clock, revert_main)
+    return with_skipped(_written(remote, game, decision, clock, revert_main), written.skipped)
 
 
 def _write(
     remote: Remote, game: str, make: Callable[[GameSnapshot, datetime], Decision], clock: Clock
-) -> Decision | None:
+) -> Written[Decision]:
     """The decision that was written (or had nothing to write), None when every race was lost.
     Raises PushRejected (or InvalidWrite) when the remote or the write guard refuses it."""
 
@@ -102,7 +104,18 @@ def _write(
             return Plan((), decision)
         return Plan(writes.decision_updates(remote, [(snap, decision.actions)], now), decision)
 
-    return writer.write(remote, plan, MAX_ATTEMPTS).answer
+    return writer.write(remote, plan, MAX_ATTEMPTS)
+
+
+def with_skipped(outcome: Outcome, skipped: Sequence[tuple[str, str]]) -> Outcome:
+    """`outcome` saying which of its game's refs pushed alone did not move (a green ref the remote
+    would not delete: its green pool stays where it is, and status shows those servers as drift)."""
+    notes = [
+        f"{ref.removeprefix('refs/heads/')} not deleted ({why}); its servers stay on it until it is"
+        for ref, why in skipped
+        if (parsed := parse_deploy_ref(ref)) is not None and parsed.game == outcome.game
+    ]
+    return replace(outcome, summary="; ".join([outcome.summary, *notes])) if notes else outcome
 
 
 def _refused(game: str, decision: Decision) -> Outcome:
@@ -239,7 +252,7 @@ class Reconciler:
                 Outcome(g, f"lost the race {MAX_ATTEMPTS} times in a row; the next pass decides again") for g in names
             ]
         decided, broken = written.answer
-        done = {snap.game: self._after(snap.game, d) for snap, d in decided}
+        done = {snap.game: with_skipped(self._after(snap.game, d), written.skipped) for snap, d in decided}
         return [broken.get(g) or done[g] for g in names]
 
     def _plan(self, names: list[str]) -> Plan[tuple[list[tuple[GameSnapshot, Decision]], dict[str, Outcome]]]:

@@ -58,6 +58,10 @@ class RefUpdate:
     ref: str
     new: str | None  # None: delete the ref
     expected: str | None  # None: the ref must not exist yet
+    # Pushed on its own once the others went through, and its refusal reported, never holding them:
+    # many remotes refuse to delete branches (receive.denyDeletes, a protection rule), and a stale
+    # green ref left in place must not stop a game's rollouts.
+    alone: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from promoter.git.remote import GitRepository, RefUpdate
+from promoter.git.remote import GitRepository, PushRejected, RefUpdate
 
 MAX_ATTEMPTS = 5
 T = TypeVar("T")
@@ -36,6 +36,8 @@ class Written(Generic[T]):
 
     answer: T | None
     wrote: bool = False
+    # updates pushed alone (RefUpdate.alone) that did not go through: (ref, why)
+    skipped: tuple[tuple[str, str], ...] = ()
 
     @property
     def lost(self) -> bool:
@@ -50,9 +52,22 @@ def write(remote: GitRepository, plan: Callable[[], Plan[T]], attempts: int = MA
         if attempt:
             remote.fetch()
         planned = plan()
-        if not planned.updates:
-            return Written(planned.answer)
-        if remote.push(planned.updates).race:
+        together = [u for u in planned.updates if not u.alone]
+        if together and remote.push(together).race:
             continue
-        return Written(planned.answer, wrote=True)
+        skipped = _alone(remote, [u for u in planned.updates if u.alone])
+        return Written(planned.answer, wrote=bool(together), skipped=skipped)
     return Written(None)
+
+
+def _alone(remote: GitRepository, updates: Sequence[RefUpdate]) -> tuple[tuple[str, str], ...]:
+    """Push each of `updates` on its own; what did not go through, and why. A lost race is no error:
+    the next pass reads the ref again."""
+    skipped: list[tuple[str, str]] = []
+    for update in updates:
+        try:
+            if remote.push([update]).race:
+                skipped.append((update.ref, "moved since it was read"))
+        except PushRejected as exc:
+            skipped.append((update.ref, f"the remote refused it: {exc}"))
+    return tuple(skipped)

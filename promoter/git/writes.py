@@ -65,7 +65,8 @@ def ref_updates(remote: GitRepository, snap: GameSnapshot, actions: Sequence[Act
         elif isinstance(action, WriteGreen):
             updates.append(_write_green(remote, snap, action, now))
         elif isinstance(action, DropGreen):  # deleted only if no one moved it since it was read
-            updates.append(RefUpdate(green_ref(action.game, action.region), None, snap.green[action.region].commit))
+            tip = snap.green[action.region].commit
+            updates.append(RefUpdate(green_ref(action.game, action.region), None, tip, alone=True))
         elif isinstance(action, RevertRings):
             updates += _revert_rings(remote, snap, action, now)
         elif isinstance(action, TagRelease):

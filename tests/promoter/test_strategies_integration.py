@@ -17,7 +17,7 @@ from contract.instants import parse_instant
 from promoter.fleet_reports import PrometheusFleet
 from promoter.gitio import Remote
 from promoter.observed import observe
-from promoter.reconcile import Reconciler
+from promoter.reconcile import Outcome, Reconciler
 from promoter.status import game_status
 from tests.conftest import RunCli, git
 from tests.promoter.fixtures import Fleet, GameRepo, bootstrap, drive, make_game_repo, pushes
@@ -292,9 +292,11 @@ def test_after_a_blue_green_release_completes_green_pool_servers_follow_their_ri
         tag = f"refs/tags/release/{game}/{economy[:12]}"
         drive(run, lambda: tag in repo.refs(), timeout=120)
         assert seen.keys() == greens  # it went blue-green, through both regions' green
-        # the push that completed the release dropped every green ref: the green pools follow their rings
-        (completing,) = [p for p in pushes(repo) if tag in p]
-        assert greens <= set(completing) and not greens & set(repo.refs())
+        # the pass that completed the release dropped every green ref, each pushed alone right after
+        # the completing push (a remote may refuse deletions): the green pools follow their rings
+        log = pushes(repo)
+        at = next(i for i, p in enumerate(log) if tag in p)
+        assert greens == {r for p in log[at + 1 : at + 3] for r in p} and not greens & set(repo.refs())
         assert runs(economy)
         for server in servers:  # a green server back on its ring runs the same tree: no switch counted
             labels = {"game": game, "region": server.region, "server": server.server_id}
@@ -323,3 +325,26 @@ def test_after_a_blue_green_release_completes_green_pool_servers_follow_their_ri
         poll()
         assert runs(balance)
         assert status_once(lambda s: shown(s) == {balance[:12]} and s["observed"]["converged"])["upToDate"]
+
+
+def test_a_remote_that_refuses_deleting_green_holds_back_no_release(
+    tmp_path: Path, fleet: Fleet, game_name: str
+) -> None:
+    # Many remotes refuse to delete branches (receive.denyDeletes, a protection rule). The green ref's
+    # deletion is pushed alone after the release's writes: the release completes, later releases move,
+    # and every pass says the green ref stayed (status shows its servers as drift).
+    game = game_name
+    repo, reconciler, _, release, _ = switch_to_green(tmp_path, fleet, game)
+    git(repo.remote, "config", "receive.denyDeletes", "true")
+    outcomes: list[Outcome] = []
+
+    def run() -> None:
+        outcomes.extend(reconciler.run_once([game]))
+
+    drive(run, lambda: f"refs/tags/release/{game}/{release[:12]}" in repo.refs(), timeout=90)
+    assert ref(game, "green") in repo.refs()  # the remote kept it
+    told = [o for o in outcomes if "green not deleted" in o.summary]
+    assert told and "the remote refused it" in told[-1].summary and not told[-1].error
+    following = repo.commit(damage=49, message="the next release")
+    fleet.count(game, following, **BUSY)
+    drive(run, lambda: repo.trailers(ref(game, "ring-10")).get("Hotswap-Release") == following, timeout=90)
