@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from promoter.git.remote import GitRepository, PushRejected, RefUpdate
+from promoter.git.remote import GitProblem, GitRepository, PushRejected, RefUpdate
 
 MAX_ATTEMPTS = 5
 T = TypeVar("T")
@@ -70,4 +70,6 @@ def _alone(remote: GitRepository, updates: Sequence[RefUpdate]) -> tuple[tuple[s
                 skipped.append((update.ref, "moved since it was read"))
         except PushRejected as exc:
             skipped.append((update.ref, f"the remote refused it: {exc}"))
+        except GitProblem as exc:  # the writes before it went through: they are what this pass did
+            skipped.append((update.ref, f"git failed: {exc}"))
     return tuple(skipped)

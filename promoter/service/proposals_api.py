@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from contract.refs import MAIN_REF
+from contract.text import FreeTextError, check_free_text
 from pipeline.documents import game_of
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS
@@ -34,6 +35,10 @@ async def propose(service: ServiceDep, who: Admin, data: JsonObject) -> Any:
         fields["path"] = f"configs/<game>/<name>.yaml (or .yml, .json): {problem}"
     if not isinstance(content, str):
         fields["content"] = "required: the document as text"
+    try:  # the token's subject is written into the commit (Proposed-By)
+        check_free_text("by", who.subject)
+    except FreeTextError as exc:
+        fields["by"] = str(exc)
     if fields:
         return error(422, "invalid request", fields=fields)
     assert isinstance(path, str) and isinstance(content, str)

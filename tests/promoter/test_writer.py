@@ -4,11 +4,12 @@ is read again and decided again, attempts are bounded, and nothing to write push
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from promoter.git.writer import MAX_ATTEMPTS, Plan, write
-from promoter.gitio import RefUpdate, Remote
+from promoter.gitio import GitProblem, PushResult, RefUpdate, Remote
 
 REF = "refs/heads/scratch"  # neither main nor a deploy ref: the write guard has no tree to judge
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -73,3 +74,30 @@ def test_nothing_to_write_pushes_nothing(tmp_path: Path) -> None:
     assert written == type(written)("up to date", wrote=False)
     ours.fetch()
     assert ours.ref(REF) is None
+
+
+def test_an_update_pushed_alone_is_pushed_after_the_others_and_its_failure_holds_nothing(tmp_path: Path) -> None:
+    ours, _ = _remotes(tmp_path)
+    kept = _advance(ours, "a ref to delete later")
+    other = "refs/heads/other"
+    hook = tmp_path / "remote.git" / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nwhile read old new ref; do case $new in 0000000*) exit 1;; esac; done\n")
+    hook.chmod(0o755)
+    new = ours.make_commit(str(ours.repo.TreeBuilder().write()), [], "written", NOW)
+    written = write(ours, lambda: Plan([RefUpdate(REF, None, kept, alone=True), RefUpdate(other, new, None)], "ok"))
+    ours.fetch()
+    assert written.wrote and ours.ref(other) == new and ours.ref(REF) == kept
+    ((ref, why),) = written.skipped
+    assert ref == REF and why.startswith("the remote refused it")
+
+    class Failing(Remote):
+        def push(self, updates: Sequence[RefUpdate]) -> PushResult:
+            if any(u.new is None for u in updates):
+                raise GitProblem("git push: connection reset")
+            return super().push(updates)
+
+    failing = Failing(str(tmp_path / "remote.git"), tmp_path / "failing")
+    failing.fetch()
+    again = failing.make_commit(str(failing.repo.TreeBuilder().write()), [new], "again", NOW)
+    written = write(failing, lambda: Plan([RefUpdate(REF, None, kept, alone=True), RefUpdate(other, again, new)], "ok"))
+    assert written.wrote and written.skipped == ((REF, "git failed: git push: connection reset"),)

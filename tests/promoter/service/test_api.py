@@ -139,6 +139,18 @@ def test_a_bad_config_gets_422_with_findings_and_nothing_is_written(api: Api) ->
     assert api.repo.refs() == before
 
 
+def test_an_admin_whose_subject_holds_a_control_character_proposes_nothing(api: Api) -> None:
+    # the subject is written into the proposal's commit (Proposed-By): a NUL would cut it short
+    before = api.repo.refs()
+    path = f"configs/{api.repo.game}/balance.yaml"
+    good = (api.repo.work / path).read_text().replace("damage: 46", "damage: 50")
+    subject = "ops\u0000x"
+    headers = {"Authorization": f"Bearer {token('admin', sub=subject)}"}
+    response = api.post("/api/v1/game-configs", None, {"path": path, "content": good}, headers=headers)
+    assert response.status_code == 422 and "U+0000" in response.json()["fields"]["by"]
+    assert api.repo.refs() == before
+
+
 def test_a_good_config_becomes_a_branch_never_main(api: Api) -> None:
     main = git(api.repo.remote, "rev-parse", "main")
     path = f"configs/{api.repo.game}/balance.yaml"
