@@ -16,17 +16,9 @@ from agent.git_channel import GitRemote
 from agent.snapshot import ConfigSnapshot
 from agent.source import DirectorySource, Fetched, Head
 from contract.ring import ring_for
+from tests.agent.fixtures import POLICY
 
 ROOT = Path(__file__).resolve().parents[2]
-POLICY = """apiVersion: hotswap/v1
-kind: RolloutPolicy
-metadata: {name: rollout, game: g, version: 1.0.0}
-spec:
-  strategy: canary
-  rings: [10, 50, 100]
-  regions: [{name: NA-WEST, steps: [10, 50, 100], interval: PT1M}]
-  analysis: {checks: [{name: c, query: q, critical: {above: 1}}]}
-"""
 BALANCE = """apiVersion: hotswap/v1
 kind: GameBalance
 metadata: {name: balance, game: g, version: 1.0.0}

@@ -54,11 +54,13 @@ def failed(repo: GameRepo, game: str, release: str) -> dict[str, str]:
         return {}
 
 
-def merge_pull(repo: GameRepo, number: int, damage: int) -> str:
-    """What GitHub's merge button leaves on main: a merge commit of the pull request's branch."""
+def merge_pull(repo: GameRepo, number: int, damage: int, games: tuple[str, ...] = ()) -> str:
+    """What GitHub's merge button leaves on main: a merge commit of the pull request's branch, which
+    changes the balance of `games` (the repository's game by default)."""
     git(repo.work, "pull", "-q", "--rebase", str(repo.remote), "main")
     git(repo.work, "checkout", "-q", "-b", f"pr-{number}")
-    (repo.work / f"configs/{repo.game}/balance.yaml").write_text(BALANCE.format(game=repo.game, damage=damage))
+    for game in games or (repo.game,):
+        (repo.work / f"configs/{game}/balance.yaml").write_text(BALANCE.format(game=game, damage=damage))
     git(repo.work, "commit", "-q", "-am", f"rifle damage {damage}")
     git(repo.work, "checkout", "-q", "main")
     git(

@@ -16,6 +16,7 @@ from tests.promoter.github.fixtures import (
     failed,
     from_pull,
     ledger_record,
+    merge_pull,
     rebase_merged,
     searches,
     settle,
@@ -59,26 +60,6 @@ def two_games(tmp_path: Path, fleet: Fleet, first: str) -> tuple[GameRepo, str]:
     return repo, second
 
 
-def merge_both(repo: GameRepo, games: tuple[str, ...], number: int, damage: int) -> str:
-    """A pull request changing every game, merged with GitHub's merge button."""
-    git(repo.work, "checkout", "-q", "-b", f"pr-{number}")
-    for game in games:
-        (repo.work / f"configs/{game}/balance.yaml").write_text(BALANCE.format(game=game, damage=damage))
-    git(repo.work, "commit", "-q", "-am", f"rifle damage {damage}")
-    git(repo.work, "checkout", "-q", "main")
-    git(
-        repo.work,
-        "merge",
-        "-q",
-        "--no-ff",
-        "-m",
-        f"Merge pull request #{number} from studio/pr-{number}",
-        f"pr-{number}",
-    )
-    git(repo.work, "push", "-q", str(repo.remote), "main")
-    return git(repo.work, "rev-parse", "HEAD")
-
-
 @pytest.mark.parametrize("refusal", REFUSALS, ids=[r.id for r in REFUSALS])
 def test_one_items_permanent_refusal_fails_that_item_alone_and_the_other_game_is_told(
     tmp_path: Path, fleet: Fleet, game_name: str, fake_github: FakeGitHub, refusal: Refusal
@@ -88,7 +69,7 @@ def test_one_items_permanent_refusal_fails_that_item_alone_and_the_other_game_is
     reconciler = with_github(tmp_path, fleet, repo, fake_github)
     assert all(o.error is None for o in reconciler.run_once(games))  # the bootstrap of both
     fake_github.open_pr(7, "rifle damage 46")
-    release = merge_both(repo, (game_name, other), 7, damage=46)
+    release = merge_pull(repo, 7, damage=46, games=(game_name, other))
     for game in games:
         fleet.expose(game, release)
     body = refusal.body.format(game=game_name)
@@ -172,7 +153,7 @@ def test_a_game_whose_github_record_cannot_be_read_is_its_error_and_the_other_ga
     git(scratch, "commit", "-q", "-m", "broken")
     git(scratch, "push", "-q", "origin", "hotswap/ledger")
     fake_github.open_pr(7, "rifle damage 46")
-    release = merge_both(repo, (game_name, other), 7, damage=46)
+    release = merge_pull(repo, 7, damage=46, games=(game_name, other))
     for game in games:
         fleet.expose(game, release)
 
