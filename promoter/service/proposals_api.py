@@ -15,6 +15,8 @@ from contract.text import FreeTextError, check_free_text
 from pipeline.documents import game_of
 from pipeline.validate import validate
 from pipeline.yamlstrict import DEFAULT_LIMITS
+from promoter.git import writer
+from promoter.git.writer import Plan
 from promoter.github.branches import UnusableBranch, check_proposal_branch
 from promoter.github.port import GitHubUnavailable
 from promoter.gitio import PushRejected, RefUpdate
@@ -71,7 +73,11 @@ def propose_now(service: Service, path: str, content: str, who: Principal) -> An
             except UnusableBranch as exc:
                 return error(409, str(exc))
         try:
-            created = existing is None and service.remote.push([RefUpdate(branch, new, None)]).ok
+            # one create-only attempt: a branch someone pushed meanwhile is theirs, not this proposal's
+            created = (
+                existing is None
+                and writer.write(service.remote, lambda: Plan([RefUpdate(branch, new, None)], True), 1).wrote
+            )
         except PushRejected as exc:
             return error(502, f"the remote refused the branch: {exc}")
     name, new = branch.removeprefix("refs/heads/"), new if created else (existing or new)

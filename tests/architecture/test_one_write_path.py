@@ -9,9 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("contract", "hotswap", "pipeline", "promoter", "agent")
 WRITER = ROOT / "promoter" / "git" / "writer.py"
-# The proposal route of the service pushes its new branch directly (one create-only push, leased on
-# the branch not existing, behind the same guard); it moves to the writer with the service's routers.
-KNOWN_DIRECT = ("promoter/service/",)
+# Modules allowed to push directly, each to be moved to the writer: none today.
+KNOWN_DIRECT: tuple[str, ...] = ()
 
 
 def _pushes(path: Path) -> list[int]:
