@@ -203,7 +203,8 @@ def revert_main(remote: GitRepository, release: str, reason: str, now: datetime)
 
     def plan() -> Plan[tuple[str, str]]:
         outcome, detail, main = _revert_commit(remote, release, reason, now)
-        return Plan([RefUpdate(MAIN_REF, detail, main)] if outcome == "done" else (), (outcome, detail))
+        moves = outcome == "done" and detail != main
+        return Plan([RefUpdate(MAIN_REF, detail, main)] if moves else (), (outcome, detail))
 
     written = writer.write(remote, plan, attempts=1)
     return written.answer or ("pending", "main moved while reverting; retried on the next pass")
@@ -217,8 +218,8 @@ def propose_revert(remote: GitRepository, release: str, reason: str, now: dateti
     proposed = ("proposed", branch.removeprefix("refs/heads/"))
 
     def plan() -> Plan[tuple[str, str]]:
-        outcome, detail, _ = _revert_commit(remote, release, reason, now)
-        if outcome != "done":
+        outcome, detail, main = _revert_commit(remote, release, reason, now)
+        if outcome != "done" or detail == main:  # failed, or main has it reverted already
             return Plan((), (outcome, detail))
         return Plan([RefUpdate(branch, detail, None)] if remote.ref(branch) is None else (), proposed)
 
@@ -226,7 +227,8 @@ def propose_revert(remote: GitRepository, release: str, reason: str, now: dateti
 
 
 def _revert_commit(remote: GitRepository, release: str, reason: str, now: datetime) -> tuple[str, str, str]:
-    """(done, new commit, main) or (conflict|failed, why, main)."""
+    """(done, new commit, main), (done, main, main) when main has the release reverted already, or
+    (conflict|failed, why, main)."""
     main = remote.ref(MAIN_REF)
     if main is None:
         return "failed", "the remote has no main branch", ""
@@ -240,6 +242,8 @@ def _revert_commit(remote: GitRepository, release: str, reason: str, now: dateti
         paths = sorted({entry.path for sides in index.conflicts for entry in sides if entry is not None})
         return "conflict", f"reverting {release[:12]} conflicts with later commits on main ({', '.join(paths)})", main
     tree = index.write_tree(remote.repo)
+    if tree == ours.tree_id:  # reverted already (a pass whose ledger note was lost): nothing to add
+        return "done", main, main
     subject = bad.message.splitlines()[0] if bad.message else release[:12]
     message = (
         f'Revert "{subject}"\n\nThis reverts commit {release}.\n\n'

@@ -70,6 +70,21 @@ def test_a_clean_revert_on_main_carries_the_trailers(tmp_path: Path) -> None:
     )
 
 
+def test_a_second_revert_of_a_release_main_has_reverted_adds_nothing(tmp_path: Path) -> None:
+    # A pass whose ledger note of the revert was lost reverts again: main gets no empty commit, and
+    # neither does a revert branch.
+    repo = make_game_repo(tmp_path, "twice")
+    bad = repo.commit(damage=48, message="bad buff")
+    remote = Remote(repo.url, tmp_path / "cache")
+    remote.fetch()
+    outcome, first = remote.revert_main(bad, "critical churn", datetime.now(UTC))
+    assert outcome == "done"
+    assert remote.revert_main(bad, "critical churn", datetime.now(UTC)) == ("done", first)
+    assert remote.propose_revert(bad, "critical churn", datetime.now(UTC)) == ("done", first)
+    assert git(repo.remote, "rev-parse", "main") == first
+    assert "hotswap/revert-" not in git(repo.remote, "for-each-ref", "--format=%(refname)")
+
+
 def test_credentials_in_remote_urls_are_never_printed() -> None:
     assert redact("git fetch https://user:s3cret@git.example.com/studio/configs.git: denied") == (
         "git fetch https://***@git.example.com/studio/configs.git: denied"
