@@ -13,6 +13,7 @@ from pygit2.enums import FileMode
 
 from contract.instants import format_instant
 from contract.refs import MAIN_REF, green_ref, release_tag, ring_ref
+from contract.trailers import PROPOSED_BY, REASON, RELEASE, ROLLBACK_OF, ROLLOUT, STAGE, SWITCH_AT, write_trailers
 from promoter.git import ledger, writer
 from promoter.git.remote import RACED, GitProblem, GitRepository, PushResult, RefUpdate
 from promoter.git.writer import Plan
@@ -78,16 +79,19 @@ def ref_updates(remote: GitRepository, snap: GameSnapshot, actions: Sequence[Act
 
 
 def _write_rings(remote: GitRepository, snap: GameSnapshot, action: WriteRings, now: datetime) -> list[RefUpdate]:
-    at = f"Hotswap-Switch-At: {format_instant(action.switch_at)}\n" if action.switch_at else ""
+    at = format_instant(action.switch_at) if action.switch_at else None
+    trailers = write_trailers(
+        [
+            (RELEASE, action.release),
+            (STAGE, action.stage),
+            (ROLLOUT, rollout_id(action.game, action.release)),
+            (SWITCH_AT, at),
+        ]
+    )
     updates: list[RefUpdate] = []
     for region, percent in action.rings:
         tip = snap.rings.get((region, percent))
-        message = (
-            f"hotswap: {action.game} {action.release[:12]} to {region} ring-{percent}\n\n"
-            f"Hotswap-Release: {action.release}\n"
-            f"Hotswap-Stage: {action.stage}\n"
-            f"Hotswap-Rollout: {rollout_id(action.game, action.release)}\n{at}"
-        )
+        message = f"hotswap: {action.game} {action.release[:12]} to {region} ring-{percent}\n\n{trailers}"
         # action.tree has the recorded stops applied already (promoter/stopped_trees.py)
         new = remote.make_commit(action.tree, [tip.commit] if tip else [], message, now)
         updates.append(RefUpdate(ring_ref(action.game, region, percent), new, tip.commit if tip else None))
@@ -96,11 +100,12 @@ def _write_rings(remote: GitRepository, snap: GameSnapshot, action: WriteRings, 
 
 def _write_green(remote: GitRepository, snap: GameSnapshot, action: WriteGreen, now: datetime) -> RefUpdate:
     tip = snap.green.get(action.region)
-    message = (
-        f"hotswap: {action.game} {action.release[:12]} to {action.region} green\n\n"
-        f"Hotswap-Release: {action.release}\n"
-        f"Hotswap-Stage: {action.region}/green\n"
-        f"Hotswap-Rollout: {rollout_id(action.game, action.release)}\n"
+    message = f"hotswap: {action.game} {action.release[:12]} to {action.region} green\n\n" + write_trailers(
+        [
+            (RELEASE, action.release),
+            (STAGE, f"{action.region}/green"),
+            (ROLLOUT, rollout_id(action.game, action.release)),
+        ]
     )
     # The same tree a switch writes to the rings later, so servers that prefetched green hold it.
     new = remote.make_commit(action.tree, [tip.commit] if tip else [], message, now)
@@ -124,14 +129,16 @@ def _revert_rings(remote: GitRepository, snap: GameSnapshot, action: RevertRings
 def _revert_message(action: RevertRings, ring: RevertRing, ref: str, stage: str) -> str:
     """A revert commit's message: back to `ring.release`; a switch-back names its instant."""
     reason = " ".join(action.reason.split())
-    at = f"Hotswap-Switch-At: {format_instant(action.switch_at)}\n" if action.switch_at else ""
-    return (
-        f"hotswap: roll back {action.game} {action.bad_release[:12]} on {ring.region} {ref}\n\n"
-        f"Hotswap-Release: {ring.release or ''}\n"
-        f"Hotswap-Stage: {ring.region}/{stage}\n"
-        f"Hotswap-Rollout: {rollout_id(action.game, action.bad_release)}\n"
-        f"Hotswap-Rollback-Of: {action.bad_release}\n"
-        f"Hotswap-Reason: {reason}\n{at}"
+    at = format_instant(action.switch_at) if action.switch_at else None
+    return f"hotswap: roll back {action.game} {action.bad_release[:12]} on {ring.region} {ref}\n\n" + write_trailers(
+        [
+            (RELEASE, ring.release or ""),
+            (STAGE, f"{ring.region}/{stage}"),
+            (ROLLOUT, rollout_id(action.game, action.bad_release)),
+            (ROLLBACK_OF, action.bad_release),
+            (REASON, reason),
+            (SWITCH_AT, at),
+        ]
     )
 
 
@@ -189,7 +196,7 @@ def propose(
     tree = _with_file(remote, base, path, content)
     game, name = path.split("/")[1], path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     branch = f"refs/heads/hotswap/config/{game}-{name}-{hashlib.sha256(content).hexdigest()[:12]}"
-    message = f"{game}: update {path}\n\nProposed-By: {' '.join(by.split())}\n"
+    message = f"{game}: update {path}\n\n" + write_trailers([(PROPOSED_BY, " ".join(by.split()))])
     return branch, remote.make_commit(tree, [str(base.id)], message, now)
 
 
@@ -245,8 +252,7 @@ def _revert_commit(remote: GitRepository, release: str, reason: str, now: dateti
     if tree == ours.tree_id:  # reverted already (a pass whose ledger note was lost): nothing to add
         return "done", main, main
     subject = bad.message.splitlines()[0] if bad.message else release[:12]
-    message = (
-        f'Revert "{subject}"\n\nThis reverts commit {release}.\n\n'
-        f"Hotswap-Rollback-Of: {release}\nHotswap-Reason: {' '.join(reason.split())}\n"
+    message = f'Revert "{subject}"\n\nThis reverts commit {release}.\n\n' + write_trailers(
+        [(ROLLBACK_OF, release), (REASON, " ".join(reason.split()))]
     )
     return "done", remote.make_commit(str(tree), [main], message, now), main

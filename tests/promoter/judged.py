@@ -53,3 +53,20 @@ def start(
     first = git(repo.work, "rev-parse", "HEAD")
     fleet.count(game, first, **rates)
     return repo, bootstrap(tmp_path, repo, fleet.url), first
+
+
+# Economy releases go blue-green, every other release canary.
+ECONOMY_BLUE_GREEN_POLICY = JUDGED_POLICY.replace(
+    "  strategy: canary\n",
+    "  strategy: canary\n  blueGreen: {{switchLead: PT1S}}\n"
+    "  strategies:\n    - {{name: economy, match: {{kinds: [Economy]}}, strategy: blue-green}}\n",
+)
+ECONOMY = """apiVersion: hotswap/v1
+kind: Economy
+metadata: {{name: shop, game: {game}, version: 1.0.0}}
+spec:
+  items:
+    horn-duck: {{type: cosmetic, rarity: common}}
+  store:
+    - {{id: sku-horn-duck, item: horn-duck, price: {{soft: {price}}}}}
+"""

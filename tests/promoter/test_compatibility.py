@@ -17,24 +17,11 @@ from promoter.metrics import PrometheusSource
 from promoter.reconcile import Reconciler
 from tests.conftest import RunCli, git
 from tests.promoter.fixtures import Fleet, GameRepo, drive, make_game_repo
-from tests.promoter.judged import BUSY, JUDGED_POLICY
+from tests.promoter.judged import BUSY, ECONOMY, ECONOMY_BLUE_GREEN_POLICY
 from tests.promoter.old_remote import LEDGER, OldPromoter, check, event, switch_instant
 
 # Economy releases go blue-green, the others canary (rings 10/90/100; EU-WEST from 90).
-POLICY = JUDGED_POLICY.replace(
-    "  strategy: canary\n",
-    "  strategy: canary\n  blueGreen: {{switchLead: PT1S}}\n"
-    "  strategies:\n    - {{name: economy, match: {{kinds: [Economy]}}, strategy: blue-green}}\n",
-)
-ECONOMY = """apiVersion: hotswap/v1
-kind: Economy
-metadata: {{name: shop, game: {game}, version: 1.0.0}}
-spec:
-  items:
-    horn-duck: {{type: cosmetic, rarity: common}}
-  store:
-    - {{id: sku-horn-duck, item: horn-duck, price: {{soft: 3000}}}}
-"""
+POLICY = ECONOMY_BLUE_GREEN_POLICY
 RINGS = (10, 90, 100)
 REGIONS = ("NA-WEST", "EU-WEST")
 
@@ -55,7 +42,7 @@ def old_history(tmp_path: Path, game: str, now: datetime) -> tuple[GameRepo, dic
     old = OldPromoter(repo.remote, game)
     t0 = now - timedelta(hours=4)
     a = git(repo.work, "rev-parse", "HEAD")
-    (repo.work / f"configs/{game}/economy.yaml").write_text(ECONOMY.format(game=game))
+    (repo.work / f"configs/{game}/economy.yaml").write_text(ECONOMY.format(game=game, price=3000))
     git(repo.work, "add", "-A")
     git(repo.work, "commit", "-qm", "a shop")
     git(repo.work, "push", "-q", repo.url, "main")

@@ -21,7 +21,7 @@ from promoter.reconcile import Outcome, Reconciler
 from promoter.status import game_status
 from tests.conftest import RunCli, git
 from tests.promoter.fixtures import Fleet, GameRepo, bootstrap, drive, make_game_repo, pushes
-from tests.promoter.judged import BUSY, JUDGED_POLICY
+from tests.promoter.judged import BUSY, ECONOMY, ECONOMY_BLUE_GREEN_POLICY, JUDGED_POLICY
 from tests.promoter.judged import start as judged_start
 
 BLUE_GREEN_POLICY = (
@@ -202,22 +202,6 @@ def test_real_agents_follow_the_promoters_green_and_flip_at_its_switch_instant(
         assert sample(server, "hotswap_agent_switch_late_total") == 0
         offset = sample(server, "hotswap_agent_last_switch_offset_seconds")
         assert offset is not None and 0 <= offset < 0.5, offset
-
-
-ECONOMY_BLUE_GREEN_POLICY = JUDGED_POLICY.replace(
-    "  strategy: canary\n",
-    "  strategy: canary\n  blueGreen: {{switchLead: PT1S}}\n"
-    "  strategies:\n    - {{name: economy, match: {{kinds: [Economy]}}, strategy: blue-green}}\n",
-)
-ECONOMY = """apiVersion: hotswap/v1
-kind: Economy
-metadata: {{name: shop, game: {game}, version: 1.0.0}}
-spec:
-  items:
-    horn-duck: {{type: cosmetic, rarity: common}}
-  store:
-    - {{id: sku-horn-duck, item: horn-duck, price: {{soft: {price}}}}}
-"""
 
 
 def economy_game(tmp_path: Path, fleet: Fleet, game: str) -> tuple[GameRepo, Reconciler]:
